@@ -1,0 +1,46 @@
+# Quick start: `make demo` and `make test`. Each target installs what is missing (Debian
+# packages, then npm packages from the committed lockfile) and is quick when all is there.
+SHELL := /bin/bash
+export NX_DAEMON := false
+export NX_NO_CLOUD := true
+export NX_TUI := false
+export VITE_CONFIG_NATIVE_IGNORE_WARNING := true
+
+# libgdal-dev: gdal-async builds against it. python3-*/netcdf-bin: interop tests (xarray reads
+# our Zarr, netCDF4/ncgen write files our readers must read). chromium: report page test.
+APT_PACKAGES := libgdal-dev python3-xarray python3-zarr python3-netcdf4 python3-numpy netcdf-bin chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+NPM_INPUTS := package.json package-lock.json .npmrc $(wildcard apps/*/package.json libs/*/package.json tools/package.json)
+
+.PHONY: all setup system-packages test demo bench clean
+
+all: test
+
+system-packages:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+# npm ci fails on this machine (the lockfile lacks other platforms' nx binaries): npm install
+# with the committed lockfile installs exactly it and leaves it unchanged.
+node_modules/.tanhui-installed: $(NPM_INPUTS) | system-packages
+	npm install --no-audit --no-fund
+	@touch $@
+
+setup: system-packages node_modules/.tanhui-installed
+
+test: setup
+	@node tools/ci/run-tests.mjs
+
+demo: setup
+	@npx tanhui demo
+
+bench: setup
+	@for b in tools/bench/*/main.ts; do echo "== $$b"; node --conditions=@tanhui/source --import tsx "$$b" || exit 1; done
+
+clean:
+	rm -rf tmp out .nx

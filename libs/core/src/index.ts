@@ -1,0 +1,5 @@
+// Public API of @tanhui/core: the shared vocabulary (grids, levels, time, units, regions, errors).
+export * from './errors';
+export * from './constants';
+export * from './grid';
+export * from './levels';

@@ -1,0 +1,4 @@
+import { defineConfig } from 'vitest/config';
+import { tanhuiVitest } from '../../vitest.shared';
+
+export default defineConfig(tanhuiVitest('observations'));
