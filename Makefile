@@ -10,7 +10,7 @@ export VITE_CONFIG_NATIVE_IGNORE_WARNING := true
 # our Zarr, netCDF4/ncgen write files our readers must read). chromium: report page test.
 APT_PACKAGES := libgdal-dev python3-xarray python3-zarr python3-netcdf4 python3-numpy netcdf-bin chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-NPM_INPUTS := package.json package-lock.json .npmrc $(wildcard apps/*/package.json libs/*/package.json tools/package.json)
+NPM_INPUTS := package.json package-lock.json $(wildcard apps/*/package.json libs/*/package.json tools/package.json)
 
 .PHONY: all setup system-packages test demo bench clean
 
@@ -27,8 +27,11 @@ system-packages:
 
 # npm ci fails on this machine (the lockfile lacks other platforms' nx binaries): npm install
 # with the committed lockfile installs exactly it and leaves it unchanged.
+# gdal-async: build against Debian's libgdal (about 1 min) instead of downloading a binary
+# (no internet here) or compiling its bundled GDAL (about 19 min). Passed as npm_config_* for
+# this install only, so everyday npm/npx commands don't warn about unknown project configs.
 node_modules/.tanhui-installed: $(NPM_INPUTS) | system-packages
-	npm install --no-audit --no-fund
+	npm_config_build_from_source=true npm_config_shared_gdal=true npm install --no-audit --no-fund
 	@touch $@
 
 setup: system-packages node_modules/.tanhui-installed

@@ -3,3 +3,4 @@ export * from './errors';
 export * from './constants';
 export * from './grid';
 export * from './levels';
+export * from './sampling';
