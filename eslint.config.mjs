@@ -30,6 +30,19 @@ export default [
     rules: { '@nx/enforce-module-boundaries': boundaries([...depConstraints, pureBans]) },
   },
   {
+    // Node built-ins are not "external" to the Nx graph, so the pure libraries ban them here.
+    files: ['libs/core/src/**/*.ts', 'libs/solvers/src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ group: ['node:*', 'fs', 'fs/*', 'path', 'os', 'worker_threads', 'child_process', 'module'], message: 'pure libraries import no Node built-ins: they must load in any worker' }],
+        },
+      ],
+    },
+  },
+  {
     // Tests of pure libraries may read fixtures and start workers; the arrows still hold.
     files: ['**/*.test.ts', '**/__fixtures__/**'],
     rules: { '@nx/enforce-module-boundaries': boundaries(depConstraints) },
