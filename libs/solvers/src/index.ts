@@ -1,2 +1,6 @@
-// Public API of @tanhui/solvers.
-export {};
+// Public API of @tanhui/solvers: pure math on row-major Float64Array (no I/O, worker-safe).
+export * from './kernels/gemm';
+export * from './kernels/syrk';
+export * from './kernels/cholesky';
+export * from './kernels/vector';
+export * from './rng';
