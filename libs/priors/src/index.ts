@@ -1,2 +1,5 @@
-// Public API of @tanhui/priors.
-export {};
+// Public API of @tanhui/priors: prior flux components, readers, regridding, the synthetic
+// BEPS-like prior, state-vector mappings and prior covariances.
+export * from './flux';
+export * from './mapping';
+export * from './covariance';
