@@ -1,2 +1,8 @@
-// Public API of @tanhui/io.
-export {};
+// Public API of @tanhui/io: the edges of the system (main thread only).
+// Readers (gdal-async): NetCDF3/4, HDF5, GeoTIFF → typed arrays with dims, shape, attributes.
+export * from './cf';
+export * from './cf-time';
+export * from './gdal-reader';
+// Zarr stores (zarrita): v2 + consolidated metadata by default, v3 as an option.
+export * from './zarr-codecs';
+export * from './zarr-store';
