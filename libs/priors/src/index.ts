@@ -3,3 +3,6 @@
 export * from './flux';
 export * from './mapping';
 export * from './covariance';
+export * from './solar';
+export * from './temporal';
+export * from './regrid';
