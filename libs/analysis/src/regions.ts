@@ -1,0 +1,73 @@
+// A minimal region map for aggregation: one region index per grid cell. libs/core is getting a
+// RegionMap of its own; anything with these three fields (grid, codes, names) is accepted, so
+// wiring core's map in later is an adapter at most.
+import { LatLonGrid, TanhuiError } from '@tanhui/core';
+
+export interface RegionMapInput {
+  readonly grid: LatLonGrid;
+  /** Region index per cell (flat j*nlon + i), 0 … names.length−1; negative = in no region. */
+  readonly codes: Int32Array;
+  /** Region names, indexed by code. */
+  readonly names: readonly string[];
+}
+
+export function checkRegionMap(map: RegionMapInput, variable = 'regionMap'): void {
+  if (map.codes.length !== map.grid.size) {
+    throw new TanhuiError('BadShape', `${variable}.codes has ${map.codes.length} cells, the grid has ${map.grid.size}`, {
+      context: { variable },
+    });
+  }
+  for (let c = 0; c < map.codes.length; c++) {
+    const k = map.codes[c]!;
+    if (k >= map.names.length) {
+      throw new TanhuiError('BadValue', `${variable}.codes[${c}] = ${k} has no name (${map.names.length} names)`, {
+        context: { variable, index: c },
+      });
+    }
+  }
+}
+
+/** Latitude-band names used by validation and by `latitudeBandRegionMap`, north to south. */
+export const LATITUDE_BANDS = ['boreal N', 'temperate N', 'tropical N', 'tropical S', 'temperate S', 'boreal S'] as const;
+export type LatitudeBand = (typeof LATITUDE_BANDS)[number];
+
+/**
+ * Latitude band of a point: tropics within ±tropicsDeg (23.5°), temperate up to ±borealDeg (50°),
+ * boreal poleward of it ('boreal S' is the southern high latitudes). The equator belongs to N.
+ */
+export function latitudeBand(latDeg: number, tropicsDeg = 23.5, borealDeg = 50): LatitudeBand {
+  if (!(latDeg >= -90 && latDeg <= 90)) {
+    throw new TanhuiError('BadValue', `latitude ${latDeg} is outside [−90, 90]`, { context: { variable: 'latDeg' } });
+  }
+  const a = Math.abs(latDeg);
+  const north = latDeg >= 0;
+  if (a < tropicsDeg) return north ? 'tropical N' : 'tropical S';
+  if (a < borealDeg) return north ? 'temperate N' : 'temperate S';
+  return north ? 'boreal N' : 'boreal S';
+}
+
+/** A region map of latitude bands (by cell-centre latitude), optionally restricted by a mask (e.g. land). */
+export function latitudeBandRegionMap(grid: LatLonGrid, mask?: ArrayLike<boolean | number>, tropicsDeg = 23.5, borealDeg = 50): RegionMapInput {
+  if (mask && mask.length !== grid.size) {
+    throw new TanhuiError('BadShape', `mask has ${mask.length} cells, the grid has ${grid.size}`, { context: { variable: 'mask' } });
+  }
+  const codes = new Int32Array(grid.size);
+  for (let j = 0; j < grid.nlat; j++) {
+    const band = LATITUDE_BANDS.indexOf(latitudeBand(grid.latCentersDeg[j]!, tropicsDeg, borealDeg));
+    for (let i = 0; i < grid.nlon; i++) {
+      const c = j * grid.nlon + i;
+      codes[c] = mask && !mask[c] ? -1 : band;
+    }
+  }
+  return { grid, codes, names: [...LATITUDE_BANDS] };
+}
+
+/** Land / ocean / (global via summing both) from a land mask (true or non-zero = land). */
+export function landOceanRegionMap(grid: LatLonGrid, landMask: ArrayLike<boolean | number>): RegionMapInput {
+  if (landMask.length !== grid.size) {
+    throw new TanhuiError('BadShape', `landMask has ${landMask.length} cells, the grid has ${grid.size}`, { context: { variable: 'landMask' } });
+  }
+  const codes = new Int32Array(grid.size);
+  for (let c = 0; c < grid.size; c++) codes[c] = landMask[c] ? 0 : 1;
+  return { grid, codes, names: ['land', 'ocean'] };
+}
