@@ -18,3 +18,7 @@ export const SECONDS_PER_DAY = 86400;
 export const PGC_PER_PPM = 2.124;
 /** 1 Pg = 1e12 kg. */
 export const KG_PER_PG = 1e12;
+/** Avogadro constant [mol⁻¹] (exact, SI 2019). */
+export const AVOGADRO = 6.02214076e23;
+/** Seconds per hour. */
+export const SECONDS_PER_HOUR = 3600;

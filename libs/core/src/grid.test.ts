@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EARTH_RADIUS_M } from './constants';
+import { TanhuiError } from './errors';
 import { LatLonGrid } from './grid';
 
 describe('LatLonGrid', () => {
@@ -12,5 +13,56 @@ describe('LatLonGrid', () => {
   it('has the TM5 glb3x2 shape', () => {
     const g = LatLonGrid.preset('3x2');
     expect([g.nlon, g.nlat]).toEqual([120, 90]);
+  });
+});
+
+describe('LatLonGrid.locate', () => {
+  const g = LatLonGrid.preset('6x4'); // lon edges −180, −174, …, 180; lat −90, −86, …, 90
+
+  it('puts points on an edge into the cell to the north / east', () => {
+    expect(g.locate(0, 0)).toEqual({ j: 22, i: 30, index: 22 * 60 + 30 });
+    expect(g.locate(-86, -174)).toEqual({ j: 1, i: 1, index: 61 });
+  });
+
+  it('keeps the poles in the first and last rows', () => {
+    expect(g.locate(-90, 10).j).toBe(0);
+    expect(g.locate(90, 10).j).toBe(44);
+    expect(g.locate(89.999, 10).j).toBe(44);
+  });
+
+  it('wraps longitudes of any convention', () => {
+    expect(g.locate(10, 180).i).toBe(0); // 180 = −180
+    expect(g.locate(10, -180).i).toBe(0);
+    expect(g.locate(10, 359).i).toBe(g.locate(10, -1).i);
+    expect(g.locate(10, 179.999).i).toBe(59);
+    expect(g.locate(10, 540 + 3).i).toBe(g.locate(10, -177).i);
+    expect(g.locate(10, -721).i).toBe(g.locate(10, -1).i);
+  });
+
+  it('works on a 0..360 grid', () => {
+    const e = LatLonGrid.regular(1, 1, 0);
+    expect(e.locate(0, -0.5).i).toBe(359);
+    expect(e.locate(0, 360).i).toBe(0);
+    expect(e.locate(0, 0.5).i).toBe(0);
+    expect(e.lonCentersDeg[0]).toBe(0.5);
+  });
+
+  it('rejects latitudes off the sphere and non-finite longitudes', () => {
+    expect(() => g.locate(90.5, 0)).toThrow(TanhuiError);
+    expect(() => g.locate(Number.NaN, 0)).toThrow(TanhuiError);
+    expect(() => g.locate(0, Number.POSITIVE_INFINITY)).toThrow(TanhuiError);
+  });
+
+  it('brute force: every cell centre is located in its own cell', () => {
+    const h = new LatLonGrid([-10, 5, 7, 100, 350], [-90, -80, 0, 1, 90]);
+    for (let j = 0; j < h.nlat; j++) for (let i = 0; i < h.nlon; i++) {
+      expect(h.locate(h.latCentersDeg[j]!, h.lonCentersDeg[i]!).index).toBe(h.index(j, i));
+    }
+  });
+
+  it('rejects grids that do not cover the sphere', () => {
+    expect(() => new LatLonGrid([0, 10, 350], [-90, 90])).toThrow(/360/);
+    expect(() => new LatLonGrid([0, 360], [-80, 90])).toThrow(/−90 to 90/);
+    expect(() => LatLonGrid.regular(7, 4)).toThrow(/tile/);
   });
 });

@@ -3,4 +3,6 @@ export * from './errors';
 export * from './constants';
 export * from './grid';
 export * from './levels';
-export * from './sampling';
+export * from './regrid';
+export * from './time';
+export * from './units';
