@@ -15,3 +15,4 @@ export * from './report/geo';
 export * from './report/svg';
 export * from './report/charts';
 export * from './report/report';
+export * from './report/synthetic';
