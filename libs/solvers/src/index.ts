@@ -4,3 +4,6 @@ export * from './kernels/syrk';
 export * from './kernels/cholesky';
 export * from './kernels/vector';
 export * from './rng';
+export * from './batch';
+export * from './ensrf/index';
+export * from './ensemble';
