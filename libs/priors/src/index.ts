@@ -6,3 +6,5 @@ export * from './covariance';
 export * from './solar';
 export * from './temporal';
 export * from './regrid';
+export * from './readers/types';
+export { readPriorFile, detectPriorFormat } from './readers/registry';
