@@ -22,6 +22,7 @@ export interface MapPanel {
 export function mapSvg(id: string, grid: LatLonGrid, panel: MapPanel, width = 540): string {
   const frame = mapFrame(width);
   const scale: ColourScale = autoScale(panel.values, panel.kind, panel.range);
+  const coast = coastlinePath(frame);
   const legendH = 44;
   const h = frame.height + legendH;
   const grad = `${id}-grad`;
@@ -40,7 +41,8 @@ export function mapSvg(id: string, grid: LatLonGrid, panel: MapPanel, width = 54
     `<svg xmlns="http://www.w3.org/2000/svg" class="map" viewBox="0 0 ${width} ${h}" width="${width}" height="${h}" ${FONT} role="img" aria-label="${esc(panel.title)}">` +
     `<defs><linearGradient id="${grad}">${stops}</linearGradient></defs>` +
     `<g shape-rendering="crispEdges">${rasterRects(grid, panel.values, scale, frame)}</g>` +
-    `<path d="${coastlinePath(frame)}" fill="none" stroke="#222" stroke-width="0.6"/>` +
+    // A light halo under a dark line keeps the coastline visible on dark and light colours.
+    `<g class="coastline" fill="none"><path d="${coast}" stroke="#fff" stroke-opacity="0.7" stroke-width="1.6"/><path d="${coast}" stroke="#222" stroke-width="0.6"/></g>` +
     `<rect x="0" y="0" width="${width}" height="${frame.height}" fill="none" stroke="#555"/>` +
     `<rect x="${r2(bx)}" y="${by}" width="${r2(bw)}" height="10" fill="url(#${grad})" stroke="#555" stroke-width="0.5"/>${ticks}` +
     `<text x="${r2(bx + bw + 6)}" y="${by + 9}">${esc(panel.units)}</text>` +
@@ -129,7 +131,8 @@ export function lineChartSvg(title: string, units: string, series: readonly Line
   const nt = Math.min(5, Math.max(2, Math.round((width - left - right) / 110)));
   for (let k = 0; k < nt; k++) {
     const t = t0 + ((t1 - t0) * k) / (nt - 1 || 1);
-    parts.push(`<text x="${r2(x(t))}" y="${height - bottom + 14}" text-anchor="middle">${esc(isoDate(t))}</text>`);
+    const anchor = k === 0 ? 'start' : k === nt - 1 ? 'end' : 'middle';
+    parts.push(`<text x="${r2(x(t))}" y="${height - bottom + 14}" text-anchor="${anchor}">${esc(isoDate(t))}</text>`);
   }
   parts.push(`<rect x="${left}" y="${top}" width="${width - left - right}" height="${height - top - bottom}" fill="none" stroke="#888"/>`);
   series.forEach((s, k) => {
@@ -160,7 +163,8 @@ export function lineChartSvg(title: string, units: string, series: readonly Line
       parts.push(`<path d="${d}" fill="none" stroke="${colour}" stroke-width="1.6"/>`);
     }
   });
-  parts.push(`<text x="${left}" y="14" font-weight="bold">${esc(title)}</text><text x="${width - right}" y="14" text-anchor="end">${esc(units)}</text>`);
+  // The title is the figure caption; the SVG carries it as its accessible name only.
+  parts.push(`<text x="${width - right}" y="14" text-anchor="end">${esc(units)}</text>`);
   parts.push(legend(series.map((s, k) => [s.name, s.colour ?? PALETTE[k % PALETTE.length]!]), left + 4, top + 14));
   return `<svg xmlns="http://www.w3.org/2000/svg" class="lines" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" ${FONT} role="img" aria-label="${esc(title)}">${parts.join('')}</svg>`;
 }

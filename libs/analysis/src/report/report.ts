@@ -54,7 +54,7 @@ export function fluxMapPanels(
   ];
   if (priorSigmaMolM2S && posteriorSigmaMolM2S) {
     const ur = Float64Array.from(priorSigmaMolM2S, (s, c) => (s > 0 ? 1 - posteriorSigmaMolM2S[c]! / s : NaN));
-    panels.push({ title: 'Uncertainty reduction 1 − σ_post/σ_prior', values: ur, units: '1', kind: 'sequential', range: [0, 1] });
+    panels.push({ title: 'Uncertainty reduction 1 − σ_post/σ_prior', values: ur, units: 'fraction', kind: 'sequential', range: [0, 1] });
   }
   return panels;
 }

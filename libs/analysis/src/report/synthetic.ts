@@ -22,11 +22,11 @@ export function syntheticReportData(grid: LatLonGrid = LatLonGrid.preset('3x2'))
       const lon = grid.lonCentersDeg[i]!;
       const c = j * grid.nlon + i;
       // A northern mid-latitude sink, a weak tropical source, an ocean-like zonal pattern.
-      const p = -2e-6 * Math.exp(-(((lat - 50) / 15) ** 2)) * (1 + 0.5 * Math.cos(2 * lon * DEG)) + 5e-7 * Math.exp(-((lat / 10) ** 2));
+      const p = -2e-7 * Math.exp(-(((lat - 50) / 15) ** 2)) * (1 + 0.5 * Math.cos(2 * lon * DEG)) + 5e-8 * Math.exp(-((lat / 10) ** 2));
       prior[c] = p;
-      const bump = -1e-6 * Math.exp(-(((lat - 32) / 8) ** 2) - (((lon - 110) / 15) ** 2));
+      const bump = -1e-7 * Math.exp(-(((lat - 32) / 8) ** 2) - (((lon - 110) / 15) ** 2));
       post[c] = p + bump;
-      priorSigma[c] = 1e-6 * (0.5 + Math.abs(Math.sin(lat * DEG)));
+      priorSigma[c] = 1e-7 * (0.5 + Math.abs(Math.sin(lat * DEG)));
       postSigma[c] = priorSigma[c]! * (1 - 0.7 * Math.exp(-(((lat - 40) / 20) ** 2) - (((lon - 100) / 40) ** 2)));
     }
   }
