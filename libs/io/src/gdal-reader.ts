@@ -12,6 +12,7 @@ import gdal from 'gdal-async';
 import { TanhuiError, isTanhuiError } from '@tanhui/core';
 import { cfDecode, type AttrValue, type Attrs, type NumericArray } from './cf';
 import { cfTimesToEpochSeconds, isCfTimeUnits } from './cf-time';
+import { classicFileSizes } from './netcdf3-size';
 
 export interface DimensionInfo {
   name: string;
@@ -184,6 +185,14 @@ export class GdalDataset {
   /** Open a file; rejects with MissingFile, CorruptFile or UnsupportedFormat. */
   static async open(file: string): Promise<GdalDataset> {
     assertReadableFile(file);
+    // netCDF reads the missing tail of a truncated classic file as zeros: check sizes first.
+    const sizes = safe(() => classicFileSizes(file));
+    if (sizes && sizes.actual < sizes.minimum) {
+      throw new TanhuiError('CorruptFile', `NetCDF file is truncated: ${sizes.actual} bytes, its header needs at least ${sizes.minimum}`, {
+        context: { file },
+        hint: 'the file was cut short (interrupted download or copy?); fetch it again',
+      });
+    }
     let ds: gdal.Dataset;
     let multidim = true;
     try {

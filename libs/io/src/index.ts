@@ -6,3 +6,4 @@ export * from './gdal-reader';
 // Zarr stores (zarrita): v2 + consolidated metadata by default, v3 as an option.
 export * from './zarr-codecs';
 export * from './zarr-store';
+export * from './netcdf-strings';

@@ -132,12 +132,16 @@ function isFloat(dtype: ZarrDtype): boolean {
   return dtype === 'float64' || dtype === 'float32';
 }
 
+/** Test seam: called before each rename into place (a throw simulates a crash there). */
+export const _faultInjection: { beforeRename?: (target: string) => void } = {};
+
 /** Write `content` to `file` atomically: temporary file in the same directory, then rename. */
 export function writeFileAtomic(file: string, content: Uint8Array | string): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
   try {
     fs.writeFileSync(tmp, content);
+    _faultInjection.beforeRename?.(file);
     fs.renameSync(tmp, file);
   } catch (err) {
     fs.rmSync(tmp, { force: true });
@@ -324,9 +328,8 @@ export class ZarrStore {
     };
   }
 
-  private writeGroupMeta(rel: string): void {
+  private writeGroupMeta(rel: string, attrs: ZarrAttrs = this.groups.get(rel) ?? {}): void {
     const dir = path.join(this.path, rel);
-    const attrs = this.groups.get(rel) ?? {};
     if (this.format === 2) {
       writeFileAtomic(path.join(dir, '.zgroup'), JSON.stringify({ zarr_format: 2 }, null, 2));
       writeFileAtomic(path.join(dir, '.zattrs'), JSON.stringify(attrs, null, 2));
@@ -338,8 +341,9 @@ export class ZarrStore {
   private v2ArrayJson(m: ArrayMeta): { zarray: Record<string, unknown>; zattrs: ZarrAttrs } {
     const comp = m.compressor === 'none' ? null : { id: m.compressor, level: m.level };
     const dtype = m.dtype === 'string' ? `<U${m.strLen}` : V2_DTYPE[m.dtype];
-    // Integers get no fill value: xarray would otherwise mask them and turn them into floats.
-    const fill = m.dtype === 'string' ? '' : isFloat(m.dtype) ? 'NaN' : null;
+    // Integers and strings get no fill value: xarray would otherwise mask values equal to it
+    // (turning integers into floats, and "" into NaN in an object array).
+    const fill = isFloat(m.dtype) ? 'NaN' : null;
     return {
       zarray: {
         zarr_format: 2,
@@ -375,8 +379,7 @@ export class ZarrStore {
     };
   }
 
-  private writeArrayMeta(rel: string): void {
-    const m = this.arrays.get(rel)!;
+  private writeArrayMeta(rel: string, m: ArrayMeta = this.arrays.get(rel)!): void {
     const dir = path.join(this.path, rel);
     if (this.format === 2) {
       const { zarray, zattrs } = this.v2ArrayJson(m);
@@ -488,15 +491,18 @@ export class ZarrStore {
    */
   async setAttrs(name: string, attrs: ZarrAttrs, options: { replace?: boolean } = {}): Promise<void> {
     const rel = name.replace(/^\/+|\/+$/g, '');
+    // Memory changes only once the file is written, so a failed write changes nothing.
     if (this.groups.has(rel)) {
-      this.groups.set(rel, options.replace ? { ...attrs } : { ...this.groups.get(rel)!, ...attrs });
-      this.writeGroupMeta(rel);
+      const next = options.replace ? { ...attrs } : { ...this.groups.get(rel)!, ...attrs };
+      this.writeGroupMeta(rel, next);
+      this.groups.set(rel, next);
     } else {
       const m = this.meta(rel);
       const clean = { ...attrs };
       delete clean._ARRAY_DIMENSIONS;
-      m.attrs = options.replace ? clean : { ...m.attrs, ...clean };
-      this.writeArrayMeta(rel);
+      const next = { ...m, attrs: options.replace ? clean : { ...m.attrs, ...clean } };
+      this.writeArrayMeta(rel, next);
+      this.arrays.set(rel, next);
     }
     this.consolidateSync();
   }
@@ -525,7 +531,9 @@ export class ZarrStore {
     if (chunks.length !== shape.length || chunks.some((c) => !Number.isInteger(c) || c < 1)) {
       throw new TanhuiError('InvalidArgument', `options.chunks must be ${shape.length} integers ≥ 1, got [${chunks.join(', ')}]`, { context: where });
     }
-    const compressor = options.compressor ?? 'zlib';
+    let compressor = options.compressor ?? 'zlib';
+    // Zarr v3 has no zlib codec; gzip is the same deflate stream with a header.
+    if (this.format === 3 && compressor === 'zlib') compressor = 'gzip';
     if (!['none', 'zlib', 'gzip', 'zstd'].includes(compressor)) {
       throw new TanhuiError('InvalidArgument', `options.compressor must be none, zlib, gzip or zstd; got ${compressor}`, { context: where });
     }
@@ -626,8 +634,8 @@ export class ZarrStore {
     // Chunks first, enlarged shape last (see the file comment).
     const grown: ArrayMeta = { ...m, shape: m.shape.map((s, k) => (k === axis ? s + n : s)) };
     await this.writeChunks(rel, grown, start, count, data, false);
+    this.writeArrayMeta(rel, grown);
     this.arrays.set(rel, grown);
-    this.writeArrayMeta(rel);
     this.consolidateSync();
   }
 

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { isTanhuiError } from '@tanhui/core';
+import { cfTimesToEpochSeconds, epochSecondsToCfTimes, isCfTimeUnits, parseCfTimeUnits } from './cf-time';
+
+// Independent answers: JavaScript's own Date.UTC, and calendar arithmetic done by hand.
+describe('CF time units', () => {
+  it('converts the usual unit spellings against Date.UTC', () => {
+    expect(Array.from(cfTimesToEpochSeconds([0, 1.5], 'days since 2000-01-01 00:00:00'))).toEqual([
+      Date.UTC(2000, 0, 1) / 1000,
+      Date.UTC(2000, 0, 2, 12) / 1000,
+    ]);
+    expect(cfTimesToEpochSeconds([90], 'minutes since 2018-01-01')[0]).toBe(Date.UTC(2018, 0, 1, 1, 30) / 1000);
+    expect(cfTimesToEpochSeconds([3], 'hours since 2014-09-06T21:00:00Z')[0]).toBe(Date.UTC(2014, 8, 7) / 1000);
+    expect(cfTimesToEpochSeconds([10], 'seconds since 1970-01-01T00:00:00Z')[0]).toBe(10);
+    expect(cfTimesToEpochSeconds([1], 'days since 1-1-1')[0]).toBe(-62135596800 + 86400);
+  });
+
+  it('honours time-zone offsets in the reference date', () => {
+    // 08:00 at UTC+8 is midnight UTC.
+    expect(cfTimesToEpochSeconds([0], 'hours since 2020-03-01 08:00:00 +08:00')[0]).toBe(Date.UTC(2020, 2, 1) / 1000);
+  });
+
+  it('handles fixed-length model calendars', () => {
+    // noleap: 1972 has no 29 February, so 1973-01-01 is 3*365 days after 1970-01-01.
+    expect(cfTimesToEpochSeconds([0], 'days since 1973-01-01', 'noleap')[0]).toBe(3 * 365 * 86400);
+    expect(cfTimesToEpochSeconds([0], 'days since 1970-03-01', '360_day')[0]).toBe(60 * 86400);
+  });
+
+  it('round-trips through epochSecondsToCfTimes', () => {
+    const v = [0, 0.25, 1e5];
+    const s = cfTimesToEpochSeconds(v, 'hours since 1999-12-31 18:00');
+    expect(Array.from(epochSecondsToCfTimes(s, 'hours since 1999-12-31 18:00'))).toEqual(v);
+  });
+
+  it('rejects months, years, unknown calendars and junk with BadUnits', () => {
+    for (const [u, c] of [
+      ['months since 2000-01-01', 'standard'],
+      ['days since yesterday', 'standard'],
+      ['days since 2000-01-01', 'julian'],
+      ['kelvin', 'standard'],
+    ]) {
+      let caught: unknown;
+      try {
+        parseCfTimeUnits(u, c);
+      } catch (e) {
+        caught = e;
+      }
+      expect(isTanhuiError(caught, 'BadUnits')).toBe(true);
+    }
+    expect(isCfTimeUnits('days since 2000-01-01')).toBe(true);
+    expect(isCfTimeUnits('mol m-2 s-1')).toBe(false);
+  });
+});

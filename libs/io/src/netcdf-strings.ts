@@ -1,0 +1,124 @@
+// Character and string variables of NetCDF files (ObsPack's qcflag, obspack_id, site codes).
+// gdal-async 3.12 cannot read GDAL's String arrays ("Reading of extended data types is not
+// supported yet"), so these go through `ncdump` (Debian package netcdf-bin, installed by
+// `make`), run as a child process and parsed. char(n, len) → n strings; string(n) → n strings.
+import { execFile } from 'node:child_process';
+import { TanhuiError, isTanhuiError } from '@tanhui/core';
+import { GdalDataset } from './gdal-reader';
+
+export interface StringVariableData {
+  file: string;
+  name: string;
+  /** Dimensions of the strings (a char variable's last, string-length dimension removed). */
+  dims: string[];
+  shape: number[];
+  data: string[];
+}
+
+function runNcdump(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('ncdump', args, { encoding: 'utf8', maxBuffer: 1 << 30 }, (err, stdout, stderr) => {
+      if (err) reject(Object.assign(err, { stderr }));
+      else resolve(stdout);
+    });
+  });
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', v: '\v', a: '\x07', '\\': '\\', '"': '"', "'": "'", '?': '?' };
+
+/** Parse the values of `name = … ;` in ncdump's data section into strings. */
+export function parseNcdumpStrings(text: string, name: string): string[] {
+  const dataAt = text.indexOf('\ndata:');
+  if (dataAt < 0) throw new Error('ncdump output has no data section');
+  const base = name.slice(name.lastIndexOf('/') + 1);
+  const re = new RegExp(`\\n\\s*${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*=`, 'g');
+  re.lastIndex = dataAt;
+  const m = re.exec(text);
+  if (!m) throw new Error(`ncdump output has no data for ${name}`);
+  const out: string[] = [];
+  let cur: string | null = null;
+  let i = m.index + m[0].length;
+  for (; i < text.length; i++) {
+    const c = text[i];
+    if (c === ';') break;
+    if (c === ',') {
+      if (cur !== null) out.push(cur);
+      cur = null;
+      continue;
+    }
+    if (c === '_' || c === 'N') {
+      // "_" (fill) or NIL (null string): an empty string.
+      if (c === 'N') i += 2;
+      cur = cur ?? '';
+      continue;
+    }
+    if (c !== '"') continue;
+    // A quoted literal; adjacent literals without a comma concatenate.
+    let s = '';
+    for (i++; i < text.length && text[i] !== '"'; i++) {
+      if (text[i] !== '\\') {
+        s += text[i];
+        continue;
+      }
+      const e = text[++i];
+      if (e in SIMPLE_ESCAPES) s += SIMPLE_ESCAPES[e];
+      else if (/[0-7]/.test(e)) {
+        let oct = e;
+        while (oct.length < 3 && /[0-7]/.test(text[i + 1])) oct += text[++i];
+        s += String.fromCharCode(parseInt(oct, 8));
+      } else if (e === 'x') {
+        let hex = '';
+        while (hex.length < 2 && /[0-9a-fA-F]/.test(text[i + 1])) hex += text[++i];
+        s += String.fromCharCode(parseInt(hex, 16));
+      } else s += e;
+    }
+    cur = (cur ?? '') + s;
+  }
+  if (cur !== null) out.push(cur);
+  // ncdump prints a char array's trailing NULs as "\000"s when they are not at the end.
+  return out.map((s) => s.replace(/\0+$/, ''));
+}
+
+/**
+ * Read a char or string variable as strings. Char arrays lose their last (string-length)
+ * dimension: char qcflag(obs, string_of_10chars) → `obs` strings.
+ */
+export async function readStrings(file: string, variable: string): Promise<StringVariableData> {
+  const ds = await GdalDataset.open(file);
+  let info;
+  try {
+    info = ds.variable(variable);
+  } finally {
+    ds.close();
+  }
+  if (info.dtype !== 'string') {
+    throw new TanhuiError('InvalidArgument', `variable is ${info.dtype}, not char/string`, {
+      context: { file, variable },
+      hint: 'use readVariable for numeric variables',
+    });
+  }
+  let text: string;
+  try {
+    text = await runNcdump(['-v', info.fullName.replace(/^\//, ''), '-l', '1000000000', file]);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { stderr?: string };
+    const missing = e.code === 'ENOENT';
+    throw new TanhuiError(missing ? 'NotImplemented' : 'CorruptFile', missing ? 'ncdump is needed to read char/string variables' : 'ncdump cannot read the variable', {
+      context: { file, variable },
+      hint: missing ? 'install the Debian package netcdf-bin (make test does)' : String(e.stderr ?? e.message).trim(),
+      cause: err,
+    });
+  }
+  let data: string[];
+  try {
+    data = parseNcdumpStrings(text, info.fullName);
+  } catch (err) {
+    if (isTanhuiError(err)) throw err;
+    throw new TanhuiError('CorruptFile', 'cannot parse the strings of the variable', { context: { file, variable }, cause: err });
+  }
+  const n = info.shape.reduce((a, b) => a * b, 1);
+  if (data.length !== n) {
+    throw new TanhuiError('CorruptFile', `expected ${n} strings, found ${data.length}`, { context: { file, variable } });
+  }
+  return { file, name: info.name, dims: info.dims.slice(), shape: info.shape.slice(), data };
+}
