@@ -6,3 +6,5 @@ export * from './levels';
 export * from './regrid';
 export * from './time';
 export * from './units';
+export * from './regions';
+export * from './builtin-regions';
