@@ -20,6 +20,8 @@ export type PriorCovariance =
 
 export interface CovarianceSqrt {
   n: number;
+  /** diag(B) = prior variances (n). */
+  variances: Float64Array;
   /** S·z (n). */
   apply(z: Float64Array): Float64Array;
   /** Sᵀ·v (n). */
@@ -51,6 +53,7 @@ export function covarianceSqrt(cov: PriorCovariance): CovarianceSqrt {
     const scale = (v: Float64Array) => Float64Array.from(v, (x, i) => s[i] * x);
     return {
       n,
+      variances: Float64Array.from(cov.variances),
       apply: scale,
       applyT: scale,
       applyMatrix(z, k) {
@@ -67,6 +70,7 @@ export function covarianceSqrt(cov: PriorCovariance): CovarianceSqrt {
     const l = cholesky(cov.B, n, { name: 'B' });
     return {
       n,
+      variances: Float64Array.from({ length: n }, (_, i) => cov.B[i * n + i]),
       apply: (z) => gemv(n, n, l, z),
       applyT: (v) => gemv(n, n, l, v, true),
       applyMatrix: (z, k) => gemm(n, k, n, l, z),
@@ -84,6 +88,7 @@ export function covarianceSqrt(cov: PriorCovariance): CovarianceSqrt {
   const n = ncat * nloc;
   return {
     n,
+    variances: Float64Array.from({ length: n }, (_, i) => sig[Math.floor(i / nloc)] ** 2),
     apply(z) {
       const out = new Float64Array(n);
       for (let c = 0; c < ncat; c++) {

@@ -7,3 +7,5 @@ export * from './rng';
 export * from './batch';
 export * from './ensrf/index';
 export * from './ensemble';
+export * from './adjoint';
+export * from './fourdvar';
