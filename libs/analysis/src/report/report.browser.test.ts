@@ -53,7 +53,8 @@ describe('report in headless Chromium', () => {
       expect(box!.height).toBeGreaterThan(100);
       // Something drawn inside: the SVG's content box is not empty.
       const drawn = await svg.evaluate((el) => {
-        const b = (el as SVGSVGElement).getBBox();
+        // tsconfig has no DOM lib; getBBox is SVGGraphicsElement's.
+        const b = (el as unknown as { getBBox(): { width: number; height: number } }).getBBox();
         return b.width * b.height;
       });
       expect(drawn).toBeGreaterThan(0);
