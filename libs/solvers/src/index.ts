@@ -9,3 +9,4 @@ export * from './ensrf/index';
 export * from './ensemble';
 export * from './adjoint';
 export * from './fourdvar';
+export * from './problem';
