@@ -8,3 +8,4 @@ export * from './temporal';
 export * from './regrid';
 export * from './readers/types';
 export { readPriorFile, detectPriorFormat } from './readers/registry';
+export * from './synthetic';
