@@ -1,0 +1,213 @@
+// The run configuration: one YAML file per run, validated here. Every key has a default, so an
+// empty file is a valid (synthetic-world) run; unknown keys are errors, never ignored.
+// Messages name the key and what was expected (see formatIssue in ./load.ts).
+import { z } from 'zod';
+
+const posInt = (what: string) => z.number({ error: `expected ${what}` }).int({ error: `expected ${what}` });
+const posNum = (what: string) => z.number({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
+const iso = z
+  .string({ error: 'expected an ISO 8601 UTC date-time such as 2020-06-01T00:00:00Z' })
+  .refine((s) => /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z?)?$/.test(s) && Number.isFinite(Date.parse(s.length === 10 ? `${s}T00:00:00Z` : s.endsWith('Z') ? s : `${s}Z`)), {
+    error: 'expected an ISO 8601 UTC date-time such as 2020-06-01T00:00:00Z',
+  });
+
+export const GridSection = z
+  .strictObject({
+    /** Model grid: 6x4 (60×45), 3x2 (120×90, TM5 glb3x2) or 1x1. */
+    preset: z.enum(['6x4', '3x2', '1x1'], { error: "expected one of '6x4', '3x2', '1x1'" }).default('6x4'),
+    /** Hybrid sigma-pressure levels; generic25 is the 25-layer set of @tanhui/core. */
+    levels: z.enum(['generic25'], { error: "expected 'generic25'" }).default('generic25'),
+  })
+  .describe('model grid and vertical levels');
+
+export const TimeSection = z
+  .strictObject({
+    /** First window start (UTC). */
+    start: iso.default('2020-06-01T00:00:00Z'),
+    /** Window length in days (GCAS: 7). */
+    windowDays: posNum('a positive number of days').default(7),
+    /** Number of assimilation windows. */
+    windows: posInt('an integer ≥ 1').min(1, { error: 'expected an integer ≥ 1' }).max(10000, { error: 'expected at most 10000 windows' }).default(4),
+    /** Transport time step [s]; 0 lets the transport model choose. */
+    stepSeconds: z.number({ error: 'expected a number of seconds ≥ 0' }).min(0, { error: 'expected a number of seconds ≥ 0' }).default(0),
+  })
+  .describe('assimilation windows');
+
+export const MetSection = z
+  .strictObject({
+    /** synthetic: the built-in climate of @tanhui/transport; files: met fields read from `path`. */
+    source: z.enum(['synthetic', 'files'], { error: "expected 'synthetic' or 'files'" }).default('synthetic'),
+    path: z.string({ error: 'expected a path' }).optional(),
+  })
+  .refine((m) => m.source !== 'files' || (m.path !== undefined && m.path !== ''), { error: "expected 'path' when source is 'files'", path: ['path'] })
+  .describe('meteorology driving the transport');
+
+const ComponentName = z.enum(['bio', 'ocean', 'fossil', 'fire'], { error: "expected one of 'bio', 'ocean', 'fossil', 'fire'" });
+export const PriorComponent = z
+  .strictObject({
+    name: ComponentName,
+    /** synthetic: the built-in BEPS-like world of @tanhui/priors; file: read from `path`. */
+    source: z.enum(['synthetic', 'file'], { error: "expected 'synthetic' or 'file'" }).default('synthetic'),
+    path: z.string({ error: 'expected a path' }).optional(),
+    format: z.enum(['auto', 'beps', 'ct-flux1x1', 'gcas', 'gfed'], { error: "expected one of 'auto', 'beps', 'ct-flux1x1', 'gcas', 'gfed'" }).default('auto'),
+    /** Whether the state vector scales this component (bio and ocean in GCAS/CarbonTracker). */
+    optimise: z.boolean({ error: 'expected true or false' }).default(false),
+  })
+  .refine((c) => c.source !== 'file' || (c.path !== undefined && c.path !== ''), { error: "expected 'path' when source is 'file'", path: ['path'] });
+
+export const PriorSection = z
+  .strictObject({
+    components: z
+      .array(PriorComponent, { error: 'expected a list of components' })
+      .min(1, { error: 'expected at least one component' })
+      .default([
+        { name: 'bio', source: 'synthetic', format: 'auto', optimise: true },
+        { name: 'ocean', source: 'synthetic', format: 'auto', optimise: true },
+        { name: 'fossil', source: 'synthetic', format: 'auto', optimise: false },
+        { name: 'fire', source: 'synthetic', format: 'auto', optimise: false },
+      ]),
+  })
+  .refine((p) => p.components.some((c) => c.optimise), { error: 'expected at least one component with optimise: true', path: ['components'] })
+  .describe('prior flux components (mol m⁻² s⁻¹)');
+
+export const ObservationsSection = z
+  .strictObject({
+    stations: z
+      .strictObject({
+        enabled: z.boolean({ error: 'expected true or false' }).default(true),
+        /** 'default' = the catalogue's main sites; or a list of site codes (MLO, WLG, …). */
+        sites: z.union([z.literal('default'), z.array(z.string()).min(1, { error: 'expected at least one site code' })], { error: "expected 'default' or a list of site codes" }).default('default'),
+        /** One sample every intervalHours at each site. */
+        intervalHours: posNum('a positive number of hours').default(24),
+      })
+      .prefault({}),
+    satellite: z
+      .strictObject({
+        /** Synthetic OCO-2-like XCO2 tracks (ascending node ~13:30 local). */
+        enabled: z.boolean({ error: 'expected true or false' }).default(true),
+        /** Soundings kept per day (after super-observation thinning). */
+        soundingsPerDay: posInt('a positive integer').min(1, { error: 'expected a positive integer' }).default(60),
+      })
+      .prefault({}),
+    /** Observation files (ObsPack, text, OCO-2 Lite, TCCON) read with @tanhui/observations. */
+    files: z
+      .array(
+        z.strictObject({
+          path: z.string({ error: 'expected a path' }),
+          format: z.enum(['auto', 'obspack', 'text', 'oco2-lite', 'tccon'], { error: "expected one of 'auto', 'obspack', 'text', 'oco2-lite', 'tccon'" }).default('auto'),
+        }),
+        { error: 'expected a list of {path, format}' },
+      )
+      .default([]),
+    /** Model-data mismatch per class [ppm] (CarbonTracker classes) and for XCO2. */
+    errorClasses: z
+      .strictObject({
+        mbl: posNum('a positive number of ppm').default(0.75),
+        land: posNum('a positive number of ppm').default(2.5),
+        mixed: posNum('a positive number of ppm').default(1.5),
+        aircraft: posNum('a positive number of ppm').default(2.0),
+        tower: posNum('a positive number of ppm').default(3.0),
+        xco2: posNum('a positive number of ppm').default(1.5),
+      })
+      .prefault({}),
+    /** Seed of the observation noise drawn in synthetic (OSSE) runs. */
+    noiseSeed: posInt('an integer ≥ 0').min(0, { error: 'expected an integer ≥ 0' }).default(7),
+  })
+  .describe('observations and their errors');
+
+export const StateVectorSection = z
+  .strictObject({
+    /** grid-scaling: a scaling factor per grid cell and optimised component (GCAS). */
+    mapping: z.enum(['grid-scaling', 'region-scaling', 'region-month'], { error: "expected one of 'grid-scaling', 'region-scaling', 'region-month'" }).default('region-scaling'),
+    /** Region map: the built-in TransCOM-like map, or a file read with @tanhui/io. */
+    regions: z.union([z.literal('transcom'), z.strictObject({ path: z.string(), variable: z.string().default('regions') })], { error: "expected 'transcom' or {path, variable}" }).default('transcom'),
+    /** Prior σ of the scaling factors [1] on land and ocean. */
+    sigmaLand: posNum('a positive number').default(0.8),
+    sigmaOcean: posNum('a positive number').default(0.4),
+    /** Spatial correlation length [km] of the prior covariance (0 = uncorrelated). */
+    correlationLengthKm: z.number({ error: 'expected a number of km ≥ 0' }).min(0, { error: 'expected a number of km ≥ 0' }).default(0),
+  })
+  .describe('state vector and prior covariance');
+
+export const SolverSection = z
+  .strictObject({
+    method: z.enum(['ensrf', 'batch', '4dvar'], { error: "expected one of 'ensrf', 'batch', '4dvar'" }).default('ensrf'),
+    /** Ensemble size N (EnSRF). */
+    members: posInt('an integer ≥ 2').min(2, { error: 'expected an integer ≥ 2' }).max(10000, { error: 'expected at most 10000 members' }).default(32),
+    algorithm: z.enum(['serial', 'bulk', 'ensemble-space'], { error: "expected one of 'serial', 'bulk', 'ensemble-space'" }).default('serial'),
+    localization: z.enum(['none', 'CT2007', 'gaspari-cohn'], { error: "expected one of 'none', 'CT2007', 'gaspari-cohn'" }).default('none'),
+    localizationLengthKm: posNum('a positive number of km').default(2000),
+    /** Lagged windows (CarbonTracker nlag). */
+    lag: posInt('an integer ≥ 1').min(1, { error: 'expected an integer ≥ 1' }).max(1, { error: 'expected 1 (lagged windows are not supported by this orchestrator yet)' }).default(1),
+    /** Observations with |innovation| > rejectionThreshold·σ are flagged (not dropped). */
+    rejectionThreshold: posNum('a positive number').default(3),
+    /** Seed of the named PRNG that draws the ensembles. */
+    seed: posInt('an integer ≥ 0').min(0, { error: 'expected an integer ≥ 0' }).default(20201),
+    /** 4D-Var: iteration limit and gradient-norm reduction. */
+    maxIterations: posInt('a positive integer').min(1, { error: 'expected a positive integer' }).default(50),
+    gradientReduction: posNum('a positive number').default(1e-6),
+  })
+  .describe('solver and its options');
+
+export const ExecutorSection = z
+  .strictObject({
+    /** piscina: worker threads on this machine; inline: in the main thread (debugging). */
+    engine: z.enum(['piscina', 'inline'], { error: "expected 'piscina' or 'inline'" }).default('piscina'),
+    /** Worker threads; 0 = one per core. */
+    workers: posInt('an integer ≥ 0').min(0, { error: 'expected an integer ≥ 0' }).default(0),
+    /** Ensemble members per task (tracers of one transport run); 0 = members / workers. */
+    membersPerTask: posInt('an integer ≥ 0').min(0, { error: 'expected an integer ≥ 0' }).default(0),
+    /** Retries of a task whose worker threw or died. */
+    retries: posInt('an integer ≥ 0').min(0, { error: 'expected an integer ≥ 0' }).max(10, { error: 'expected at most 10' }).default(2),
+  })
+  .describe('how the ensemble is fanned out');
+
+export const OutputSection = z
+  .strictObject({
+    /** The run store (Zarr v2 directory); relative paths are relative to the config file. */
+    store: z.string({ error: 'expected a path' }).min(1, { error: 'expected a path' }).default('run.zarr'),
+  })
+  .describe('run store');
+
+const Anomaly = z.strictObject({
+  name: z.string({ error: 'expected a name' }),
+  component: ComponentName.default('bio'),
+  /** Box [degrees]; longitudes −180…180. */
+  latMin: z.number().min(-90).max(90),
+  latMax: z.number().min(-90).max(90),
+  lonMin: z.number().min(-180).max(180),
+  lonMax: z.number().min(-180).max(180),
+  /** Added to the component's scaling factor inside the box (truth = prior × (1 + delta)). */
+  delta: z.number({ error: 'expected a number' }),
+});
+
+export const TruthSection = z
+  .strictObject({
+    /** Regional anomalies that turn the prior into the truth of an OSSE. */
+    anomalies: z.array(Anomaly, { error: 'expected a list of anomalies' }).default([]),
+  })
+  .describe('synthetic truth for OSSEs (demo); absent = real observations only');
+
+export const RunConfigSchema = z
+  .strictObject({
+    name: z.string({ error: 'expected a string' }).default('tanhui-run'),
+    grid: GridSection.prefault({}),
+    time: TimeSection.prefault({}),
+    met: MetSection.prefault({}),
+    prior: PriorSection.prefault({}),
+    observations: ObservationsSection.prefault({}),
+    stateVector: StateVectorSection.prefault({}),
+    solver: SolverSection.prefault({}),
+    executor: ExecutorSection.prefault({}),
+    output: OutputSection.prefault({}),
+    truth: TruthSection.optional(),
+  })
+  .describe('tanhui run configuration');
+
+export type RunConfig = z.output<typeof RunConfigSchema>;
+export type RunConfigInput = z.input<typeof RunConfigSchema>;
+
+/** The JSON schema of the configuration file (input side: every key optional with its default). */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(RunConfigSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}
