@@ -19,6 +19,7 @@
 // cell); a point is in a polygon by the even-odd rule on scanlines; each sample carries its
 // exact spherical area. Land and China are area fractions; a cell's region is the code with
 // the largest sampled area (land regions and ocean regions compete, as on TransCOM's map).
+/// <reference path="./topojson-client.d.ts" />
 import { feature } from 'topojson-client';
 import countries110m from 'world-atlas/countries-110m.json' with { type: 'json' };
 import { TanhuiError } from './errors';
