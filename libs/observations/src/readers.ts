@@ -1,0 +1,124 @@
+// File readers (main thread): open a file through @tanhui/io (gdal-async), detect its format
+// from the content, and hand an NcSource to the pure parsers. Text tables are read as text.
+import { readFile, stat } from 'node:fs/promises';
+import * as io from '@tanhui/io';
+import { TanhuiError, isTanhuiError } from '@tanhui/core';
+import type { ObservationTable } from './record';
+import type { NcSource, NcVariable } from './source';
+import { missingVariable } from './source';
+import { parseObsPack } from './obspack';
+import { parseGcasOco2, parseOco2Lite, parseTccon } from './satellite';
+import { looksLikeNoaaGml, parseGcasText, parseNoaaGml } from './text';
+
+export type ObsFormat = 'auto' | 'obspack' | 'text' | 'oco2-lite' | 'tccon' | 'gcas';
+export const OBS_FORMATS: readonly ObsFormat[] = ['auto', 'obspack', 'text', 'oco2-lite', 'tccon', 'gcas'];
+
+// CF-decoding attributes are consumed by io's decode: drop them so parsers do not apply them twice.
+const DECODED_ATTRS = new Set(['_FillValue', 'missing_value', 'scale_factor', 'add_offset', '_Unsigned']);
+
+type StringReader = (name: string) => Promise<string[]>;
+
+/** An NcSource over a file opened with @tanhui/io. Call close() when done. */
+export async function openNcSource(file: string): Promise<NcSource & { close(): void }> {
+  const ds = await io.openDataset(file);
+  const names = new Set(ds.variableNames());
+  // Char/string variables: io's string reader when it has one (method or module function).
+  const method = (ds as unknown as { readStrings?: StringReader }).readStrings?.bind(ds);
+  const fn = (io as unknown as { readStrings?: (file: string, name: string) => Promise<string[]> }).readStrings;
+  const readStrings: StringReader | undefined = method ?? (fn ? (name) => fn(file, name) : undefined);
+  const attrs = ds.attributes();
+  return {
+    file,
+    attrs,
+    has: (name) => names.has(name),
+    variable: async (name): Promise<NcVariable> => {
+      if (!names.has(name)) throw missingVariable(file, name);
+      const info = ds.variable(name);
+      const cleanAttrs: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(info.attrs)) if (!DECODED_ATTRS.has(k)) cleanAttrs[k] = v;
+      if (info.dtype === 'string') {
+        let strings: string[] | undefined;
+        if (readStrings) {
+          try {
+            strings = await readStrings(name);
+          } catch {
+            strings = undefined;
+          }
+        }
+        return { name, shape: info.shape, attrs: cleanAttrs, strings };
+      }
+      const v = await ds.read(name, { decode: true, decodeTimes: false });
+      return { name, shape: v.shape, attrs: cleanAttrs, data: v.data as Float64Array };
+    },
+    close: () => ds.close(),
+  };
+}
+
+/** Which parser a NetCDF file needs, from its variables. */
+export function detectNetcdfFormat(src: NcSource): Exclude<ObsFormat, 'auto' | 'text'> {
+  if (src.has('xco2_averaging_kernel')) return 'oco2-lite';
+  if (src.has('averagingKernel') && src.has('weightingfunction')) return 'gcas';
+  if (src.has('ak_xco2') && src.has('prior_co2')) return 'tccon';
+  if (src.has('value') && (src.has('obspack_id') || src.has('obspack_num') || src.attrs.dataset_name !== undefined)) return 'obspack';
+  throw new TanhuiError('UnsupportedFormat', 'cannot tell the observation format from the variables', {
+    context: { file: src.file },
+    hint: 'expected ObsPack (value, obspack_id), OCO-2/ACOS Lite (xco2_averaging_kernel), GCAS OCO-2 (averagingKernel, weightingfunction) or TCCON (ak_xco2, prior_co2); or pass --format',
+  });
+}
+
+async function isBinary(file: string): Promise<boolean> {
+  const buf = await readFile(file).then((b) => b.subarray(0, 8));
+  const s = buf.toString('latin1');
+  return s.startsWith('CDF') || s.startsWith('\x89HDF');
+}
+
+export interface ReadResult {
+  file: string;
+  format: Exclude<ObsFormat, 'auto'>;
+  table: ObservationTable;
+}
+
+/** Read one observation file (format detected from content when 'auto'). */
+export async function readObservationFile(file: string, format: ObsFormat = 'auto'): Promise<ReadResult> {
+  let st;
+  try {
+    st = await stat(file);
+  } catch (err) {
+    throw new TanhuiError('MissingFile', 'no such file', { context: { file }, cause: err });
+  }
+  if (st.size === 0) throw new TanhuiError('EmptyInput', 'the file is empty (0 bytes)', { context: { file } });
+  const binary = await isBinary(file);
+  if (format === 'text' || (format === 'auto' && !binary)) {
+    if (binary) throw new TanhuiError('UnsupportedFormat', 'a NetCDF/HDF5 file cannot be read as text', { context: { file }, hint: 'use --format auto' });
+    const text = await readFile(file, 'utf8');
+    const table = looksLikeNoaaGml(text) ? parseNoaaGml(text, file) : parseGcasText(text, file);
+    return { file, format: 'text', table };
+  }
+  const src = await openNcSource(file);
+  try {
+    const fmt = format === 'auto' ? detectNetcdfFormat(src) : format;
+    let table: ObservationTable;
+    switch (fmt) {
+      case 'obspack':
+        table = await parseObsPack(src);
+        break;
+      case 'oco2-lite':
+        table = await parseOco2Lite(src);
+        break;
+      case 'gcas':
+        table = await parseGcasOco2(src);
+        break;
+      case 'tccon':
+        table = await parseTccon(src);
+        break;
+      default:
+        throw new TanhuiError('InvalidArgument', `unknown format '${String(fmt)}'`, { hint: `use one of ${OBS_FORMATS.join(', ')}` });
+    }
+    return { file, format: fmt, table };
+  } catch (err) {
+    if (isTanhuiError(err) && err.context.file === undefined) err.context.file = file;
+    throw err;
+  } finally {
+    src.close();
+  }
+}
