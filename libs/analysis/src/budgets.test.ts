@@ -7,6 +7,7 @@ import {
   cellAggregationMatrix,
   correlationMap,
   ensembleBudget,
+  ensemblePeriodBudgets,
   monthlyAnomalies,
   periodMeans,
   regionalSeries,
@@ -159,5 +160,37 @@ describe('time series, monthly and annual means', () => {
     expect(cm[0]).toBeCloseTo(1, 12);
     expect(cm[1]).toBeCloseTo(-1, 12);
     expect(Number.isNaN(cm[2]!)).toBe(true);
+  });
+});
+
+describe('ensemble period budgets', () => {
+  it('σ of monthly means equals the naive sample σ of the members’ monthly totals', () => {
+    const map = borealMap();
+    const n = map.grid.size;
+    const day = 86400;
+    const t0 = Date.UTC(2022, 0, 1) / 1000;
+    // Three members, four 10-day windows (Jan 1 – Feb 10), uniform fluxes k·(m+1)·1e-8.
+    const members = [0, 1, 2].map((m) => ({
+      timesSec: [0, 1, 2, 3].map((k) => t0 + k * 10 * day),
+      durationsSec: [1, 2, 3, 4].map(() => 10 * day),
+      fluxMolM2S: [1, 2, 3, 4].map((k) => new Float64Array(n).fill(k * (m + 1) * 1e-8)),
+    }));
+    const eb = ensemblePeriodBudgets(map, members, 'month');
+    expect(eb.labels).toEqual(['2022-01', '2022-02']);
+    // January = days 0–31: windows 1, 2, 3 full (30 days) + 1 day of window 4.
+    const globalArea = 4 * Math.PI * R * R;
+    const jan = (m: number): number => ((10 * 1 + 10 * 2 + 10 * 3 + 1 * 4) / 31) * (m + 1) * 1e-8 * globalArea * MOL_S_TO_PGC_YR;
+    const vals = [0, 1, 2].map((m) => eb.members[m]![0]![0]! + eb.members[m]![1]![0]!);
+    vals.forEach((v, m) => expect(v).toBeCloseTo(jan(m), 10));
+    // Global = boreal + rest; sample σ (3 members, n − 1 = 2) of the members' global January means:
+    const mean = (jan(0) + jan(1) + jan(2)) / 3;
+    const sd = Math.sqrt(((jan(0) - mean) ** 2 + (jan(1) - mean) ** 2 + (jan(2) - mean) ** 2) / 2);
+    const sumSd = Math.sqrt(
+      [0, 1, 2].reduce((s, m) => s + (eb.members[m]![0]![0]! + eb.members[m]![1]![0]! - mean) ** 2, 0) / 2,
+    );
+    expect(sumSd).toBeCloseTo(sd, 10);
+    // Per region the σ is the same scaling of the region's share.
+    const share = eb.mean[0]![0]! / (eb.mean[0]![0]! + eb.mean[1]![0]!);
+    expect(eb.sigma[0]![0]).toBeCloseTo(sd * share, 10);
   });
 });

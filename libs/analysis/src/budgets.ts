@@ -61,6 +61,15 @@ export function stateAggregationMatrix(map: RegionMapInput, basisFluxMolM2S: rea
   return a;
 }
 
+/** One region's prior and posterior totals with σ [PgC yr⁻¹], as tables and the report show them. */
+export interface BudgetRow {
+  region: string;
+  prior: number;
+  priorSigma: number;
+  posterior: number;
+  posteriorSigma: number;
+}
+
 export interface BudgetCovariance {
   names: string[];
   /** R × R covariance of regional totals [(PgC yr⁻¹)²], row-major. */
@@ -277,4 +286,36 @@ export function correlationMap(fieldsA: readonly ArrayLike<number>[], fieldsB: r
     out[c] = pearson(a, b);
   }
   return out;
+}
+
+export interface EnsemblePeriodBudgets {
+  names: string[];
+  labels: string[];
+  /** Ensemble mean and sample σ (N−1) per region and period: mean[r][p]. */
+  mean: Float64Array[];
+  sigma: Float64Array[];
+  /** Each member's period means: members[m][r][p] (for σ of sums of regions or periods). */
+  members: Float64Array[][];
+}
+
+/**
+ * Monthly or annual regional budgets of every ensemble member, with the ensemble mean and σ —
+ * the σ of a time mean comes from the members' time means, so temporal error correlations are
+ * kept.
+ */
+export function ensemblePeriodBudgets(map: RegionMapInput, memberSeries: readonly FluxSeries[], unit: 'month' | 'year'): EnsemblePeriodBudgets {
+  if (memberSeries.length < 2) throw new TanhuiError('EmptyInput', `an ensemble needs at least 2 members, got ${memberSeries.length}`);
+  const per = memberSeries.map((s) => periodMeans(regionalSeries(map, s), unit));
+  const labels = per[0]!.labels;
+  per.forEach((p, m) => {
+    if (p.labels.length !== labels.length || p.labels.some((l, k) => l !== labels[k])) {
+      throw new TanhuiError('BadShape', `ensemble member ${m} covers different periods than member 0`, { context: { index: m } });
+    }
+  });
+  const nm = per.length;
+  const mean = map.names.map((_, r) => Float64Array.from(labels, (_l, k) => per.reduce((s, p) => s + p.values[r]![k]!, 0) / nm));
+  const sigma = map.names.map((_, r) =>
+    Float64Array.from(labels, (_l, k) => Math.sqrt(per.reduce((s, p) => s + (p.values[r]![k]! - mean[r]![k]!) ** 2, 0) / (nm - 1))),
+  );
+  return { names: [...map.names], labels: [...labels], mean, sigma, members: per.map((p) => p.values) };
 }

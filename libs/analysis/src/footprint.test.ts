@@ -1,6 +1,6 @@
 import { LatLonGrid } from '@tanhui/core';
 import { describe, expect, it } from 'vitest';
-import { convolveFootprint, coverageByRegion, coverageMap, footprintFromMoleSensitivity, surfaceLayerFootprint } from './footprint';
+import { convolveFootprint, coverageByRegion, coverageMap, footprintFromMassFluxSensitivity, footprintFromMoleSensitivity, surfaceLayerFootprint } from './footprint';
 
 describe('footprint units', () => {
   it('a sensitivity per mole emitted becomes ppm per µmol m⁻² s⁻¹ consistent with the emitted moles', () => {
@@ -17,6 +17,13 @@ describe('footprint units', () => {
     const n = 2e-6 * grid.cellAreaM2[c]! * dt;
     expect(convolveFootprint(fp, flux)).toBeCloseTo(1e6 * 3e-18 * n, 12);
     expect(() => footprintFromMoleSensitivity([1], grid, dt)).toThrow(/cells/);
+  });
+
+  it('a sensitivity per kg CO2 m⁻² s⁻¹ becomes ppm per µmol m⁻² s⁻¹', () => {
+    // 1 µmol m⁻² s⁻¹ of CO2 is 44.0095e-9 kg m⁻² s⁻¹; with S = 2e3 (mol/mol)/(kg m⁻² s⁻¹) the
+    // change is 2e3 · 44.0095e-9 mol/mol = 88.019e-6 mol/mol = 88.019 ppm.
+    const fp = footprintFromMassFluxSensitivity([2e3]);
+    expect(convolveFootprint(fp, [1])).toBeCloseTo(2e3 * 44.0095e-9 * 1e6, 9);
   });
 
   it('a well-mixed surface layer: 1 µmol m⁻² s⁻¹ for an hour into 1000 Pa of air', () => {

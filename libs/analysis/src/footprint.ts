@@ -1,7 +1,7 @@
 // Pure footprint arithmetic. The transport adjoint (libs/transport) gives the sensitivity of one
 // observation to surface emissions; these helpers put it in the field's units (ppm per
 // µmol m⁻² s⁻¹), sum footprints of a network to a coverage map, and report what it cannot see.
-import { GRAVITY, LatLonGrid, M_AIR, TanhuiError } from '@tanhui/core';
+import { GRAVITY, LatLonGrid, M_AIR, M_CO2, TanhuiError } from '@tanhui/core';
 import type { RegionMapInput } from './regions';
 
 /**
@@ -18,12 +18,12 @@ export function footprintFromMoleSensitivity(perMoleEmitted: ArrayLike<number>, 
 }
 
 /**
- * From a sensitivity to the flux in mol m⁻² s⁻¹ [mol mol⁻¹ per (mol m⁻² s⁻¹)] to ppm per
- * µmol m⁻² s⁻¹: the factors 1e6 (ppm) and 1e−6 (µmol) cancel, so the numbers are unchanged;
- * from one per kg CO2 m⁻² s⁻¹, divide by the molar mass.
+ * From a sensitivity to the CO2 mass flux [mol mol⁻¹ per (kg CO2 m⁻² s⁻¹)] to ppm per
+ * µmol m⁻² s⁻¹: 1 µmol m⁻² s⁻¹ = 1e−6·M_CO2 kg m⁻² s⁻¹ and 1 mol mol⁻¹ = 1e6 ppm, so multiply
+ * by M_CO2. (A sensitivity already per mol m⁻² s⁻¹ needs no change: the 1e6 and 1e−6 cancel.)
  */
-export function footprintFromFluxSensitivity(perFluxMolM2S: ArrayLike<number>): Float64Array {
-  return Float64Array.from(perFluxMolM2S);
+export function footprintFromMassFluxSensitivity(perKgCo2M2S: ArrayLike<number>): Float64Array {
+  return Float64Array.from(perKgCo2M2S, (s) => s * M_CO2);
 }
 
 /**

@@ -1,6 +1,7 @@
 // Charts for the report as inline SVG strings: maps with coastline and legend, regional budget
 // bars with σ whiskers, time series (with optional σ band) and observation-fit plots.
 import { LatLonGrid } from '@tanhui/core';
+import type { BudgetRow } from '../budgets';
 import { autoScale, classColour, type ColourScale } from './colors';
 import { coastlinePath, mapFrame, rasterRects } from './geo';
 import { esc, extent, fmt, isoDate, linear, niceTicks, r2 } from './svg';
@@ -48,14 +49,6 @@ export function mapSvg(id: string, grid: LatLonGrid, panel: MapPanel, width = 54
     `<text x="${r2(bx + bw + 6)}" y="${by + 9}">${esc(panel.units)}</text>` +
     `</svg>`
   );
-}
-
-export interface BudgetRow {
-  region: string;
-  prior: number;
-  priorSigma: number;
-  posterior: number;
-  posteriorSigma: number;
 }
 
 /** Horizontal bars per region, prior and posterior side by side, with ±σ whiskers. */

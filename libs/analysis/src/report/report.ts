@@ -3,7 +3,8 @@
 import { LatLonGrid, M_C, SECONDS_PER_YEAR, TanhuiError } from '@tanhui/core';
 import type { ClosureResult } from '../closure';
 import { formatBiasRmse, formatSigned, type ValidationGroup } from '../validation';
-import { budgetBarsSvg, lineChartSvg, mapSvg, obsFitSvg, type BudgetRow, type LineSeries, type MapPanel, type SiteFit } from './charts';
+import type { BudgetRow } from '../budgets';
+import { budgetBarsSvg, lineChartSvg, mapSvg, obsFitSvg, type LineSeries, type MapPanel, type SiteFit } from './charts';
 import { esc, fmt } from './svg';
 
 export interface RegionTimeSeries {

@@ -5,7 +5,8 @@ import { regionalTotalsPgC } from '../budgets';
 import { evaluateClosure } from '../closure';
 import { latitudeBandRegionMap } from '../regions';
 import { validate, type ValidationRecord } from '../validation';
-import type { BudgetRow, SiteFit } from './charts';
+import type { BudgetRow } from '../budgets';
+import type { SiteFit } from './charts';
 import { fluxMapPanels, type RegionTimeSeries, type ReportData } from './report';
 
 const DEG = Math.PI / 180;
