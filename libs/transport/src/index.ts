@@ -1,2 +1,12 @@
-// Public API of @tanhui/transport.
-export {};
+// Public API of @tanhui/transport. Everything exported here is pure (no node:*, no gdal-async)
+// and loads in worker threads; the file readers load @tanhui/io lazily inside async functions.
+export * from './transport-model';
+export { BuiltinTransportModel, DEFAULT_BUILTIN_OPTIONS, defaultStepSeconds, fluxPeriodIndex, allocState, type TracerState } from './builtin/model';
+export type { BuiltinOptions, StepOperators } from './builtin/step-builder';
+export { airMassFromPs } from './builtin/step-builder';
+export type { ConvectionFields } from './builtin/mixing';
+export type { Meteorology } from './met/meteorology';
+export { SolidBodyRotation, DeformationalFlow, cosineBell, gaussianHills, errorNorms, singleLayer, type SolidBodyOptions, type DeformationalOptions } from './met/analytic';
+export { SyntheticClimate, type SyntheticClimateOptions } from './met/synthetic';
+export { ArrayMeteorology, pressureFixer, type ArrayMetData } from './met/array-met';
+export { createMeteorology, createBuiltinModel, gridFromSpec, levelsFromSpec, type MetSpec, type BuiltinModelSpec, type GridSpec, type LevelsSpec } from './met/met-spec';

@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { M_AIR, isTanhuiError } from '@tanhui/core';
+import { createBuiltinModel } from '../met/met-spec';
+import { airMassFromPs } from './step-builder';
+import { dot, randomArray, relDiff, rng } from './test-helpers';
+import type { SamplePlan } from '../transport-model';
+
+// A 12°×10°×25 synthetic world (30×18 columns) keeps a simulated week fast.
+const model = createBuiltinModel({ met: { kind: 'synthetic', grid: { dlonDeg: 12, dlatDeg: 10 }, seed: 5 } });
+const { grid, levels } = model;
+const ncol = grid.size;
+const ncell = ncol * levels.nlev;
+const start = Date.UTC(2021, 6, 1) / 1000;
+const week = { startSec: start, endSec: start + 7 * 86400 };
+
+function randomPlan(nSamples: number, nSteps: number, seed: number): SamplePlan {
+  const r = rng(seed);
+  const rowPtr = new Int32Array(nSamples + 1);
+  const step: number[] = [], cell: number[] = [], weight: number[] = [];
+  for (let s = 0; s < nSamples; s++) {
+    const n = 1 + Math.floor((r() + 0.5) * 4);
+    for (let e = 0; e < n; e++) {
+      step.push(Math.floor((r() + 0.5) * (nSteps + 1)) % (nSteps + 1));
+      cell.push(Math.floor((r() + 0.5) * ncell) % ncell);
+      weight.push(r() + 0.5);
+    }
+    rowPtr[s + 1] = step.length;
+  }
+  return { nSamples, rowPtr, step: Int32Array.from(step), cell: Int32Array.from(cell), weight: Float64Array.from(weight) };
+}
+
+describe('built-in model: conservation and uniformity over a simulated week', () => {
+  const K = 2;
+  const c0 = new Float64Array(ncell * K);
+  const r = rng(1);
+  for (let q = 0; q < ncell; q++) {
+    c0[q * K] = 400e-6;
+    c0[q * K + 1] = 400e-6 + 20e-6 * r();
+  }
+  const day = 86400;
+  const nPeriods = 7;
+  const flux = new Float64Array(nPeriods * ncol * K);
+  for (let p = 0; p < nPeriods; p++) for (let col = 0; col < ncol; col++) flux[(p * ncol + col) * K + 1] = 2e-6 * r();
+  const out = model.forward({ window: week, nTracers: K, initialMoleFraction: c0, fluxes: { periodSeconds: day, data: flux } });
+  const ctx = model.samplingContext(week);
+  const m0 = airMassFromPs(grid, levels, ctx.surfacePressurePa(0), new Float64Array(ncell));
+  const m1 = airMassFromPs(grid, levels, ctx.surfacePressurePa(ctx.nSteps), new Float64Array(ncell));
+
+  it('keeps a uniform mixing ratio uniform to 1e-12', () => {
+    let worst = 0;
+    for (let q = 0; q < ncell; q++) worst = Math.max(worst, Math.abs(out.finalMoleFraction[q * K]! / 400e-6 - 1));
+    expect(worst).toBeLessThan(1e-12);
+  });
+
+  it('conserves total tracer mass to 1e-12 (initial + emitted)', () => {
+    let before = 0, after = 0, emitted = 0;
+    for (let q = 0; q < ncell; q++) {
+      before += c0[q * K + 1]! * m0[q]!;
+      after += out.finalMoleFraction[q * K + 1]! * m1[q]!;
+    }
+    // Each flux period lasts 8 steps of 3 h: emitted moles × M_air = kg-of-air-equivalent.
+    for (let p = 0; p < nPeriods; p++) {
+      for (let col = 0; col < ncol; col++) emitted += flux[(p * ncol + col) * K + 1]! * day * grid.cellAreaM2[col]! * M_AIR;
+    }
+    expect(relDiff(after, before + emitted)).toBeLessThan(1e-12);
+    expect(Math.abs(emitted)).toBeGreaterThan(1e-6 * before); // the flux test is not vacuous
+  });
+});
+
+describe('built-in model: linearity and the exact adjoint', () => {
+  const window = { startSec: start, endSec: start + 2 * 86400 };
+  const nSteps = model.nSteps(window);
+  const plan = randomPlan(40, nSteps, 3);
+  const periodSeconds = 86400;
+
+  it('is linear: T(a·x1 + b·x2) = a·T(x1) + b·T(x2) to 1e-12', () => {
+    const r = rng(2);
+    const x1 = randomArray(ncell, r, 1e-5), x2 = randomArray(ncell, r, 1e-5);
+    const f1 = randomArray(2 * ncol, r, 1e-6), f2 = randomArray(2 * ncol, r, 1e-6);
+    const a = 0.7, b = -1.9;
+    const run = (c: Float64Array, f: Float64Array) => model.forward({ window, nTracers: 1, initialMoleFraction: c, fluxes: { periodSeconds, data: f }, plan });
+    const o1 = run(x1, f1), o2 = run(x2, f2);
+    const o3 = run(x1.map((v, q) => a * v + b * x2[q]!), f1.map((v, q) => a * v + b * f2[q]!));
+    let num = 0, den = 0;
+    for (const key of ['finalMoleFraction', 'samples'] as const) {
+      for (let q = 0; q < o3[key].length; q++) {
+        num = Math.max(num, Math.abs(o3[key][q]! - (a * o1[key][q]! + b * o2[key][q]!)));
+        den = Math.max(den, Math.abs(o3[key][q]!));
+      }
+    }
+    expect(num / den).toBeLessThan(1e-12);
+  });
+
+  it('adjoint dot-product test of the full model (initial field + fluxes → samples + final field) to 1e-12', () => {
+    const K = 2;
+    const r = rng(4);
+    const c0 = randomArray(ncell * K, r, 1e-5);
+    const f = randomArray(2 * ncol * K, r, 1e-6);
+    const fw = model.forward({ window, nTracers: K, initialMoleFraction: c0, fluxes: { periodSeconds, data: f }, plan });
+    const ys = randomArray(plan.nSamples * K, r);
+    const yf = randomArray(ncell * K, r);
+    const ad = model.adjoint({ window, nTracers: K, sampleSensitivity: ys, finalSensitivity: yf, plan, fluxPeriodSeconds: periodSeconds });
+    const lhs = dot([fw.samples, ys], [fw.finalMoleFraction, yf]);
+    const rhs = dot([c0, ad.initialSensitivity], [f, ad.fluxSensitivity]);
+    expect(relDiff(lhs, rhs)).toBeLessThan(1e-12);
+  });
+
+  it('adjoint dot-product test of one full step (advection, injection, diffusion, convection)', () => {
+    const one = { startSec: start + 5 * 3600 * 3, endSec: start + 6 * 3600 * 3 };
+    const p1 = randomPlan(10, 1, 9);
+    const K = 1;
+    const r = rng(8);
+    const c0 = randomArray(ncell, r);
+    const f = randomArray(ncol, r);
+    const fw = model.forward({ window: one, nTracers: K, initialMoleFraction: c0, fluxes: { periodSeconds: 3 * 3600, data: f }, plan: p1 });
+    const ys = randomArray(p1.nSamples, r);
+    const yf = randomArray(ncell, r);
+    const ad = model.adjoint({ window: one, nTracers: K, sampleSensitivity: ys, finalSensitivity: yf, plan: p1 });
+    expect(relDiff(dot([fw.samples, ys], [fw.finalMoleFraction, yf]), dot([c0, ad.initialSensitivity], [f, ad.fluxSensitivity]))).toBeLessThan(1e-12);
+  });
+
+  it('samples a uniform field exactly and rejects bad input with TanhuiError', () => {
+    const plan1: SamplePlan = { nSamples: 1, rowPtr: Int32Array.from([0, 2]), step: Int32Array.from([0, nSteps]), cell: Int32Array.from([5, ncell - 1]), weight: Float64Array.from([0.25, 0.75]) };
+    const c0 = new Float64Array(ncell).fill(1e-4);
+    const o = model.forward({ window, nTracers: 1, initialMoleFraction: c0, fluxes: { periodSeconds, data: new Float64Array(2 * ncol) }, plan: plan1 });
+    expect(o.samples[0]).toBeCloseTo(1e-4, 15);
+    let err: unknown;
+    try {
+      model.forward({ window, nTracers: 1, initialMoleFraction: new Float64Array(3), fluxes: { periodSeconds, data: new Float64Array(2 * ncol) } });
+    } catch (e) {
+      err = e;
+    }
+    expect(isTanhuiError(err, 'BadShape')).toBe(true);
+  });
+});

@@ -1,0 +1,335 @@
+// The built-in TM5-like tracer model behind the TransportModel interface: one step is
+// advection (x y z z y x, Russell–Lerner slopes), surface-flux injection into the lowest
+// layer, implicit boundary-layer diffusion, implicit convection. State per tracer: tracer
+// mass rm = c·m [kg of air × mol mol⁻¹] and its three first moments. The adjoint runs the
+// transposed operators in reverse order with the same coefficients (rebuilt step by step).
+import { TanhuiError, type HybridLevels, type LatLonGrid } from '@tanhui/core';
+import type { Meteorology } from '../met/meteorology';
+import {
+  fluxPeriodCount,
+  type AdjointInput,
+  type AdjointOutput,
+  type ForwardInput,
+  type ForwardOutput,
+  type SamplePlan,
+  type SamplingContext,
+  type TransportModel,
+  type TransportWindow,
+} from '../transport-model';
+import { lineSweepAdjoint, lineSweepForward, SweepScratch } from './advection';
+import { convectionAdjoint, convectionForward, diffusionAdjoint, diffusionForward } from './mixing';
+import { airMassFromPs, StepBuilder, type BuiltinOptions, type StepOperators } from './step-builder';
+import { XScratch, xSweepAdjoint, xSweepForward } from './xsweep';
+
+export type { BuiltinOptions } from './step-builder';
+
+export const DEFAULT_BUILTIN_OPTIONS: Omit<BuiltinOptions, 'stepSeconds'> = {
+  reducedGridMinWidth: 0.1,
+  cflMax: 1,
+  diffusion: true,
+  convection: true,
+  limiter: false,
+};
+
+/** Default time step: 3 h on grids of 2° and coarser, scaled with the latitude spacing below. */
+export function defaultStepSeconds(grid: LatLonGrid): number {
+  const dlat = 180 / grid.nlat;
+  if (dlat >= 2 - 1e-9) return 10800;
+  return Math.max(600, Math.round((10800 * dlat) / 2 / 600) * 600);
+}
+
+/** Tracer state: mass and first moments, [cell][tracer]. */
+export interface TracerState {
+  K: number;
+  rm: Float64Array;
+  rxm: Float64Array;
+  rym: Float64Array;
+  rzm: Float64Array;
+}
+
+export function allocState(ncell: number, K: number): TracerState {
+  const n = ncell * K;
+  return { K, rm: new Float64Array(n), rxm: new Float64Array(n), rym: new Float64Array(n), rzm: new Float64Array(n) };
+}
+
+interface PlanIndex {
+  /** Entries grouped by step: entries stepPtr[n] … stepPtr[n+1]−1 of `order`. */
+  stepPtr: Int32Array;
+  order: Int32Array;
+  sampleOf: Int32Array;
+}
+
+export class BuiltinTransportModel implements TransportModel {
+  readonly grid: LatLonGrid;
+  readonly levels: HybridLevels;
+  readonly stepSeconds: number;
+  readonly options: BuiltinOptions;
+  readonly builder: StepBuilder;
+  private readonly ncol: number;
+  private readonly ncell: number;
+  private scratch: { K: number; w: SweepScratch; xs: XScratch } | null = null;
+  private psCache: { key: string; ps: Float64Array[] } | null = null;
+
+  constructor(readonly met: Meteorology, options: Partial<BuiltinOptions> = {}) {
+    this.grid = met.grid;
+    this.levels = met.levels;
+    const stepSeconds = options.stepSeconds ?? defaultStepSeconds(met.grid);
+    if (!(stepSeconds > 0)) throw new TanhuiError('InvalidArgument', `options.stepSeconds must be > 0, got ${stepSeconds}`);
+    this.options = { ...DEFAULT_BUILTIN_OPTIONS, ...options, stepSeconds };
+    if (!(this.options.cflMax > 0 && this.options.cflMax <= 1)) {
+      throw new TanhuiError('InvalidArgument', `options.cflMax must be in (0, 1], got ${this.options.cflMax}`);
+    }
+    this.stepSeconds = stepSeconds;
+    this.ncol = met.grid.nlat * met.grid.nlon;
+    this.ncell = this.ncol * met.levels.nlev;
+    this.builder = new StepBuilder(met, this.options);
+  }
+
+  nSteps(window: TransportWindow): number {
+    const len = window.endSec - window.startSec;
+    const n = Math.round(len / this.stepSeconds);
+    if (!(len > 0) || Math.abs(n * this.stepSeconds - len) > 1e-6 * this.stepSeconds) {
+      throw new TanhuiError('InvalidArgument', `window length ${len} s is not a positive multiple of the time step ${this.stepSeconds} s`);
+    }
+    return n;
+  }
+
+  /** Surface pressure at steps 0 … nSteps of a window (met only, no tracers). */
+  surfacePressures(window: TransportWindow): Float64Array[] {
+    const n = this.nSteps(window);
+    const key = `${window.startSec}:${n}`;
+    if (this.psCache?.key === key) return this.psCache.ps;
+    const ps: Float64Array[] = [Float64Array.from(this.met.surfacePressurePa(window.startSec))];
+    for (let s = 0; s < n; s++) {
+      const next = new Float64Array(this.ncol);
+      this.builder.psAfterStep(window.startSec + s * this.stepSeconds, ps[s]!, next);
+      ps.push(next);
+    }
+    this.psCache = { key, ps };
+    return ps;
+  }
+
+  samplingContext(window: TransportWindow): SamplingContext {
+    const nSteps = this.nSteps(window);
+    const ps = this.surfacePressures(window);
+    return {
+      grid: this.grid,
+      levels: this.levels,
+      windowStartSec: window.startSec,
+      stepSeconds: this.stepSeconds,
+      nSteps,
+      surfacePressurePa: (step: number) => {
+        const p = ps[step];
+        if (!p) throw new TanhuiError('InvalidArgument', `step ${step} is outside 0 … ${nSteps}`);
+        return p;
+      },
+    };
+  }
+
+  private getScratch(K: number): { w: SweepScratch; xs: XScratch } {
+    if (!this.scratch || this.scratch.K !== K) {
+      const { nlat, nlon } = this.grid;
+      const blockK = Math.max(nlon, nlat * nlon) * K;
+      this.scratch = { K, w: new SweepScratch(blockK, nlon * K), xs: new XScratch(nlon, K) };
+    }
+    return this.scratch;
+  }
+
+  /** Apply the advection sweeps of one step (forward). */
+  advectForward(ops: StepOperators, s: TracerState): void {
+    const { w, xs } = this.getScratch(s.K);
+    const { nlat, nlon } = this.grid;
+    const nlev = this.levels.nlev;
+    for (const sw of ops.sweeps) {
+      if (sw.kind === 'x') xSweepForward(sw.plan, s.K, s.rm, s.rxm, s.rym, s.rzm, w, xs);
+      else if (sw.kind === 'y') lineSweepForward(sw.co, nlev, nlat, nlon, s.K, s.rm, s.rym, s.rxm, s.rzm, w);
+      else if (nlev > 1) lineSweepForward(sw.co, 1, nlev, this.ncol, s.K, s.rm, s.rzm, s.rxm, s.rym, w);
+      if (this.options.limiter) limitSlopes(s, sw.kind);
+    }
+  }
+
+  advectAdjoint(ops: StepOperators, s: TracerState): void {
+    if (this.options.limiter) {
+      throw new TanhuiError('NotImplemented', 'the slope limiter makes the model non-linear: no exact adjoint', { hint: 'set options.limiter = false' });
+    }
+    const { w, xs } = this.getScratch(s.K);
+    const { nlat, nlon } = this.grid;
+    const nlev = this.levels.nlev;
+    for (let q = ops.sweeps.length - 1; q >= 0; q--) {
+      const sw = ops.sweeps[q]!;
+      if (sw.kind === 'x') xSweepAdjoint(sw.plan, s.K, s.rm, s.rxm, s.rym, s.rzm, w, xs);
+      else if (sw.kind === 'y') lineSweepAdjoint(sw.co, nlev, nlat, nlon, s.K, s.rm, s.rym, s.rxm, s.rzm, w);
+      else if (nlev > 1) lineSweepAdjoint(sw.co, 1, nlev, this.ncol, s.K, s.rm, s.rzm, s.rxm, s.rym, w);
+    }
+  }
+
+  mixForward(ops: StepOperators, s: TracerState): void {
+    if (ops.diffusion) diffusionForward(ops.diffusion, s.K, s.rm, s.rxm, s.rym, s.rzm);
+    if (ops.convection) convectionForward(ops.convection, s.K, s.rm, s.rxm, s.rym, s.rzm);
+  }
+
+  mixAdjoint(ops: StepOperators, s: TracerState): void {
+    if (ops.convection) convectionAdjoint(ops.convection, s.K, s.rm, s.rxm, s.rym, s.rzm);
+    if (ops.diffusion) diffusionAdjoint(ops.diffusion, s.K, s.rm, s.rxm, s.rym, s.rzm);
+  }
+
+  forward(input: ForwardInput): ForwardOutput {
+    const K = checkK(input.nTracers);
+    const nSteps = this.nSteps(input.window);
+    const { ncell, ncol } = this;
+    expectLength('initialMoleFraction', input.initialMoleFraction, ncell * K);
+    const nPeriods = fluxPeriodCount(input.window, input.fluxes.periodSeconds);
+    expectLength('fluxes.data', input.fluxes.data, nPeriods * ncol * K);
+    const idx = input.plan ? indexPlan(input.plan, nSteps, ncell) : null;
+    const samples = new Float64Array((input.plan?.nSamples ?? 0) * K);
+    const ps = this.surfacePressures(input.window);
+    const s = allocState(ncell, K);
+    const m0 = airMassFromPs(this.grid, this.levels, ps[0]!, new Float64Array(ncell));
+    const c0 = input.initialMoleFraction;
+    for (let q = 0; q < ncell; q++) {
+      const mq = m0[q]!;
+      for (let t = 0; t < K; t++) s.rm[q * K + t] = c0[q * K + t]! * mq;
+    }
+    if (idx && input.plan) sampleForward(input.plan, idx, 0, K, s.rm, m0, samples);
+    let mEnd = m0;
+    for (let n = 0; n < nSteps; n++) {
+      const ops = this.builder.build(input.window.startSec + n * this.stepSeconds, ps[n]!);
+      this.advectForward(ops, s);
+      injectForward(ops.injectFactor, fluxPeriodIndex(n, this.stepSeconds, input.fluxes.periodSeconds, nPeriods), ncol, K, input.fluxes.data, s.rm);
+      this.mixForward(ops, s);
+      mEnd = ops.mEnd;
+      if (idx && input.plan) sampleForward(input.plan, idx, n + 1, K, s.rm, mEnd, samples);
+    }
+    const finalMoleFraction = new Float64Array(ncell * K);
+    for (let q = 0; q < ncell; q++) {
+      const inv = 1 / mEnd[q]!;
+      for (let t = 0; t < K; t++) finalMoleFraction[q * K + t] = s.rm[q * K + t]! * inv;
+    }
+    return { finalMoleFraction, samples };
+  }
+
+  adjoint(input: AdjointInput): AdjointOutput {
+    const K = checkK(input.nTracers);
+    const nSteps = this.nSteps(input.window);
+    const { ncell, ncol } = this;
+    const plan = input.plan;
+    const idx = indexPlan(plan, nSteps, ncell);
+    expectLength('sampleSensitivity', input.sampleSensitivity, plan.nSamples * K);
+    if (input.finalSensitivity) expectLength('finalSensitivity', input.finalSensitivity, ncell * K);
+    const period = input.fluxPeriodSeconds ?? input.window.endSec - input.window.startSec;
+    const nPeriods = fluxPeriodCount(input.window, period);
+    const fluxSensitivity = new Float64Array(nPeriods * ncol * K);
+    const ps = this.surfacePressures(input.window);
+    const a = allocState(ncell, K);
+    for (let n = nSteps - 1; n >= 0; n--) {
+      const ops = this.builder.build(input.window.startSec + n * this.stepSeconds, ps[n]!);
+      if (n === nSteps - 1 && input.finalSensitivity) {
+        const fs = input.finalSensitivity;
+        for (let q = 0; q < ncell; q++) {
+          const inv = 1 / ops.mEnd[q]!;
+          for (let t = 0; t < K; t++) a.rm[q * K + t] += fs[q * K + t]! * inv;
+        }
+      }
+      sampleAdjoint(plan, idx, n + 1, K, a.rm, ops.mEnd, input.sampleSensitivity);
+      this.mixAdjoint(ops, a);
+      injectAdjoint(ops.injectFactor, fluxPeriodIndex(n, this.stepSeconds, period, nPeriods), ncol, K, fluxSensitivity, a.rm);
+      this.advectAdjoint(ops, a);
+    }
+    const m0 = airMassFromPs(this.grid, this.levels, ps[0]!, new Float64Array(ncell));
+    sampleAdjoint(plan, idx, 0, K, a.rm, m0, input.sampleSensitivity);
+    const initialSensitivity = new Float64Array(ncell * K);
+    for (let q = 0; q < ncell; q++) {
+      const mq = m0[q]!;
+      for (let t = 0; t < K; t++) initialSensitivity[q * K + t] = a.rm[q * K + t]! * mq;
+    }
+    return { fluxSensitivity, initialSensitivity };
+  }
+}
+
+function checkK(K: number): number {
+  if (!Number.isInteger(K) || K < 1) throw new TanhuiError('InvalidArgument', `nTracers must be an integer ≥ 1, got ${K}`);
+  return K;
+}
+
+function expectLength(name: string, a: Float64Array, n: number): void {
+  if (!(a instanceof Float64Array) || a.length !== n) {
+    throw new TanhuiError('BadShape', `${name} must be a Float64Array of length ${n}, got ${a?.length}`, { context: { variable: name } });
+  }
+}
+
+export function fluxPeriodIndex(step: number, dt: number, period: number, nPeriods: number): number {
+  return Math.min(nPeriods - 1, Math.floor(((step + 0.5) * dt) / period));
+}
+
+function injectForward(factor: Float64Array, p: number, ncol: number, K: number, data: Float64Array, rm: Float64Array): void {
+  const off = p * ncol * K;
+  for (let col = 0; col < ncol; col++) {
+    const f = factor[col]!;
+    const e = col * K;
+    for (let t = 0; t < K; t++) rm[e + t] += f * data[off + e + t]!;
+  }
+}
+
+function injectAdjoint(factor: Float64Array, p: number, ncol: number, K: number, sens: Float64Array, rm: Float64Array): void {
+  const off = p * ncol * K;
+  for (let col = 0; col < ncol; col++) {
+    const f = factor[col]!;
+    const e = col * K;
+    for (let t = 0; t < K; t++) sens[off + e + t] += f * rm[e + t]!;
+  }
+}
+
+function indexPlan(plan: SamplePlan, nSteps: number, ncell: number): PlanIndex {
+  const nE = plan.rowPtr[plan.nSamples]!;
+  if (plan.rowPtr.length !== plan.nSamples + 1 || plan.step.length < nE || plan.cell.length < nE || plan.weight.length < nE) {
+    throw new TanhuiError('BadShape', 'sample plan arrays are inconsistent with rowPtr');
+  }
+  const sampleOf = new Int32Array(nE);
+  for (let s = 0; s < plan.nSamples; s++) for (let e = plan.rowPtr[s]!; e < plan.rowPtr[s + 1]!; e++) sampleOf[e] = s;
+  const stepPtr = new Int32Array(nSteps + 2);
+  for (let e = 0; e < nE; e++) {
+    const st = plan.step[e]!;
+    if (!(st >= 0 && st <= nSteps)) throw new TanhuiError('BadValue', `sample plan entry ${e} refers to step ${st}, outside 0 … ${nSteps}`, { context: { index: e } });
+    const c = plan.cell[e]!;
+    if (!(c >= 0 && c < ncell)) throw new TanhuiError('BadValue', `sample plan entry ${e} refers to cell ${c}, outside the grid`, { context: { index: e } });
+    stepPtr[st + 1]++;
+  }
+  for (let n = 0; n <= nSteps; n++) stepPtr[n + 1] += stepPtr[n]!;
+  const fill = stepPtr.slice(0, nSteps + 1);
+  const order = new Int32Array(nE);
+  for (let e = 0; e < nE; e++) order[fill[plan.step[e]!]!++] = e;
+  return { stepPtr, order, sampleOf };
+}
+
+function sampleForward(plan: SamplePlan, idx: PlanIndex, step: number, K: number, rm: Float64Array, m: Float64Array, out: Float64Array): void {
+  for (let q = idx.stepPtr[step]!; q < idx.stepPtr[step + 1]!; q++) {
+    const e = idx.order[q]!;
+    const cell = plan.cell[e]!;
+    const w = plan.weight[e]! / m[cell]!;
+    const so = idx.sampleOf[e]! * K;
+    const co = cell * K;
+    for (let t = 0; t < K; t++) out[so + t] += w * rm[co + t]!;
+  }
+}
+
+function sampleAdjoint(plan: SamplePlan, idx: PlanIndex, step: number, K: number, rm: Float64Array, m: Float64Array, sens: Float64Array): void {
+  for (let q = idx.stepPtr[step]!; q < idx.stepPtr[step + 1]!; q++) {
+    const e = idx.order[q]!;
+    const cell = plan.cell[e]!;
+    const w = plan.weight[e]! / m[cell]!;
+    const so = idx.sampleOf[e]! * K;
+    const co = cell * K;
+    for (let t = 0; t < K; t++) rm[co + t] += w * sens[so + t]!;
+  }
+}
+
+/** TM5's optional limiter |s| ≤ rm on the moment along the sweep direction (non-linear). */
+function limitSlopes(s: TracerState, kind: 'x' | 'y' | 'z'): void {
+  const sa = kind === 'x' ? s.rxm : kind === 'y' ? s.rym : s.rzm;
+  const rm = s.rm;
+  for (let q = 0; q < sa.length; q++) {
+    const r = Math.abs(rm[q]!);
+    if (sa[q]! > r) sa[q] = r;
+    else if (sa[q]! < -r) sa[q] = -r;
+  }
+}

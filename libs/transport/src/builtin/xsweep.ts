@@ -1,0 +1,332 @@
+// Zonal (x) sweep with TM5's two devices for the converging meridians: a reduced grid (cells of
+// a polar row merged into clusters of r cells for the x sweep only) and per-row CFL
+// sub-stepping (the row's flux is split into nloop equal parts until every outflow is below
+// the upwind cluster's air mass). Merging keeps tracer mass and the exact first moment of the
+// row's piecewise-linear distribution in air-mass coordinates; splitting back distributes the
+// cluster's linear distribution over the cells' new air masses. Both are linear maps with
+// coefficients from the air only, so the adjoint is their transpose.
+import {
+  allocSweepCoefficients,
+  periodicRowAdjoint,
+  periodicRowForward,
+  setCell,
+  setFace,
+  type SweepCoefficients,
+  type SweepScratch,
+} from './advection';
+
+export interface XSweepPlan {
+  nlev: number;
+  nlat: number;
+  nlon: number;
+  /** Cluster size per latitude row (divides nlon); 1 = not reduced. */
+  cluster: Int32Array;
+  /** Sub-steps per (level, row); 0 = no zonal transport (a row that is one cluster). */
+  nloop: Int32Array;
+  /** Offset per (level, row) into the coefficient arrays (nloop blocks of nlon/r entries). */
+  offset: Int32Array;
+  co: SweepCoefficients;
+  capacity: number;
+  /** Merge coefficients per cell (old air mass): rxm_C += cw·rm + cs·rxm. */
+  cw: Float64Array;
+  cs: Float64Array;
+  /** Split coefficients per cell (new air mass): rm = u1·rm_C + u2·rxm_C; rxm = u3·rxm_C. */
+  u1: Float64Array;
+  u2: Float64Array;
+  u3: Float64Array;
+}
+
+export function allocXSweepPlan(nlev: number, nlat: number, nlon: number, cluster: Int32Array): XSweepPlan {
+  const n = nlev * nlat * nlon;
+  const capacity = 2 * n;
+  return {
+    nlev, nlat, nlon, cluster,
+    nloop: new Int32Array(nlev * nlat),
+    offset: new Int32Array(nlev * nlat),
+    co: allocSweepCoefficients(capacity, capacity),
+    capacity,
+    cw: new Float64Array(n),
+    cs: new Float64Array(n),
+    u1: new Float64Array(n),
+    u2: new Float64Array(n),
+    u3: new Float64Array(n),
+  };
+}
+
+function grow(plan: XSweepPlan, need: number): void {
+  if (need <= plan.capacity) return;
+  const cap = Math.max(need, Math.ceil(plan.capacity * 1.5));
+  const old = plan.co;
+  const co = allocSweepCoefficients(cap, cap);
+  for (const key of Object.keys(co) as (keyof SweepCoefficients)[]) co[key].set(old[key]);
+  plan.co = co;
+  plan.capacity = cap;
+}
+
+/**
+ * Cluster sizes for a reduced grid: per row the smallest divisor r of nlon with r·cos(φ) ≥
+ * minWidthFraction (the merged cell at least that fraction of an equatorial cell wide).
+ */
+export function reducedGridClusters(latCentersDeg: Float64Array, nlon: number, minWidthFraction: number): Int32Array {
+  const out = new Int32Array(latCentersDeg.length);
+  for (let j = 0; j < latCentersDeg.length; j++) {
+    const c = Math.cos((latCentersDeg[j]! * Math.PI) / 180);
+    let r = 1;
+    if (minWidthFraction > 0) {
+      r = nlon;
+      for (let d = 1; d <= nlon; d++) {
+        if (nlon % d === 0 && d * c >= minWidthFraction) {
+          r = d;
+          break;
+        }
+      }
+    }
+    out[j] = r;
+  }
+  return out;
+}
+
+const MAX_NLOOP = 64;
+
+/**
+ * Fill the plan for fluxes am [kg, east face of each cell, already scaled to this sweep] and
+ * update the air mass m (per cell) in place to the mass after the sweep. Returns false when a
+ * row cannot be made stable by sub-stepping (the caller then shortens the advection step).
+ */
+export function buildXSweep(plan: XSweepPlan, m: Float64Array, am: Float64Array, cflMax: number, scratchM: Float64Array): boolean {
+  const { nlev, nlat, nlon, cluster } = plan;
+  let used = 0;
+  const M = scratchM; // cluster masses of one row (length ≥ nlon)
+  for (let k = 0; k < nlev; k++) {
+    for (let j = 0; j < nlat; j++) {
+      const row = k * nlat + j;
+      const r = cluster[j]!;
+      const nc = nlon / r;
+      const start = row * nlon;
+      // Cluster masses and merge coefficients (old air mass).
+      for (let c = 0; c < nc; c++) {
+        let sum = 0;
+        for (let s = 0; s < r; s++) sum += m[start + c * r + s]!;
+        M[c] = sum;
+        if (r > 1) {
+          let cum = 0;
+          const inv2 = 1 / (sum * sum);
+          for (let s = 0; s < r; s++) {
+            const cell = start + c * r + s;
+            const ms = m[cell]!;
+            plan.cw[cell] = 6 * (cum + 0.5 * ms - 0.5 * sum) * inv2;
+            plan.cs[cell] = ms * inv2;
+            cum += ms;
+          }
+        }
+      }
+      // Sub-steps: the smallest nloop for which every outflow stays below the upwind mass.
+      let nloop = 0;
+      if (nc > 1) {
+        for (nloop = 1; nloop <= MAX_NLOOP; nloop++) {
+          if (rowStable(M, am, start, r, nc, nloop, cflMax, plan)) break;
+        }
+        // Outflow beyond the air mass over the whole sweep: only a shorter step helps.
+        if (nloop > MAX_NLOOP) return false;
+      }
+      plan.nloop[row] = nloop;
+      plan.offset[row] = used;
+      grow(plan, used + nloop * nc);
+      const co = plan.co;
+      for (let l = 0; l < nloop; l++) {
+        const off = used + l * nc;
+        for (let c = 0; c < nc; c++) {
+          const F = am[start + c * r + r - 1]! / nloop;
+          const up = F >= 0 ? c : (c + 1) % nc;
+          setFace(co, off + c, F, M[up]!);
+        }
+        for (let c = 0; c < nc; c++) {
+          const FL = am[start + ((c + nc - 1) % nc) * r + r - 1]! / nloop;
+          const FR = am[start + c * r + r - 1]! / nloop;
+          M[nc + c] = setCell(co, off + c, FL, FR, M[c]!);
+        }
+        for (let c = 0; c < nc; c++) M[c] = M[nc + c]!;
+      }
+      used += nloop * nc;
+      // New cell masses and split coefficients.
+      if (r === 1) {
+        if (nloop > 0) for (let c = 0; c < nc; c++) m[start + c] = M[c]!;
+      } else {
+        for (let c = 0; c < nc; c++) {
+          let sum = 0;
+          for (let s = 0; s < r; s++) {
+            const i = c * r + s;
+            const cell = start + i;
+            const mNew = m[cell]! + am[start + ((i + nlon - 1) % nlon)]! - am[cell]!;
+            m[cell] = mNew;
+            sum += mNew;
+          }
+          let cum = 0;
+          const inv = 1 / sum;
+          for (let s = 0; s < r; s++) {
+            const cell = start + c * r + s;
+            const ms = m[cell]!;
+            const nu = cum + 0.5 * ms;
+            plan.u1[cell] = ms * inv;
+            plan.u2[cell] = ms * inv * (2 * nu * inv - 1);
+            plan.u3[cell] = ms * ms * inv * inv;
+            cum += ms;
+          }
+        }
+      }
+    }
+  }
+  return true;
+}
+
+function rowStable(M0: Float64Array, am: Float64Array, start: number, r: number, nc: number, nloop: number, cflMax: number, plan: XSweepPlan): boolean {
+  // Work on a copy held after the 2·nc entries of M0's scratch.
+  const M = M0.subarray(2 * plan.nlon, 2 * plan.nlon + nc);
+  for (let c = 0; c < nc; c++) M[c] = M0[c]!;
+  const Mn = M0.subarray(3 * plan.nlon, 3 * plan.nlon + nc);
+  for (let l = 0; l < nloop; l++) {
+    for (let c = 0; c < nc; c++) {
+      const F = am[start + c * r + r - 1]! / nloop;
+      const up = F >= 0 ? c : (c + 1) % nc;
+      if (Math.abs(F) >= cflMax * M[up]!) return false;
+    }
+    for (let c = 0; c < nc; c++) {
+      const FL = am[start + ((c + nc - 1) % nc) * r + r - 1]! / nloop;
+      const FR = am[start + c * r + r - 1]! / nloop;
+      Mn[c] = M[c]! + FL - FR;
+      if (!(Mn[c]! > 0)) return false;
+    }
+    for (let c = 0; c < nc; c++) M[c] = Mn[c]!;
+  }
+  return true;
+}
+
+/** Scratch for the x sweep: cluster buffers of one row. */
+export class XScratch {
+  rm: Float64Array;
+  sx: Float64Array;
+  sy: Float64Array;
+  sz: Float64Array;
+  constructor(nlon: number, K: number) {
+    this.rm = new Float64Array(nlon * K);
+    this.sx = new Float64Array(nlon * K);
+    this.sy = new Float64Array(nlon * K);
+    this.sz = new Float64Array(nlon * K);
+  }
+}
+
+export function xSweepForward(
+  plan: XSweepPlan, K: number,
+  rm: Float64Array, rxm: Float64Array, rym: Float64Array, rzm: Float64Array,
+  w: SweepScratch, xs: XScratch,
+): void {
+  const { nlev, nlat, nlon, cluster, nloop, offset, co } = plan;
+  for (let k = 0; k < nlev; k++) {
+    for (let j = 0; j < nlat; j++) {
+      const row = k * nlat + j;
+      const r = cluster[j]!;
+      const nc = nlon / r;
+      const nl = nloop[row]!;
+      const off = offset[row]!;
+      const start = row * nlon;
+      if (r === 1) {
+        for (let l = 0; l < nl; l++) periodicRowForward(co, off + l * nc, nc, K, start * K, rm, rxm, rym, rzm, w);
+        continue;
+      }
+      const { rm: crm, sx: csx, sy: csy, sz: csz } = xs;
+      crm.fill(0, 0, nc * K);
+      csx.fill(0, 0, nc * K);
+      csy.fill(0, 0, nc * K);
+      csz.fill(0, 0, nc * K);
+      for (let c = 0; c < nc; c++) {
+        const ce = c * K;
+        for (let s = 0; s < r; s++) {
+          const cell = start + c * r + s;
+          const cw = plan.cw[cell]!, cs = plan.cs[cell]!;
+          const e = cell * K;
+          for (let t = 0; t < K; t++) {
+            const v = rm[e + t]!;
+            crm[ce + t] = crm[ce + t]! + v;
+            csx[ce + t] = csx[ce + t]! + cw * v + cs * rxm[e + t]!;
+            csy[ce + t] = csy[ce + t]! + rym[e + t]!;
+            csz[ce + t] = csz[ce + t]! + rzm[e + t]!;
+          }
+        }
+      }
+      for (let l = 0; l < nl; l++) periodicRowForward(co, off + l * nc, nc, K, 0, crm, csx, csy, csz, w);
+      for (let c = 0; c < nc; c++) {
+        const ce = c * K;
+        for (let s = 0; s < r; s++) {
+          const cell = start + c * r + s;
+          const u1 = plan.u1[cell]!, u2 = plan.u2[cell]!, u3 = plan.u3[cell]!;
+          const e = cell * K;
+          for (let t = 0; t < K; t++) {
+            const x = csx[ce + t]!;
+            rm[e + t] = u1 * crm[ce + t]! + u2 * x;
+            rxm[e + t] = u3 * x;
+            rym[e + t] = u1 * csy[ce + t]!;
+            rzm[e + t] = u1 * csz[ce + t]!;
+          }
+        }
+      }
+    }
+  }
+}
+
+export function xSweepAdjoint(
+  plan: XSweepPlan, K: number,
+  rm: Float64Array, rxm: Float64Array, rym: Float64Array, rzm: Float64Array,
+  w: SweepScratch, xs: XScratch,
+): void {
+  const { nlev, nlat, nlon, cluster, nloop, offset, co } = plan;
+  for (let k = 0; k < nlev; k++) {
+    for (let j = 0; j < nlat; j++) {
+      const row = k * nlat + j;
+      const r = cluster[j]!;
+      const nc = nlon / r;
+      const nl = nloop[row]!;
+      const off = offset[row]!;
+      const start = row * nlon;
+      if (r === 1) {
+        for (let l = nl - 1; l >= 0; l--) periodicRowAdjoint(co, off + l * nc, nc, K, start * K, rm, rxm, rym, rzm, w);
+        continue;
+      }
+      const { rm: crm, sx: csx, sy: csy, sz: csz } = xs;
+      crm.fill(0, 0, nc * K);
+      csx.fill(0, 0, nc * K);
+      csy.fill(0, 0, nc * K);
+      csz.fill(0, 0, nc * K);
+      for (let c = 0; c < nc; c++) {
+        const ce = c * K;
+        for (let s = 0; s < r; s++) {
+          const cell = start + c * r + s;
+          const u1 = plan.u1[cell]!, u2 = plan.u2[cell]!, u3 = plan.u3[cell]!;
+          const e = cell * K;
+          for (let t = 0; t < K; t++) {
+            const a = rm[e + t]!;
+            crm[ce + t] = crm[ce + t]! + u1 * a;
+            csx[ce + t] = csx[ce + t]! + u2 * a + u3 * rxm[e + t]!;
+            csy[ce + t] = csy[ce + t]! + u1 * rym[e + t]!;
+            csz[ce + t] = csz[ce + t]! + u1 * rzm[e + t]!;
+          }
+        }
+      }
+      for (let l = nl - 1; l >= 0; l--) periodicRowAdjoint(co, off + l * nc, nc, K, 0, crm, csx, csy, csz, w);
+      for (let c = 0; c < nc; c++) {
+        const ce = c * K;
+        for (let s = 0; s < r; s++) {
+          const cell = start + c * r + s;
+          const cw = plan.cw[cell]!, cs = plan.cs[cell]!;
+          const e = cell * K;
+          for (let t = 0; t < K; t++) {
+            const x = csx[ce + t]!;
+            rm[e + t] = crm[ce + t]! + cw * x;
+            rxm[e + t] = cs * x;
+            rym[e + t] = csy[ce + t]!;
+            rzm[e + t] = csz[ce + t]!;
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,102 @@
+// The contract between the orchestrator and every transport model (built-in, MOZART-4 member
+// fields, TM5 response functions). Linear in the tracers: K tracers (ensemble members or basis
+// functions) share one run, the tracer index innermost in every array.
+import type { HybridLevels, LatLonGrid } from '@tanhui/core';
+
+// SamplePlan and SamplingContext are the contract of libs/core/src/sampling.ts (operators build
+// plans, transport models evaluate them). They are restated here structurally so that this
+// file compiles whether or not @tanhui/core re-exports them; the shapes must stay identical.
+
+/** What an observation operator needs to know about the model to build a SamplePlan. */
+export interface SamplingContext {
+  readonly grid: LatLonGrid;
+  readonly levels: HybridLevels;
+  /** Window start [s since 1970-01-01 UTC]. */
+  readonly windowStartSec: number;
+  /** Length of one model time step [s]; step n is at windowStartSec + n·stepSeconds. */
+  readonly stepSeconds: number;
+  /** Number of steps in the window (the last sample time is step nSteps). */
+  readonly nSteps: number;
+  /** Surface pressure [Pa] at step n (0 … nSteps), flat index j*nlon + i. */
+  surfacePressurePa(step: number): Float64Array;
+}
+
+/** sample[s] = Σ_{e in row s} weight[e] · c(step[e], cell[e]) (CSR rows, flat 3-D cells). */
+export interface SamplePlan {
+  readonly nSamples: number;
+  readonly rowPtr: Int32Array;
+  readonly step: Int32Array;
+  readonly cell: Int32Array;
+  readonly weight: Float64Array;
+}
+
+/** A simulation window [startSec, endSec) in seconds since 1970-01-01 UTC. */
+export interface TransportWindow {
+  readonly startSec: number;
+  readonly endSec: number;
+}
+
+/** Surface fluxes for K tracers, piecewise constant over periods starting at the window start. */
+export interface SurfaceFluxes {
+  /** Length of one flux period [s] (e.g. 86400 for daily fluxes, or the window length). */
+  readonly periodSeconds: number;
+  /** mol m⁻² s⁻¹, positive to the atmosphere, layout [period][lat][lon][tracer]. */
+  readonly data: Float64Array;
+}
+
+export interface ForwardInput {
+  readonly window: TransportWindow;
+  readonly nTracers: number;
+  /** Mole fraction [mol mol⁻¹] at the window start, layout [level][lat][lon][tracer]. */
+  readonly initialMoleFraction: Float64Array;
+  readonly fluxes: SurfaceFluxes;
+  /** Sampling weights built by the observation operators from `samplingContext(window)`. */
+  readonly plan?: SamplePlan;
+}
+
+export interface ForwardOutput {
+  /** Mole fraction [mol mol⁻¹] at the window end, layout [level][lat][lon][tracer]. */
+  readonly finalMoleFraction: Float64Array;
+  /** Sampled mole fractions [mol mol⁻¹], layout [sample][tracer] (empty without a plan). */
+  readonly samples: Float64Array;
+}
+
+export interface AdjointInput {
+  readonly window: TransportWindow;
+  readonly nTracers: number;
+  /** ∂J/∂sample [per mol mol⁻¹], layout [sample][tracer]. */
+  readonly sampleSensitivity: Float64Array;
+  /** ∂J/∂(final mole fraction), layout [level][lat][lon][tracer]; zero when omitted. */
+  readonly finalSensitivity?: Float64Array;
+  readonly plan: SamplePlan;
+  /** Flux period length [s] of the flux sensitivities returned (default: the window length). */
+  readonly fluxPeriodSeconds?: number;
+}
+
+export interface AdjointOutput {
+  /** ∂J/∂flux [per mol m⁻² s⁻¹], layout [period][lat][lon][tracer] like SurfaceFluxes.data. */
+  readonly fluxSensitivity: Float64Array;
+  /** ∂J/∂(initial mole fraction), layout [level][lat][lon][tracer]. */
+  readonly initialSensitivity: Float64Array;
+}
+
+/**
+ * A linear tracer transport model. Implementations are pure (typed arrays in and out, no
+ * node:* or gdal-async) so that they run inside worker threads.
+ */
+export interface TransportModel {
+  readonly grid: LatLonGrid;
+  readonly levels: HybridLevels;
+  /** Model time step [s]; sample step n is at window.startSec + n·stepSeconds. */
+  readonly stepSeconds: number;
+  /** Grid, levels, time axis and surface pressure of a window, for the observation operators. */
+  samplingContext(window: TransportWindow): SamplingContext;
+  forward(input: ForwardInput): ForwardOutput;
+  /** The exact transpose of `forward` (linear part) with respect to fluxes and initial field. */
+  adjoint(input: AdjointInput): AdjointOutput;
+}
+
+/** Number of flux periods covering a window. */
+export function fluxPeriodCount(window: TransportWindow, periodSeconds: number): number {
+  return Math.max(1, Math.ceil((window.endSec - window.startSec) / periodSeconds - 1e-9));
+}

@@ -1,0 +1,77 @@
+/* Straightforward C version of the built-in model's x-advection loop (Russell–Lerner slopes,
+ * periodic rows, tracer index innermost, coefficients precomputed per face and cell), used by
+ * tools/bench/transport/main.ts as the speed reference. Usage: xadvect nlon nrows K iters */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+static void face(double al, double be, double ga, double F, const double *rm, const double *sa,
+                 const double *s1, const double *s2, int K, double *f, double *p, double *y, double *z) {
+  double F3 = 3.0 * F;
+  for (int t = 0; t < K; t++) {
+    double x = sa[t];
+    double ff = al * rm[t] + be * x;
+    f[t] = ff;
+    p[t] = ga * x - F3 * ff;
+    y[t] = al * s1[t];
+    z[t] = al * s2[t];
+  }
+}
+
+int main(int argc, char **argv) {
+  int nlon = atoi(argv[1]), nrows = atoi(argv[2]), K = atoi(argv[3]), iters = atoi(argv[4]);
+  size_t n = (size_t)nlon * nrows;
+  double *rm = malloc(n * K * 8), *sa = malloc(n * K * 8), *s1 = malloc(n * K * 8), *s2 = malloc(n * K * 8);
+  double *al = malloc(n * 8), *be = malloc(n * 8), *ga = malloc(n * 8), *fl = malloc(n * 8);
+  double *a1 = malloc(n * 8), *a2 = malloc(n * 8), *cl = malloc(n * 8), *cr = malloc(n * 8), *inv = malloc(n * 8);
+  for (size_t q = 0; q < n * K; q++) { rm[q] = 1.0 + (q % 7) * 0.1; sa[q] = 0.01 * (q % 5); s1[q] = 0; s2[q] = 0; }
+  for (size_t q = 0; q < n; q++) {
+    double m = 1.0, F = 0.3 * ((q % 3) ? 1 : -1) * 0.0; /* uniform flow */
+    F = 0.3;
+    double a = F / m;
+    al[q] = a; be[q] = a * (1 - a); ga[q] = F * a * a; fl[q] = F;
+    double mn = m, iv = 1 / mn;
+    a1[q] = 1; a2[q] = 6 * F * iv; cl[q] = a2[q] - 3 * m * iv; cr[q] = a2[q] + 3 * m * iv; inv[q] = iv;
+  }
+  double *f0 = malloc(K * 8), *p0 = malloc(K * 8), *y0 = malloc(K * 8), *z0 = malloc(K * 8);
+  double *f1 = malloc(K * 8), *p1 = malloc(K * 8), *y1 = malloc(K * 8), *z1 = malloc(K * 8);
+  double *fw = malloc(K * 8), *pw = malloc(K * 8), *yw = malloc(K * 8), *zw = malloc(K * 8);
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  for (int it = 0; it < iters; it++) {
+    for (int r = 0; r < nrows; r++) {
+      size_t off = (size_t)r * nlon;
+      size_t base = off * K;
+      size_t w = off + nlon - 1;
+      size_t u = base + (al[w] >= 0 ? (size_t)(nlon - 1) * K : 0);
+      face(al[w], be[w], ga[w], fl[w], rm + u, sa + u, s1 + u, s2 + u, K, fw, pw, yw, zw);
+      double *fL = fw, *pL = pw, *yL = yw, *zL = zw;
+      for (int a = 0; a < nlon; a++) {
+        double *fR, *pR, *yR, *zR;
+        if (a < nlon - 1) {
+          if (fL == f0) { fR = f1; pR = p1; yR = y1; zR = z1; } else { fR = f0; pR = p0; yR = y0; zR = z0; }
+          size_t fi = off + a;
+          size_t uu = base + (size_t)(al[fi] >= 0 ? a : a + 1) * K;
+          face(al[fi], be[fi], ga[fi], fl[fi], rm + uu, sa + uu, s1 + uu, s2 + uu, K, fR, pR, yR, zR);
+        } else { fR = fw; pR = pw; yR = yw; zR = zw; }
+        size_t ci = off + a;
+        double c1 = a1[ci], c2 = a2[ci], cL = cl[ci], cR = cr[ci], iv = inv[ci];
+        size_t e = base + (size_t)a * K;
+        for (int t = 0; t < K; t++) {
+          double r0 = rm[e + t], f_l = fL[t], f_r = fR[t];
+          rm[e + t] = r0 + f_l - f_r;
+          sa[e + t] = c1 * sa[e + t] + c2 * r0 + (pL[t] - pR[t]) * iv + cL * f_l - cR * f_r;
+          s1[e + t] += yL[t] - yR[t];
+          s2[e + t] += zL[t] - zR[t];
+        }
+        fL = fR; pL = pR; yL = yR; zL = zR;
+      }
+    }
+  }
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  double sec = (t1.tv_sec - t0.tv_sec) + 1e-9 * (t1.tv_nsec - t0.tv_nsec);
+  double chk = 0;
+  for (size_t q = 0; q < n * K; q++) chk += rm[q];
+  printf("%.6e %.17g\n", sec, chk);
+  return 0;
+}
