@@ -105,6 +105,8 @@ function normaliseUnitText(unit: string): string {
   return unit
     .replace(/CO[2₂]/g, 'Cx') // keep the species' digit out of the exponent grammar
     .replace(/[µμ]/g, 'u')
+    .replace(/\bmicro(?=mol|g)/g, 'u')
+    .replace(/\bmilli(?=mol|g)/g, 'm')
     .replace(/⁻/g, '-')
     .replace(/[⁰¹²³⁴⁵⁶⁷⁸⁹]/g, (c) => String('⁰¹²³⁴⁵⁶⁷⁸⁹'.indexOf(c)))
     .replace(/\*\*|\^/g, '')
