@@ -1,0 +1,187 @@
+// Benchmark of @tanhui/solvers against numpy implementations of the same algorithms
+// (reference.py, Debian's /usr/bin/python3). Cases of issue 3:
+//   (a)  CTDAS size: 5×9835 params, N = 150, 200 obs, serial, no localisation
+//   (b)  the same with CT2007 localisation
+//   (c)  GCAS size: 21 600 params, N = 50, 100 000 obs, ensemble-space
+//   (d)  batch: 3612 params × 11 000 obs (diagonal R and B, state-space form chosen by cost)
+// Both sides read the same inputs (raw float64 files in a temp dir) and their answers are
+// compared. Times are wall clock of the solve only, measured in this one run.
+// Run: node --conditions=@tanhui/source --import tsx tools/bench/solvers/main.ts [--quick] [--cases a,b,c,d]
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  batchInversion,
+  createRng,
+  ct2007TValue,
+  ensrfEnsembleSpace,
+  ensrfSerial,
+  type EnsembleProblem,
+  type Rng,
+} from '@tanhui/solvers';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const casesArg = args.indexOf('--cases') >= 0 ? args[args.indexOf('--cases') + 1] : 'a,b,c,d';
+const cases = new Set(casesArg.split(','));
+const scale = (v: number, q: number) => (quick ? Math.max(1, Math.round(v / q)) : v);
+
+interface Row {
+  label: string;
+  ts: number;
+  np: number;
+  npNote?: string;
+  target: string;
+  agreement: string;
+}
+const rows: Row[] = [];
+
+function writeF64(dir: string, name: string, a: Float64Array): void {
+  writeFileSync(join(dir, `${name}.f64`), Buffer.from(a.buffer, a.byteOffset, a.byteLength));
+}
+function readF64(dir: string, name: string): Float64Array {
+  const b = readFileSync(join(dir, `np_${name}.f64`));
+  return new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
+function relDiff(a: Float64Array, b: Float64Array): number {
+  let d = 0;
+  let s = 0;
+  for (let i = 0; i < a.length; i++) {
+    d = Math.max(d, Math.abs(a[i] - b[i]));
+    s = Math.max(s, Math.abs(b[i]));
+  }
+  return d / (s || 1);
+}
+function python(dir: string, name: string): { seconds: number; rows?: number } {
+  const out = execFileSync('/usr/bin/python3', [join(here, 'reference.py'), dir, name], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+function time<T>(f: () => T): [T, number] {
+  const t = performance.now();
+  const r = f();
+  return [r, (performance.now() - t) / 1000];
+}
+
+function ensembleProblem(rng: Rng, nparams: number, N: number, nobs: number): EnsembleProblem {
+  const Xprime = new Float64Array(nparams * N);
+  for (let r = 0; r < nparams; r++) for (let j = 1; j < N; j++) Xprime[r * N + j] = rng.normal();
+  const HXprime = new Float64Array(nobs * N);
+  for (let m = 0; m < nobs; m++) for (let j = 1; j < N; j++) HXprime[m * N + j] = rng.normal();
+  const x = Float64Array.from({ length: nparams }, () => 1 + 0.1 * rng.normal());
+  const Hx = Float64Array.from({ length: nobs }, () => 400 + rng.normal());
+  const R = Float64Array.from({ length: nobs }, () => 1 + rng.uniform());
+  const obs = Float64Array.from(Hx, (v, i) => v + Math.sqrt(R[i]) * rng.normal());
+  return { nparams, nmembers: N, nobs, x, Xprime, Hx, HXprime, obs, R };
+}
+
+function writeEnsemble(dir: string, p: EnsembleProblem, extra: Record<string, unknown> = {}): void {
+  writeFileSync(join(dir, 'meta.json'), JSON.stringify({ nparams: p.nparams, nmembers: p.nmembers, nobs: p.nobs, ...extra }));
+  for (const [k, v] of Object.entries({ x: p.x, Xprime: p.Xprime, Hx: p.Hx, HXprime: p.HXprime, obs: p.obs, R: p.R })) writeF64(dir, k, v);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'tanhui-bench-solvers-'));
+try {
+  if (cases.has('a') || cases.has('b')) {
+    const nparams = scale(5 * 9835, 10);
+    const N = 150;
+    const nobs = 200;
+    const p = ensembleProblem(createRng(1), nparams, N, nobs);
+    const tvalue = ct2007TValue(N);
+    writeEnsemble(dir, p, { tvalue, ctdasRows: scale(300, 3) });
+    if (cases.has('a')) {
+      const [ra, ta] = time(() => ensrfSerial(p, { obsSpace: 'direct' }));
+      const npa = python(dir, 'a');
+      rows.push({
+        label: `(a) serial, ${nparams} params, N=${N}, ${nobs} obs, no localisation`,
+        ts: ta,
+        np: npa.seconds,
+        target: '≤ 0.5 s',
+        agreement: `x ${relDiff(ra.x, readF64(dir, 'x')).toExponential(1)}, X′ ${relDiff(ra.Xprime, readF64(dir, 'Xprime')).toExponential(1)}`,
+      });
+      const [re, te] = time(() => ensrfEnsembleSpace(p));
+      const npe = python(dir, 'a-es');
+      rows.push({
+        label: `(a′) same, computed as one N×N transform (ensemble-space)`,
+        ts: te,
+        np: npe.seconds,
+        target: '≤ 0.5 s',
+        agreement: `x ${relDiff(re.x, readF64(dir, 'x')).toExponential(1)}, X′ ${relDiff(re.Xprime, readF64(dir, 'Xprime')).toExponential(1)}; vs (a) ${relDiff(re.Xprime, ra.Xprime).toExponential(1)}`,
+      });
+    }
+    if (cases.has('b')) {
+      const [rb, tb] = time(() => ensrfSerial(p, { obsSpace: 'direct', localization: { kind: 'CT2007' } }));
+      const npb = python(dir, 'b');
+      rows.push({
+        label: `(b) serial + CT2007 localisation (numpy vectorised over rows)`,
+        ts: tb,
+        np: npb.seconds,
+        target: '≥ 20× faster than numpy serial',
+        agreement: `x ${relDiff(rb.x, readF64(dir, 'x')).toExponential(1)}, X′ ${relDiff(rb.Xprime, readF64(dir, 'Xprime')).toExponential(1)}`,
+      });
+      const ct = python(dir, 'b-ctdas');
+      const extrapolated = (ct.seconds * nparams) / ct.rows!;
+      rows.push({
+        label: `(b′) vs CTDAS's own loop (np.corrcoef per row per obs)`,
+        ts: tb,
+        np: extrapolated,
+        npNote: `measured ${ct.seconds.toFixed(1)} s on ${ct.rows} rows, × ${nparams}/${ct.rows}`,
+        target: '≥ 20× faster than numpy serial',
+        agreement: 'timing of the localisation loop only',
+      });
+    }
+  }
+  if (cases.has('c')) {
+    const nparams = scale(21600, 10);
+    const nobs = scale(100_000, 10);
+    const p = ensembleProblem(createRng(2), nparams, 50, nobs);
+    writeEnsemble(dir, p);
+    const [rc, tc] = time(() => ensrfEnsembleSpace(p));
+    const npc = python(dir, 'c');
+    let rejected = 0;
+    for (const f of rc.flags) if (f === 2) rejected++;
+    rows.push({
+      label: `(c) ensemble-space, ${nparams} params, N=50, ${nobs} obs (${rejected} rejected)`,
+      ts: tc,
+      np: npc.seconds,
+      target: '< 60 s',
+      agreement: `x ${relDiff(rc.x, readF64(dir, 'x')).toExponential(1)}, X′ ${relDiff(rc.Xprime, readF64(dir, 'Xprime')).toExponential(1)}`,
+    });
+  }
+  if (cases.has('d')) {
+    const n = scale(3612, 4);
+    const m = scale(11000, 4);
+    const rng = createRng(3);
+    const H = Float64Array.from({ length: m * n }, () => rng.uniform());
+    const xb = new Float64Array(n).fill(1);
+    const B = Float64Array.from({ length: n }, () => 0.25 + rng.uniform());
+    const R = Float64Array.from({ length: m }, () => 1 + rng.uniform());
+    const y = Float64Array.from({ length: m }, () => n / 2 + rng.normal());
+    writeFileSync(join(dir, 'meta.json'), JSON.stringify({ n, nobs: m }));
+    for (const [k, v] of Object.entries({ H, y, R, xb, B })) writeF64(dir, k, v);
+    const [rd, td] = time(() => batchInversion({ nobs: m, n, H, y, R, xb, B }));
+    const npd = python(dir, 'd');
+    const paDiag = Float64Array.from({ length: n }, (_, i) => rd.Pa[i * n + i]);
+    rows.push({
+      label: `(d) batch ${n} params × ${m} obs (${rd.form}-space form)`,
+      ts: td,
+      np: npd.seconds,
+      target: '≤ 3× numpy',
+      agreement: `xa ${relDiff(rd.xa, readF64(dir, 'xa')).toExponential(1)}, diag Pa ${relDiff(paDiag, readF64(dir, 'Pa_diag')).toExponential(1)}`,
+    });
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const pad = (s: string, w: number) => s + ' '.repeat(Math.max(0, w - s.length));
+const w0 = Math.max(...rows.map((r) => r.label.length));
+console.log(`tanhui solvers vs numpy ${quick ? '(QUICK sizes)' : '(issue sizes)'} — node ${process.version}, one run, wall seconds`);
+console.log(`${pad('case', w0)} | tanhui s | numpy s | tanhui/numpy | target | max rel. difference`);
+for (const r of rows) {
+  console.log(
+    `${pad(r.label, w0)} | ${r.ts.toFixed(3).padStart(8)} | ${r.np.toFixed(3).padStart(7)} | ${(r.ts / r.np).toFixed(3).padStart(12)} | ${r.target} | ${r.agreement}${r.npNote ? ` (${r.npNote})` : ''}`,
+  );
+}
