@@ -93,3 +93,34 @@ export function sumComponents(components: readonly FluxField[]): Float64Array {
   }
   return out;
 }
+
+/**
+ * Join fields of one category along time (e.g. daily files of several days), sorted by time.
+ * Grids and period lengths must match; overlapping periods are an error.
+ */
+export function concatTime(fields: readonly FluxField[]): FluxField {
+  if (fields.length === 0) throw new TanhuiError('EmptyInput', 'no flux fields to join');
+  if (fields.length === 1) return fields[0]!;
+  const sorted = [...fields].sort((a, b) => a.timesSec[0]! - b.timesSec[0]!);
+  const f0 = sorted[0]!;
+  const n = f0.grid.size;
+  let nt = 0;
+  for (const f of sorted) {
+    if (!f.grid.equals(f0.grid)) throw new TanhuiError('GridMismatch', `cannot join ${f.category} fields on different grids`, { context: { file: f.source } });
+    if (f.periodSeconds !== f0.periodSeconds) throw new TanhuiError('BadShape', `cannot join ${f.category} fields with periods ${f0.periodSeconds} s and ${f.periodSeconds} s`, { context: { file: f.source } });
+    nt += f.timesSec.length;
+  }
+  const times = new Float64Array(nt);
+  const data = new Float64Array(nt * n);
+  let t = 0;
+  for (const f of sorted) {
+    if (t > 0 && f.timesSec[0]! < times[t - 1]! + f0.periodSeconds - 1e-6) {
+      throw new TanhuiError('BadValue', `${f.category} fields overlap in time`, { context: { file: f.source } });
+    }
+    times.set(f.timesSec, t);
+    data.set(f.fluxMolM2S, t * n);
+    t += f.timesSec.length;
+  }
+  const sources = sorted.map((f) => f.source).filter((s): s is string => !!s);
+  return { category: f0.category, grid: f0.grid, timesSec: times, periodSeconds: f0.periodSeconds, fluxMolM2S: data, source: sources.join(', ') };
+}

@@ -9,3 +9,15 @@ export * from './regrid';
 export * from './readers/types';
 export { readPriorFile, detectPriorFormat } from './readers/registry';
 export * from './synthetic';
+export * from './summary';
+
+/** Write flux components (same grid and time axis) as a CF Zarr v2 group; main thread only. */
+export async function writePriorZarr(
+  components: readonly import('./flux').FluxField[],
+  path: string,
+  opts: { overwrite?: boolean; attrs?: Record<string, string | number | boolean | string[]> } = {},
+): Promise<void> {
+  // Loaded lazily: importing @tanhui/priors in a worker must not load @tanhui/io (gdal-async).
+  const { writePriorZarrImpl } = await import('./zarr-out');
+  return writePriorZarrImpl(components, path, opts);
+}

@@ -3,10 +3,12 @@ import type { Command } from 'commander';
 import { registerConfig } from './config';
 import { registerInfo } from './info';
 import { registerObs } from './obs';
+import { registerPrior } from './prior';
 
 export function registerCommands(program: Command): void {
   // One line per command file, e.g. `registerInfo(program);`
   registerConfig(program);
   registerInfo(program);
   registerObs(program);
+  registerPrior(program);
 }
