@@ -12,7 +12,8 @@ describe('CF time units', () => {
     expect(cfTimesToEpochSeconds([90], 'minutes since 2018-01-01')[0]).toBe(Date.UTC(2018, 0, 1, 1, 30) / 1000);
     expect(cfTimesToEpochSeconds([3], 'hours since 2014-09-06T21:00:00Z')[0]).toBe(Date.UTC(2014, 8, 7) / 1000);
     expect(cfTimesToEpochSeconds([10], 'seconds since 1970-01-01T00:00:00Z')[0]).toBe(10);
-    expect(cfTimesToEpochSeconds([1], 'days since 1-1-1')[0]).toBe(-62135596800 + 86400);
+    // 0001-01-01 in the proleptic Gregorian calendar is 719162 days before 1970-01-01.
+    expect(cfTimesToEpochSeconds([1], 'days since 0001-01-01', 'proleptic_gregorian')[0]).toBe((1 - 719162) * 86400);
   });
 
   it('honours time-zone offsets in the reference date', () => {

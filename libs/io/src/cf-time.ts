@@ -1,11 +1,9 @@
 // CF time units ("days since 2014-09-06 00:00:00") → seconds since 1970-01-01T00:00:00Z, the
-// project's time convention. Minimal on purpose: @tanhui/core is getting its own time helpers;
-// once it exports a CF-units parser this file should delegate to it.
-// Supported calendars: standard, gregorian, proleptic_gregorian (identical after 1582-10-15,
-// which covers all carbon-cycle data), and the fixed-length noleap/365_day, all_leap/366_day
-// and 360_day model calendars. "months since" / "years since" are rejected (CF warns they are
-// not calendar months or years).
-import { TanhuiError } from '@tanhui/core';
+// project's time convention. Standard, gregorian and proleptic_gregorian calendars go through
+// @tanhui/core's parser (one behaviour for the whole system); io adds the fixed-length model
+// calendars noleap/365_day, all_leap/366_day and 360_day that core refuses. "months since" /
+// "years since" are rejected (CF warns they are not calendar months or years).
+import { TanhuiError, parseCfTimeUnits as coreParseCfTimeUnits } from '@tanhui/core';
 
 export interface CfTimeUnits {
   /** Seconds per unit of the stored values. */
@@ -56,14 +54,7 @@ export function parseCfTimeUnits(units: string, calendar = 'standard'): CfTimeUn
   const ref = parseReferenceDate(m[2], units);
   let epochSeconds: number;
   if (STANDARD.has(cal)) {
-    epochSeconds = Date.UTC(ref.year, ref.month - 1, ref.day) / 1000 + ref.seconds;
-    // Date.UTC maps years 0..99 to 1900..1999; fix those explicitly.
-    if (ref.year >= 0 && ref.year < 100) {
-      const d = new Date(0);
-      d.setUTCFullYear(ref.year, ref.month - 1, ref.day);
-      d.setUTCHours(0, 0, 0, 0);
-      epochSeconds = d.getTime() / 1000 + ref.seconds;
-    }
+    epochSeconds = coreParseCfTimeUnits(units, cal === '' ? 'standard' : cal).epoch;
   } else if (cal in FIXED_YEAR) {
     epochSeconds = fixedCalendarSeconds(cal, ref.year, ref.month, ref.day) + ref.seconds;
   } else {

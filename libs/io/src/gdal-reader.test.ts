@@ -94,6 +94,25 @@ describe.skipIf(!hasPythonNetcdf)('a NetCDF4 file written by Python netCDF4', ()
     } finally {
       ds.close();
     }
+    // The same bytes named .h5 are opened by GDAL's HDF5 driver instead of netCDF.
+    const h5 = path.join(tmp, 'py.h5');
+    fs.copyFileSync(file, h5);
+    const hd = await openDataset(h5);
+    try {
+      expect(hd.format).toBe('hdf5');
+      for (const name of ['flux', 'co2_packed', 'extra/pressure']) {
+        const v = await hd.read(name);
+        const want = expected[name].values.map((x) => (x === null ? NaN : x));
+        v.data.forEach((x, i) => {
+          if (Number.isNaN(want[i])) expect(x, `${name}[${i}]`).toBeNaN();
+          else expect(Math.abs(x - want[i]), `${name}[${i}]`).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(want[i])));
+        });
+      }
+      expect((await hd.read('flux')).dims).toEqual(['time', 'lat', 'lon']);
+      expect(Array.from((await hd.read('time')).times!).map((s) => new Date(s * 1000).toISOString().replace('.000Z', 'Z'))).toEqual(expected.time_iso);
+    } finally {
+      hd.close();
+    }
   });
 });
 

@@ -13,6 +13,7 @@ import { TanhuiError, isTanhuiError } from '@tanhui/core';
 import { cfDecode, type AttrValue, type Attrs, type NumericArray } from './cf';
 import { cfTimesToEpochSeconds, isCfTimeUnits } from './cf-time';
 import { classicFileSizes } from './netcdf3-size';
+import { ncdumpStrings } from './netcdf-strings';
 
 export interface DimensionInfo {
   name: string;
@@ -109,6 +110,7 @@ function errorText(err: unknown): string {
 /** Which code a file that exists but cannot be opened deserves. */
 function classifyUnopenable(file: string): 'CorruptFile' | 'UnsupportedFormat' {
   try {
+    if (fs.statSync(file).isDirectory()) return 'UnsupportedFormat';
     const fd = fs.openSync(file, 'r');
     const head = Buffer.alloc(8);
     const n = fs.readSync(fd, head, 0, 8, 0);
@@ -328,11 +330,11 @@ export class GdalDataset {
       const geographic = srs ? safe(() => srs.isGeographic()) : false;
       this.bands.set('x', {
         band: 'x',
-        info: { name: 'x', fullName: '/x', dims: ['x'], shape: [nx], dtype: 'float64', attrs: geographic ? { units: 'degrees_east', standard_name: 'longitude' } : {} },
+        info: { name: 'x', fullName: '/x', dims: ['x'], shape: [nx], dtype: 'float64', ...(geographic ? { units: 'degrees_east', attrs: { units: 'degrees_east', standard_name: 'longitude' } } : { attrs: {} }) },
       });
       this.bands.set('y', {
         band: 'y',
-        info: { name: 'y', fullName: '/y', dims: ['y'], shape: [ny], dtype: 'float64', attrs: geographic ? { units: 'degrees_north', standard_name: 'latitude' } : {} },
+        info: { name: 'y', fullName: '/y', dims: ['y'], shape: [ny], dtype: 'float64', ...(geographic ? { units: 'degrees_north', attrs: { units: 'degrees_north', standard_name: 'latitude' } } : { attrs: {} }) },
       });
     }
   }
@@ -446,6 +448,26 @@ export class GdalDataset {
     return out;
   }
 
+  /**
+   * Strings of a char or string variable (NetCDF only; through ncdump, since gdal-async cannot
+   * read GDAL's String arrays). char qcflag(obs, string_of_10chars) → obs strings.
+   */
+  async readStrings(name: string): Promise<string[]> {
+    const info = this.variable(name);
+    if (info.dtype !== 'string') {
+      throw new TanhuiError('InvalidArgument', `variable is ${info.dtype}, not char/string`, {
+        context: { file: this.file, variable: info.name },
+        hint: 'use read() for numeric variables',
+      });
+    }
+    if (this.format !== 'netcdf') {
+      throw new TanhuiError('NotImplemented', `string variables can be read from NetCDF files only, not ${this.format}`, {
+        context: { file: this.file, variable: info.name },
+      });
+    }
+    return ncdumpStrings(this.file, info);
+  }
+
   private async readArray(entry: ArrayEntry, start: number[], count: number[]): Promise<NumericArray> {
     const info = entry.info;
     if (info.dtype === 'string') {
@@ -554,6 +576,27 @@ export async function readVariable(file: string, variable: string, options: Read
   const ds = await GdalDataset.open(file);
   try {
     return await ds.read(variable, options);
+  } finally {
+    ds.close();
+  }
+}
+
+export interface StringVariableData {
+  file: string;
+  name: string;
+  /** Dimensions of the strings (a char variable's last, string-length dimension removed). */
+  dims: string[];
+  shape: number[];
+  data: string[];
+}
+
+/** Open, read a char/string variable as strings, close. */
+export async function readStringVariable(file: string, variable: string): Promise<StringVariableData> {
+  const ds = await GdalDataset.open(file);
+  try {
+    const info = ds.variable(variable);
+    const data = await ds.readStrings(variable);
+    return { file, name: info.name, dims: info.dims.slice(), shape: info.shape.slice(), data };
   } finally {
     ds.close();
   }

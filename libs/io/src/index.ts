@@ -7,3 +7,6 @@ export * from './gdal-reader';
 export * from './zarr-codecs';
 export * from './zarr-store';
 export * from './netcdf-strings';
+// Structure of any input (NetCDF/HDF5/GeoTIFF/Zarr), for `tanhui info`.
+export * from './describe';
+export * from './regions';

@@ -4,16 +4,7 @@
 // `make`), run as a child process and parsed. char(n, len) → n strings; string(n) → n strings.
 import { execFile } from 'node:child_process';
 import { TanhuiError, isTanhuiError } from '@tanhui/core';
-import { GdalDataset } from './gdal-reader';
-
-export interface StringVariableData {
-  file: string;
-  name: string;
-  /** Dimensions of the strings (a char variable's last, string-length dimension removed). */
-  dims: string[];
-  shape: number[];
-  data: string[];
-}
+import type { VariableInfo } from './gdal-reader';
 
 function runNcdump(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -80,23 +71,11 @@ export function parseNcdumpStrings(text: string, name: string): string[] {
 }
 
 /**
- * Read a char or string variable as strings. Char arrays lose their last (string-length)
- * dimension: char qcflag(obs, string_of_10chars) → `obs` strings.
+ * The strings of a char/string variable described by `info` (from GdalDataset.variable), via
+ * ncdump. Char arrays lose their last (string-length) dimension.
  */
-export async function readStrings(file: string, variable: string): Promise<StringVariableData> {
-  const ds = await GdalDataset.open(file);
-  let info;
-  try {
-    info = ds.variable(variable);
-  } finally {
-    ds.close();
-  }
-  if (info.dtype !== 'string') {
-    throw new TanhuiError('InvalidArgument', `variable is ${info.dtype}, not char/string`, {
-      context: { file, variable },
-      hint: 'use readVariable for numeric variables',
-    });
-  }
+export async function ncdumpStrings(file: string, info: VariableInfo): Promise<string[]> {
+  const variable = info.name;
   let text: string;
   try {
     text = await runNcdump(['-v', info.fullName.replace(/^\//, ''), '-l', '1000000000', file]);
@@ -120,5 +99,5 @@ export async function readStrings(file: string, variable: string): Promise<Strin
   if (data.length !== n) {
     throw new TanhuiError('CorruptFile', `expected ${n} strings, found ${data.length}`, { context: { file, variable } });
   }
-  return { file, name: info.name, dims: info.dims.slice(), shape: info.shape.slice(), data };
+  return data;
 }

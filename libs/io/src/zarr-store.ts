@@ -255,6 +255,10 @@ export class ZarrStore {
         return;
       }
       if (fs.existsSync(path.join(dir, '.zgroup'))) {
+        const zg = readJson(path.join(dir, '.zgroup'));
+        if (zg.zarr_format !== 2) {
+          throw new TanhuiError('CorruptFile', `.zgroup says zarr_format ${String(zg.zarr_format)}, expected 2`, { context: { file: path.join(dir, '.zgroup') } });
+        }
         const attrsFile = path.join(dir, '.zattrs');
         this.groups.set(rel, fs.existsSync(attrsFile) ? (readJson(attrsFile) as ZarrAttrs) : {});
       } else if (rel !== '') return;
@@ -262,6 +266,9 @@ export class ZarrStore {
       const metaFile = path.join(dir, 'zarr.json');
       if (!fs.existsSync(metaFile)) return;
       const meta = readJson(metaFile);
+      if (meta.zarr_format !== 3 || (meta.node_type !== 'array' && meta.node_type !== 'group')) {
+        throw new TanhuiError('CorruptFile', 'zarr.json is not Zarr v3 metadata', { context: { file: metaFile } });
+      }
       if (meta.node_type === 'array') {
         this.arrays.set(rel, this.parseV3Array(rel, meta));
         return;
@@ -278,6 +285,9 @@ export class ZarrStore {
   private parseV2Array(rel: string): ArrayMeta {
     const file = path.join(this.path, rel, '.zarray');
     const z = readJson(file);
+    if (z.zarr_format !== 2 || !Array.isArray(z.shape) || !Array.isArray(z.chunks) || z.shape.length !== z.chunks.length) {
+      throw new TanhuiError('CorruptFile', '.zarray is not valid Zarr v2 array metadata', { context: { file } });
+    }
     const attrsFile = path.join(this.path, rel, '.zattrs');
     const attrs = fs.existsSync(attrsFile) ? (readJson(attrsFile) as ZarrAttrs) : {};
     const dims = Array.isArray(attrs._ARRAY_DIMENSIONS) ? (attrs._ARRAY_DIMENSIONS as string[]) : [];

@@ -27,7 +27,7 @@ function probe(cmd: string, args: string[]): boolean {
 
 export const hasPythonNetcdf = probe(PYTHON, ['-c', 'import netCDF4, numpy']);
 export const hasPythonXarray = probe(PYTHON, ['-c', 'import xarray, zarr, numpy']);
-export const hasNcgen = probe('ncgen', ['-version']) || probe('which', ['ncgen']);
+export const hasNcgen = probe('ncgen', ['-h']);
 
 export function runPython(script: string, args: string[]): string {
   return execFileSync(PYTHON, [path.join(fixturesDir, script), ...args], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
