@@ -96,7 +96,6 @@ export async function parseObsPack(src: NcSource): Promise<ObservationTable> {
   const f = ppmFactor(attrString(valueV.attrs, 'units'), file, 'value');
   const flagV = src.has('obs_flag') ? numericData(src, await src.variable('obs_flag')) : undefined;
   const num = src.has('obspack_num') ? numericData(src, await src.variable('obspack_num')) : undefined;
-  const ids = src.has('obspack_id') ? (await src.variable('obspack_id')).strings : undefined;
   const qc = src.has('qcflag') ? (await src.variable('qcflag')).strings : undefined;
   const uncName = ['value_unc', 'value_std_dev'].find((v) => src.has(v));
   let unc: Float64Array | undefined;
@@ -108,6 +107,8 @@ export async function parseObsPack(src: NcSource): Promise<ObservationTable> {
   }
 
   const fileName = attrString(src.attrs, 'dataset_name');
+  // Per-site files name their dataset in an attribute; merged files only in obspack_id.
+  const ids = !fileName && src.has('obspack_id') ? (await src.variable('obspack_id')).strings : undefined;
   const fileDs = fileName ? parseDatasetName(fileName) : undefined;
   const base = file.split(/[\\/]/).pop() ?? file;
   const baseDs = parseDatasetName(base.replace(/\.nc$/i, ''));

@@ -281,9 +281,11 @@ export function buildColumnOperator(ctx: SamplingContext, table: ObservationTabl
         ctx.levels.midPressuresPa(psModel, mid);
         acc.fill(0);
         const sigmaScale = psModel / psRetPa;
+        // Retrieval levels are stored surface first (pressure decreasing): one monotone sweep.
+        let kk = 0;
         for (let j = 0; j < L; j++) {
           const target = col.pressureHPa[k * L + j]! * 100 * sigmaScale;
-          linearPressureAccumulate(mid, target, ha[j]!, acc);
+          kk = linearPressureAccumulate(mid, target, ha[j]!, acc, kk);
         }
         const w = wT * c.w;
         for (let lev = 0; lev < nlev; lev++) {
@@ -296,22 +298,28 @@ export function buildColumnOperator(ctx: SamplingContext, table: ObservationTabl
   return { plan: b.build(), offsetPpm };
 }
 
-/** acc[k] += w · (interpolation weight of level k) for pressure pPa, linear in p, clamped. */
-function linearPressureAccumulate(mid: Float64Array, pPa: number, w: number, acc: Float64Array): void {
+/**
+ * acc[k] += w · (interpolation weight of level k) for pressure pPa, linear in p, clamped.
+ * `from` is a layer index known to lie at or below pPa (0 if unknown); returns the bracket
+ * found, the start for the next, lower pressure.
+ */
+function linearPressureAccumulate(mid: Float64Array, pPa: number, w: number, acc: Float64Array, from: number): number {
   const L = mid.length;
   if (!(pPa < mid[0]!)) {
     acc[0] += w;
-    return;
+    return 0;
   }
   if (!(pPa > mid[L - 1]!)) {
     acc[L - 1] += w;
-    return;
+    return from;
   }
-  let k = 0;
+  let k = from;
+  if (mid[k]! < pPa) k = 0; // not monotone after all: restart
   while (mid[k + 1]! >= pPa) k++;
   const f = (mid[k]! - pPa) / (mid[k]! - mid[k + 1]!);
   acc[k] += w * (1 - f);
   acc[k + 1] += w * f;
+  return k;
 }
 
 /**

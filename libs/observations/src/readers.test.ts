@@ -67,17 +67,23 @@ describe.skipIf(!hasPython)('readers on files written by netCDF4-python', () => 
     expect(t.flags[0]).toBe(0);
   });
 
-  it('ObsPack merged file: dataset per observation from obspack_id (when io reads strings)', async () => {
-    const r = await readObservationFile(join(dir, 'obspack_co2_1_GLOBALVIEWplus_v6.0_2020-09-11.20140906.nc')).catch((e: unknown) => e);
-    if (isTanhuiError(r)) {
-      // io cannot read char variables yet: the merged layout then has no dataset to parse.
-      expect(r.code).toBe('BadValue');
-      expect(r.context.variable).toBe('obspack_id');
-      return;
-    }
-    const t = (r as Awaited<ReturnType<typeof readObservationFile>>).table;
+  it('ObsPack merged file: dataset per observation from obspack_id', async () => {
+    const { table: t } = await readObservationFile(join(dir, 'obspack_co2_1_GLOBALVIEWplus_v6.0_2020-09-11.20140906.nc'));
     expect(Array.from(t.site, (s) => t.sites[s])).toEqual(exp.obspack_merged.sites);
     expect(Array.from(t.kind, kindName)).toEqual(exp.obspack_merged.kinds);
+    expect(Array.from(t.id)).toEqual([1000, 1001, 1002, 1003, 1004, 1005]); // obspack_num
+  });
+
+  it('ObsPack aircraft (CONTRAIL layout): per-sample position along the track', async () => {
+    const { table: t } = await readObservationFile(join(dir, 'co2_conx_aircraft-insitu_42_allvalid.nc'));
+    expect(t.n).toBe(8);
+    for (let k = 0; k < 8; k++) {
+      expect(kindName(t.kind[k]!)).toBe('aircraft');
+      expect(t.latDeg[k]).toBeCloseTo(exp.aircraft.lat[k], 5);
+      expect(t.lonDeg[k]).toBeCloseTo(exp.aircraft.lon[k], 5);
+      expect(t.altitudeM[k]).toBeCloseTo(exp.aircraft.alt[k], 3);
+    }
+    expect(t.sites[t.site[0]!]).toBe('conx');
   });
 
   it('OCO-2 Lite: levels detected space→surface and flipped, groups, quality flag', async () => {

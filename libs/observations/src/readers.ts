@@ -16,16 +16,10 @@ export const OBS_FORMATS: readonly ObsFormat[] = ['auto', 'obspack', 'text', 'oc
 // CF-decoding attributes are consumed by io's decode: drop them so parsers do not apply them twice.
 const DECODED_ATTRS = new Set(['_FillValue', 'missing_value', 'scale_factor', 'add_offset', '_Unsigned']);
 
-type StringReader = (name: string) => Promise<string[]>;
-
 /** An NcSource over a file opened with @tanhui/io. Call close() when done. */
 export async function openNcSource(file: string): Promise<NcSource & { close(): void }> {
   const ds = await io.openDataset(file);
   const names = new Set(ds.variableNames());
-  // Char/string variables: io's string reader when it has one (method or module function).
-  const method = (ds as unknown as { readStrings?: StringReader }).readStrings?.bind(ds);
-  const fn = (io as unknown as { readStrings?: (file: string, name: string) => Promise<string[]> }).readStrings;
-  const readStrings: StringReader | undefined = method ?? (fn ? (name) => fn(file, name) : undefined);
   const attrs = ds.attributes();
   return {
     file,
@@ -37,14 +31,7 @@ export async function openNcSource(file: string): Promise<NcSource & { close(): 
       const cleanAttrs: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(info.attrs)) if (!DECODED_ATTRS.has(k)) cleanAttrs[k] = v;
       if (info.dtype === 'string') {
-        let strings: string[] | undefined;
-        if (readStrings) {
-          try {
-            strings = await readStrings(name);
-          } catch {
-            strings = undefined;
-          }
-        }
+        const strings = (await ds.readStrings(name)).map((x) => x.trim());
         return { name, shape: info.shape, attrs: cleanAttrs, strings };
       }
       const v = await ds.read(name, { decode: true, decodeTimes: false });

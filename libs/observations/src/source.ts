@@ -82,11 +82,13 @@ export function numericData(src: NcSource, v: NcVariable): Float64Array {
   if (!v.data) {
     throw new TanhuiError('BadValue', `variable '${v.name}' is not numeric`, { context: { file: src.file, variable: v.name } });
   }
-  const out = Float64Array.from(v.data as ArrayLike<number>);
   const fills = [attrNumber(v.attrs._FillValue), attrNumber(v.attrs.missing_value)].filter((x): x is number => x !== undefined && !Number.isNaN(x));
   const scale = attrNumber(v.attrs.scale_factor) ?? 1;
   const offset = attrNumber(v.attrs.add_offset) ?? 0;
   const packed = scale !== 1 || offset !== 0;
+  // Already decoded (io reader): a fresh Float64Array the caller may own.
+  if (fills.length === 0 && !packed && v.data instanceof Float64Array) return v.data;
+  const out = Float64Array.from(v.data as ArrayLike<number>);
   for (let k = 0; k < out.length; k++) {
     const x = out[k]!;
     let isFill = false;
