@@ -104,7 +104,8 @@ function loadWorld(): World {
         const pts: Array<[number, number]> = [];
         let shift = 0;
         for (let k = 0; k < ring.length; k++) {
-          const [x, y] = ring[k]! as [number, number];
+          const x = ring[k]![0]!;
+          const y = ring[k]![1]!;
           if (k > 0) {
             const prev = ring[k - 1]![0]!;
             if (x - prev > 180) shift -= 360;
@@ -120,8 +121,10 @@ function loadWorld(): World {
           pts.push([last[0], pole], [pts[0]![0], pole], pts[0]!);
         }
         for (let k = 0; k + 1 < pts.length; k++) {
-          const [x1, y1] = pts[k]!;
-          const [x2, y2] = pts[k + 1]!;
+          const x1 = pts[k]![0];
+          const y1 = pts[k]![1];
+          const x2 = pts[k + 1]![0];
+          const y2 = pts[k + 1]![1];
           if (y1 === y2) continue; // never crossed by a scanline test (half-open rule)
           edges.push(x1, y1, x2, y2);
           latMin = Math.min(latMin, y1, y2);
@@ -199,17 +202,18 @@ function countryAt(line: { start: Float64Array; end: Float64Array; country: Int3
   return -1;
 }
 
-const lerp = (x: number, pts: ReadonlyArray<readonly [number, number]>): number => {
+// Piecewise-linear y(x) through points sorted by x (index access: no iterator allocations).
+function lerp(x: number, pts: ReadonlyArray<readonly [number, number]>): number {
   if (x <= pts[0]![0]) return pts[0]![1];
   for (let k = 1; k < pts.length; k++) {
-    const [x1, y1] = pts[k]!;
-    if (x <= x1) {
-      const [x0, y0] = pts[k - 1]!;
-      return y0 + ((x - x0) * (y1 - y0)) / (x1 - x0);
+    const p1 = pts[k]!;
+    if (x <= p1[0]) {
+      const p0 = pts[k - 1]!;
+      return p0[1] + ((x - p0[0]) * (p1[1] - p0[1])) / (p1[0] - p0[0]);
     }
   }
   return pts[pts.length - 1]![1];
-};
+}
 
 // Pacific/Atlantic divide through the Americas: Pacific west of this longitude.
 const AMERICAS_DIVIDE: ReadonlyArray<readonly [number, number]> = [
