@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { registerConfig } from './config';
 import { registerInfo } from './info';
 import { registerObs } from './obs';
+import { registerSolve } from './solve';
 import { registerPrior } from './prior';
 
 export function registerCommands(program: Command): void {
@@ -10,5 +11,6 @@ export function registerCommands(program: Command): void {
   registerConfig(program);
   registerInfo(program);
   registerObs(program);
+  registerSolve(program);
   registerPrior(program);
 }
