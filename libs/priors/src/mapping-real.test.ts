@@ -1,7 +1,7 @@
 // Region × ecosystem mapping on CarbonTracker's real CT2010 region file: our (TransCOM, Olson)
 // pair units must coincide cell-for-cell with CarbonTracker's own 240-ecoregion numbering.
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { openDataset } from '@tanhui/io';
