@@ -82,6 +82,27 @@ describe('point operator', () => {
     }
   });
 
+  it('samples altitudes at the standard-atmosphere pressure (closed form in ln p)', () => {
+    const mid = levels.midPressuresPa(98000);
+    const ncell3d = levels.nlev * grid.size;
+    const D = 2e-5;
+    const fields = new Float64Array((ctx.nSteps + 1) * ncell3d);
+    for (let n = 0; n <= ctx.nSteps; n++)
+      for (let k = 0; k < levels.nlev; k++) fields.fill(3.9e-4 + D * Math.log(mid[k]!), n * ncell3d + k * grid.size, n * ncell3d + (k + 1) * grid.size);
+    const t = emptyTable(3);
+    t.altitudeM.set([1000, 5000, 9000]);
+    t.timeSec.fill(ctx.windowStartSec + 1800);
+    t.latDeg.fill(10);
+    t.lonDeg.fill(10);
+    const { plan } = buildPointOperator(ctx, t);
+    const y = applyPlan(plan, fields, ncell3d);
+    for (let s = 0; s < 3; s++) expect(y[s]).toBeCloseTo(3.9e-4 + D * Math.log(standardAtmospherePressurePa(t.altitudeM[s]!)), 14);
+    // Below the lowest mid level (sea level at ps = 980 hPa): the lowest layer.
+    t.altitudeM[0] = 0;
+    const low = applyPlan(buildPointOperator(ctx, t).plan, fields, ncell3d);
+    expect(low[0]).toBeCloseTo(3.9e-4 + D * Math.log(mid[0]!), 14);
+  });
+
   it('wraps in longitude across the date line', () => {
     // Between the last centre (177°) and the first (−177°): halfway at 180° → equal weights.
     const t = emptyTable(1);

@@ -61,6 +61,11 @@ describe.skipIf(!existsSync(rcFile))('CarbonTracker site table (real rc file)', 
     expect(qc.nGood).toBe(3);
     expect(qc.failures.doNotUse).toBe(1);
     expect(qc.failures.outOfRange).toBe(1);
+    // site.move.001: brw_01_surface-flask; +1.0; 0.0 — applied on request only.
+    const brwLat = t.latDeg[4]!;
+    applyQc(t, { siteTable: table, applySiteMoves: true });
+    expect(t.latDeg[4]).toBeCloseTo(brwLat + 1, 12);
+    expect(t.latDeg[0]).toBe(0);
   });
 });
 

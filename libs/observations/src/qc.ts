@@ -5,7 +5,7 @@
 // The category of a record comes from, in order: a per-site override, the CarbonTracker site
 // table (sites_and_weights_co2.rc), the default for its kind.
 import { TanhuiError } from '@tanhui/core';
-import { OBS_KINDS, QC, type ObsKind, type ObservationTable, type QcReason } from './record';
+import { OBS_KINDS, QC, normalizeLon, type ObsKind, type ObservationTable, type QcReason } from './record';
 import { parseDatasetName } from './obspack';
 
 export interface MismatchClass {
@@ -119,6 +119,8 @@ export interface QcConfig {
   modes?: readonly number[];
   /** Time window [s since 1970): observations outside are flagged. */
   window?: [number, number];
+  /** Apply the site table's site.move shifts to latitude/longitude (CarbonTracker does). */
+  applySiteMoves?: boolean;
 }
 
 export interface QcResult {
@@ -168,9 +170,22 @@ export function applyQc(table: ObservationTable, config: QcConfig = {}): QcResul
   const mayReject = new Uint8Array(n);
   const [lo, hi] = config.valueRangePpm ?? [250, 600];
   const modes = config.modes ? new Set(config.modes) : undefined;
+  const moveMemo = new Map<number, { dLatDeg: number; dLonDeg: number } | null>();
   for (let k = 0; k < n; k++) {
     const site = table.sites[table.site[k]!]!;
     const ds = table.datasets[table.dataset[k]!]!;
+    if (config.applySiteMoves && config.siteTable) {
+      const di = table.dataset[k]!;
+      let mv = moveMemo.get(di);
+      if (mv === undefined) {
+        mv = ctKeysFor(ds).map((key) => config.siteTable!.moves.get(key)).find((x) => x !== undefined) ?? null;
+        moveMemo.set(di, mv);
+      }
+      if (mv) {
+        table.latDeg[k] = Math.max(-90, Math.min(90, table.latDeg[k]! + mv.dLatDeg));
+        table.lonDeg[k] = normalizeLon(table.lonDeg[k]! + mv.dLonDeg);
+      }
+    }
     const kind = OBS_KINDS[table.kind[k]!]!;
     const memoKey = `${ds}|${site}|${kind}`;
     let ci = memo.get(memoKey);

@@ -123,7 +123,9 @@ export async function parseOco2Lite(src: NcSource): Promise<ObservationTable> {
 
   const t = emptyTable(n, L);
   const c = t.column!;
-  t.sites.push('oco2');
+  // Platform: the Lite files' global attribute, else the file name (acos_LtCO2_… = GOSAT).
+  const platform = (attrString(src.attrs, 'Platform') ?? attrString(src.attrs, 'platform') ?? (/acos|gosat/i.test(baseName(file)) ? 'gosat' : 'oco2')).toLowerCase().replace(/[^a-z0-9]/g, '');
+  t.sites.push(platform);
   t.datasets.push(baseName(file));
   const xco2Kind = kindCode('xco2');
   for (let k = 0; k < n; k++) {
