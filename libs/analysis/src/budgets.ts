@@ -4,20 +4,21 @@
 // ensemble; interannual anomalies and their correlation with a climate anomaly series.
 import { KG_PER_PG, M_C, SECONDS_PER_YEAR, TanhuiError } from '@tanhui/core';
 import { propagateCovariance, sampleCovariance, sigmaOfCombination } from './linalg';
-import { checkRegionMap, type RegionMapInput } from './regions';
+import { asRegionMapInput, checkRegionMap, type RegionMapLike } from './regions';
 import { mean, pearson } from './stats';
 
 /** mol C s⁻¹ → PgC yr⁻¹. */
 export const PGC_YR_PER_MOL_S = (M_C / KG_PER_PG) * SECONDS_PER_YEAR;
 
-function checkField(map: RegionMapInput, field: ArrayLike<number>, variable: string): void {
+function checkField(map: { grid: { size: number } }, field: ArrayLike<number>, variable: string): void {
   if (field.length !== map.grid.size) {
     throw new TanhuiError('BadShape', `${variable} has ${field.length} cells, the grid has ${map.grid.size}`, { context: { variable } });
   }
 }
 
 /** Total of a flux field [mol m⁻² s⁻¹] over each region [PgC yr⁻¹]. */
-export function regionalTotalsPgC(map: RegionMapInput, fluxMolM2S: ArrayLike<number>): Float64Array {
+export function regionalTotalsPgC(mapLike: RegionMapLike, fluxMolM2S: ArrayLike<number>): Float64Array {
+  const map = asRegionMapInput(mapLike);
   checkRegionMap(map);
   checkField(map, fluxMolM2S, 'fluxMolM2S');
   const out = new Float64Array(map.names.length);
@@ -35,7 +36,8 @@ export function regionalTotalsPgC(map: RegionMapInput, fluxMolM2S: ArrayLike<num
  * A[r][c] = area_c · PGC_YR_PER_MOL_S when cell c is in region r. Use it with a gridded
  * state's covariance (fluxes in mol m⁻² s⁻¹).
  */
-export function cellAggregationMatrix(map: RegionMapInput): Float64Array {
+export function cellAggregationMatrix(mapLike: RegionMapLike): Float64Array {
+  const map = asRegionMapInput(mapLike);
   checkRegionMap(map);
   const n = map.grid.size;
   const a = new Float64Array(map.names.length * n);
@@ -50,7 +52,8 @@ export function cellAggregationMatrix(map: RegionMapInput): Float64Array {
  * The aggregation matrix for a state vector whose element k multiplies the basis flux field
  * basis[k] (scaling factors): A[r][k] = regional total of basis[k] (R × n, row-major).
  */
-export function stateAggregationMatrix(map: RegionMapInput, basisFluxMolM2S: readonly ArrayLike<number>[]): Float64Array {
+export function stateAggregationMatrix(mapLike: RegionMapLike, basisFluxMolM2S: readonly ArrayLike<number>[]): Float64Array {
+  const map = asRegionMapInput(mapLike);
   const n = basisFluxMolM2S.length;
   const nr = map.names.length;
   const a = new Float64Array(nr * n);
@@ -95,7 +98,8 @@ export interface EnsembleBudget {
 }
 
 /** Regional totals of each ensemble member's flux field, their mean and covariance. */
-export function ensembleBudget(map: RegionMapInput, memberFluxMolM2S: readonly ArrayLike<number>[]): EnsembleBudget {
+export function ensembleBudget(mapLike: RegionMapLike, memberFluxMolM2S: readonly ArrayLike<number>[]): EnsembleBudget {
+  const map = asRegionMapInput(mapLike);
   const nm = memberFluxMolM2S.length;
   const nr = map.names.length;
   const memberTotals = new Float64Array(nm * nr);
@@ -152,7 +156,8 @@ export interface RegionalSeries {
   values: Float64Array[];
 }
 
-export function regionalSeries(map: RegionMapInput, series: FluxSeries): RegionalSeries {
+export function regionalSeries(mapLike: RegionMapLike, series: FluxSeries): RegionalSeries {
+  const map = asRegionMapInput(mapLike);
   const nt = series.fluxMolM2S.length;
   if (series.timesSec.length !== nt || series.durationsSec.length !== nt) {
     throw new TanhuiError('BadShape', `series has ${nt} fields but ${series.timesSec.length} times and ${series.durationsSec.length} durations`);
@@ -303,7 +308,8 @@ export interface EnsemblePeriodBudgets {
  * the σ of a time mean comes from the members' time means, so temporal error correlations are
  * kept.
  */
-export function ensemblePeriodBudgets(map: RegionMapInput, memberSeries: readonly FluxSeries[], unit: 'month' | 'year'): EnsemblePeriodBudgets {
+export function ensemblePeriodBudgets(mapLike: RegionMapLike, memberSeries: readonly FluxSeries[], unit: 'month' | 'year'): EnsemblePeriodBudgets {
+  const map = asRegionMapInput(mapLike);
   if (memberSeries.length < 2) throw new TanhuiError('EmptyInput', `an ensemble needs at least 2 members, got ${memberSeries.length}`);
   const per = memberSeries.map((s) => periodMeans(regionalSeries(map, s), unit));
   const labels = per[0]!.labels;

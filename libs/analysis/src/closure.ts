@@ -236,12 +236,20 @@ export function evaluateClosure(specInput: ClosureSpec, options: { samples?: num
   });
   const all = [...lines, ...gapDefs];
   // Monte Carlo: one draw of every term per sample, then every line from the same draw.
+  const nl = all.length;
+  const cmat = new Float64Array(nl * nt);
+  all.forEach((l, i) => cmat.set(l.c, i * nt));
   const draws = all.map(() => new Float64Array(samples));
   const rng = new Prng(seed);
   const z = new Float64Array(nt);
   for (let s = 0; s < samples; s++) {
     for (let k = 0; k < nt; k++) z[k] = mu[k]! + sd[k]! * rng.normal();
-    all.forEach((l, i) => (draws[i]![s] = dot(l.c, z)));
+    for (let i = 0; i < nl; i++) {
+      let v = 0;
+      const o = i * nt;
+      for (let k = 0; k < nt; k++) v += cmat[o + k]! * z[k]!;
+      draws[i]![s] = v;
+    }
   }
   const summarise = (l: { id: string; label: string; c: Float64Array }, i: number): ClosureLine => {
     const d = draws[i]!;

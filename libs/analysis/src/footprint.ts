@@ -2,7 +2,7 @@
 // observation to surface emissions; these helpers put it in the field's units (ppm per
 // µmol m⁻² s⁻¹), sum footprints of a network to a coverage map, and report what it cannot see.
 import { GRAVITY, LatLonGrid, M_AIR, M_CO2, TanhuiError } from '@tanhui/core';
-import type { RegionMapInput } from './regions';
+import { asRegionMapInput, type RegionMapLike } from './regions';
 
 /**
  * Sensitivity to the flux in each cell [ppm per µmol m⁻² s⁻¹] from a sensitivity to the moles
@@ -78,7 +78,8 @@ export interface RegionCoverage {
 }
 
 /** Per region: mean coverage and the area fraction below `threshold` (same units as the map). */
-export function coverageByRegion(map: RegionMapInput, coverage: ArrayLike<number>, threshold: number): RegionCoverage[] {
+export function coverageByRegion(mapLike: RegionMapLike, coverage: ArrayLike<number>, threshold: number): RegionCoverage[] {
+  const map = asRegionMapInput(mapLike);
   if (coverage.length !== map.grid.size) throw new TanhuiError('BadShape', `coverage has ${coverage.length} cells, the grid has ${map.grid.size}`);
   const nr = map.names.length;
   const area = new Float64Array(nr);

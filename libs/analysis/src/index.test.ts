@@ -6,7 +6,7 @@ describe('@tanhui/analysis public API', () => {
   it('exports exactly these names', () => {
     expect(Object.keys(api).sort()).toEqual([
       'GC_M2_YR_PER_MOL_M2_S', 'LATITUDE_BANDS', 'MISSING_COLOUR', 'PGC_YR_PER_MOL_S', 'Prng',
-      'anomalies', 'anomalyCorrelations', 'autoScale', 'budgetBarsSvg', 'budgetCovarianceFromState',
+      'anomalies', 'anomalyCorrelations', 'asRegionMapInput', 'autoScale', 'budgetBarsSvg', 'budgetCovarianceFromState',
       'cellAggregationMatrix', 'checkRegionMap', 'classColour', 'coastlinePath', 'colourClass', 'compareRuns',
       'convolveFootprint', 'correlationMap', 'coverageByRegion', 'coverageMap', 'divergingScale', 'ensembleBudget',
       'ensemblePeriodBudgets', 'esc', 'evaluateClosure', 'fitStats', 'fluxMapPanels', 'footprintFromMassFluxSensitivity',

@@ -1,7 +1,7 @@
-// A minimal region map for aggregation: one region index per grid cell. libs/core is getting a
-// RegionMap of its own; anything with these three fields (grid, codes, names) is accepted, so
-// wiring core's map in later is an adapter at most.
-import { LatLonGrid, TanhuiError } from '@tanhui/core';
+// A minimal region map for aggregation: one region index per grid cell (0 … names.length−1,
+// negative = none). Every function here also takes core's RegionMap (positive codes, 0 = none),
+// converted once by asRegionMapInput; outputs follow the order of core's `regions`.
+import { LatLonGrid, RegionMap, TanhuiError } from '@tanhui/core';
 
 export interface RegionMapInput {
   readonly grid: LatLonGrid;
@@ -9,6 +9,29 @@ export interface RegionMapInput {
   readonly codes: Int32Array;
   /** Region names, indexed by code. */
   readonly names: readonly string[];
+}
+
+/** Either form of region map. */
+export type RegionMapLike = RegionMapInput | RegionMap;
+
+const converted = new WeakMap<RegionMap, RegionMapInput>();
+
+function isCoreRegionMap(map: RegionMapLike): map is RegionMap {
+  // Structural, so a RegionMap from another copy of core (worker, bundle) is recognised too.
+  return 'regions' in map && typeof (map as RegionMap).rowOf === 'function';
+}
+
+/** Core's RegionMap → RegionMapInput (rows in the order of `regions`, code 0 → −1); memoised. */
+export function asRegionMapInput(map: RegionMapLike): RegionMapInput {
+  if (!isCoreRegionMap(map)) return map;
+  let out = converted.get(map);
+  if (!out) {
+    const codes = new Int32Array(map.codes.length);
+    for (let c = 0; c < codes.length; c++) codes[c] = map.codes[c] === 0 ? -1 : map.rowOf(map.codes[c]!);
+    out = { grid: map.grid, codes, names: map.regions.map((r) => r.name) };
+    converted.set(map, out);
+  }
+  return out;
 }
 
 export function checkRegionMap(map: RegionMapInput, variable = 'regionMap'): void {

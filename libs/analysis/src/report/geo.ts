@@ -125,7 +125,16 @@ export function worldLand(): Geometry[] {
   return landGeometries;
 }
 
-/** The coastline path data for a frame. */
+const coastCache = new Map<string, string>();
+
+/** The coastline path data for a frame (memoised per frame: every map of a report shares it). */
 export function coastlinePath(frame: MapFrame): string {
-  return geoPath(worldLand(), frame);
+  const key = `${frame.width}x${frame.height}@${frame.lon0}`;
+  let d = coastCache.get(key);
+  if (d === undefined) {
+    d = geoPath(worldLand(), frame);
+    if (coastCache.size > 16) coastCache.clear();
+    coastCache.set(key, d);
+  }
+  return d;
 }
