@@ -108,6 +108,12 @@ describe('fluxUnitFactor', () => {
     },
   );
 
+  it('accepts months only with the caller’s month length', () => {
+    const feb2016 = 29 * 86400;
+    expect(rel(fluxUnitFactor('g C m-2 month-1', { secondsPerMonth: feb2016 }), 1e-3 / molC / feb2016)).toBeLessThan(1e-14);
+    expect(() => fluxUnitFactor('g C m-2 month-1')).toThrow(/secondsPerMonth/);
+  });
+
   it('converts MOZART molecules cm⁻² s⁻¹ as 1 mol m⁻² s⁻¹ = 6.022e19', () => {
     const out = convertFlux([6.02214076e19], 'molecules cm-2 s-1');
     expect(rel(out[0]!, 1)).toBeLessThan(1e-14);

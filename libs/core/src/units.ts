@@ -166,9 +166,14 @@ function unitTerms(text: string): { scale: number; terms: Term[] } | undefined {
  * yr = 365.25 d). Spellings: "mol m-2 s-1", "kgC/m2/s", "gC m-2 d-1", "umol m-2 s-1",
  * "µmol/m²/s", "molecules cm-2 s-1" (MOZART), "mol/(m2 s)".
  * Throws BadUnits for anything else, including masses without a species ("kg m-2 s-1" could
- * be kg of C or of CO2) and months (no fixed length): no guessing.
+ * be kg of C or of CO2) and months (no fixed length) unless the caller gives the length of the
+ * month in question (`secondsPerMonth`, e.g. for GFED's "g C m-2 month-1"): no guessing.
  */
-export function fluxUnitFactor(unit: string, where: { file?: string; variable?: string } = {}): number {
+export function fluxUnitFactor(
+  unit: string,
+  options: { file?: string; variable?: string; secondsPerMonth?: number } = {},
+): number {
+  const { secondsPerMonth, ...where } = options;
   const fail = (why: string): never => {
     throw new TanhuiError('BadUnits', `cannot use flux units '${unit}': ${why}`, {
       hint: "give fluxes in e.g. 'mol m-2 s-1', 'umol m-2 s-1', 'kgC m-2 s-1', 'gC m-2 d-1', 'gC m-2 yr-1'",
@@ -211,7 +216,10 @@ export function fluxUnitFactor(unit: string, where: { file?: string; variable?: 
       factor *= TIME_S[base]! ** exp;
       timeExp += exp;
     } else if (/^(month|months|mon|mo)$/.test(base)) {
-      return fail('a month has no fixed length');
+      if (secondsPerMonth === undefined) return fail('a month has no fixed length (pass secondsPerMonth)');
+      if (!(secondsPerMonth > 0)) return fail(`secondsPerMonth ${secondsPerMonth} is not positive`);
+      factor *= secondsPerMonth ** exp;
+      timeExp += exp;
     } else {
       return fail(`unknown unit '${base}'`);
     }
