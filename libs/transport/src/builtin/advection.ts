@@ -102,6 +102,8 @@ export class SweepScratch {
  * A non-periodic sweep over lines laid out as [outer][along n][inner B] cells, K tracers per
  * cell; faces between along-neighbours: [outer][n−1][B]; no flux through the line ends.
  * y sweep: outer = levels, n = nlat, B = nlon. z sweep: outer = 1, n = nlev, B = nlat·nlon.
+ * Face and cell work are fused: the flux through a cell's upper face is computed from the old
+ * upwind values, used for the cell, and kept in a buffer as the next cell's lower face.
  */
 export function lineSweepForward(
   co: SweepCoefficients,
@@ -117,56 +119,53 @@ export function lineSweepForward(
 ): void {
   const BK = B * K;
   const { alpha, beta, gamma, flux, a1, a2, cL, cR, invM } = co;
+  const bf = w.f0, bp = w.p0, by = w.y0, bz = w.z0;
   for (let o = 0; o < outer; o++) {
-    let fL = w.f0, pL = w.p0, yL = w.y0, zL = w.z0;
-    let fR = w.f1, pR = w.p1, yR = w.y1, zR = w.z1;
-    fL.fill(0, 0, BK);
-    pL.fill(0, 0, BK);
-    yL.fill(0, 0, BK);
-    zL.fill(0, 0, BK);
+    bf.fill(0, 0, BK);
+    bp.fill(0, 0, BK);
+    by.fill(0, 0, BK);
+    bz.fill(0, 0, BK);
     for (let a = 0; a < n; a++) {
       const cellBase = (o * n + a) * B;
+      const faceBase = (o * (n - 1) + a) * B;
       const hasR = a < n - 1;
-      if (hasR) {
-        const faceBase = (o * (n - 1) + a) * B;
-        for (let b = 0; b < B; b++) {
-          const fi = faceBase + b;
-          const al = alpha[fi]!, be = beta[fi]!, ga = gamma[fi]!, F3 = 3 * flux[fi]!;
-          const u = (cellBase + b) * K + (al >= 0 ? 0 : BK);
-          const bk = b * K;
-          for (let t = 0; t < K; t++) {
-            const x = sa[u + t]!;
-            const f = al * rm[u + t]! + be * x;
-            fR[bk + t] = f;
-            pR[bk + t] = ga * x - F3 * f;
-            yR[bk + t] = al * s1[u + t]!;
-            zR[bk + t] = al * s2[u + t]!;
-          }
-        }
-      } else {
-        fR.fill(0, 0, BK);
-        pR.fill(0, 0, BK);
-        yR.fill(0, 0, BK);
-        zR.fill(0, 0, BK);
-      }
       for (let b = 0; b < B; b++) {
         const ci = cellBase + b;
         const c1 = a1[ci]!, c2 = a2[ci]!, cl = cL[ci]!, cr = cR[ci]!, inv = invM[ci]!;
         const e = ci * K;
         const bk = b * K;
-        for (let t = 0; t < K; t++) {
-          const r0 = rm[e + t]!;
-          const fl = fL[bk + t]!, fr = fR[bk + t]!;
-          rm[e + t] = r0 + fl - fr;
-          sa[e + t] = c1 * sa[e + t]! + c2 * r0 + (pL[bk + t]! - pR[bk + t]!) * inv + cl * fl - cr * fr;
-          s1[e + t] = s1[e + t]! + yL[bk + t]! - yR[bk + t]!;
-          s2[e + t] = s2[e + t]! + zL[bk + t]! - zR[bk + t]!;
+        if (hasR) {
+          const fi = faceBase + b;
+          const al = alpha[fi]!, be = beta[fi]!, ga = gamma[fi]!, F3 = 3 * flux[fi]!;
+          const u = al >= 0 ? e : e + BK;
+          for (let t = 0; t < K; t++) {
+            const xu = sa[u + t]!;
+            const fr = al * rm[u + t]! + be * xu;
+            const pr = ga * xu - F3 * fr;
+            const yr = al * s1[u + t]!;
+            const zr = al * s2[u + t]!;
+            const r0 = rm[e + t]!;
+            const fl = bf[bk + t]!;
+            rm[e + t] = r0 + fl - fr;
+            sa[e + t] = c1 * sa[e + t]! + c2 * r0 + (bp[bk + t]! - pr) * inv + cl * fl - cr * fr;
+            s1[e + t] = s1[e + t]! + by[bk + t]! - yr;
+            s2[e + t] = s2[e + t]! + bz[bk + t]! - zr;
+            bf[bk + t] = fr;
+            bp[bk + t] = pr;
+            by[bk + t] = yr;
+            bz[bk + t] = zr;
+          }
+        } else {
+          for (let t = 0; t < K; t++) {
+            const r0 = rm[e + t]!;
+            const fl = bf[bk + t]!;
+            rm[e + t] = r0 + fl;
+            sa[e + t] = c1 * sa[e + t]! + c2 * r0 + bp[bk + t]! * inv + cl * fl;
+            s1[e + t] = s1[e + t]! + by[bk + t]!;
+            s2[e + t] = s2[e + t]! + bz[bk + t]!;
+          }
         }
       }
-      let tmp = fL; fL = fR; fR = tmp;
-      tmp = pL; pL = pR; pR = tmp;
-      tmp = yL; yL = yR; yR = tmp;
-      tmp = zL; zL = zR; zR = tmp;
     }
   }
 }
@@ -184,44 +183,32 @@ export function lineSweepAdjoint(
   s2: Float64Array,
   w: SweepScratch,
 ): void {
+  const BK = B * K;
   const { alpha, beta, gamma, flux, a1, a2, cL, cR, invM } = co;
+  const bf = w.f0, bp = w.p0, by = w.y0, bz = w.z0;
   for (let o = 0; o < outer; o++) {
-    let fL = w.f0, pL = w.p0, yL = w.y0, zL = w.z0;
-    let fR = w.f1, pR = w.p1, yR = w.y1, zR = w.z1;
+    bf.fill(0, 0, BK);
+    bp.fill(0, 0, BK);
+    by.fill(0, 0, BK);
+    bz.fill(0, 0, BK);
     for (let a = 0; a < n; a++) {
       const cellBase = (o * n + a) * B;
+      const faceBase = (o * (n - 1) + a) * B;
       const hasL = a > 0;
       const hasR = a < n - 1;
-      const faceBase = (o * (n - 1) + a) * B;
-      const faceBaseL = faceBase - B;
-      if (hasR) {
-        for (let b = 0; b < B; b++) {
-          const ci = cellBase + b;
-          const cn = ci + B;
-          const inv0 = invM[ci]!, inv1 = invM[cn]!, cr0 = cR[ci]!, cl1 = cL[cn]!;
-          const F3 = 3 * flux[faceBase + b]!;
-          const e = ci * K, e2 = cn * K, bk = b * K;
-          for (let t = 0; t < K; t++) {
-            const x0 = sa[e + t]!, x1 = sa[e2 + t]!;
-            const P = x1 * inv1 - x0 * inv0;
-            pR[bk + t] = P;
-            fR[bk + t] = rm[e2 + t]! + cl1 * x1 - rm[e + t]! - cr0 * x0 - F3 * P;
-            yR[bk + t] = s1[e2 + t]! - s1[e + t]!;
-            zR[bk + t] = s2[e2 + t]! - s2[e + t]!;
-          }
-        }
-      }
       for (let b = 0; b < B; b++) {
         const ci = cellBase + b;
         let alL = 0, beL = 0, gaL = 0, alR = 0, beR = 0, gaR = 0;
         if (hasL) {
-          const fi = faceBaseL + b;
+          const fi = faceBase - B + b;
           if (alpha[fi]! < 0) {
             alL = alpha[fi]!;
             beL = beta[fi]!;
             gaL = gamma[fi]!;
           }
         }
+        const c1 = a1[ci]!, c2 = a2[ci]!;
+        const e = ci * K, bk = b * K;
         if (hasR) {
           const fi = faceBase + b;
           if (alpha[fi]! >= 0) {
@@ -229,48 +216,39 @@ export function lineSweepAdjoint(
             beR = beta[fi]!;
             gaR = gamma[fi]!;
           }
-        }
-        const c1 = a1[ci]!, c2 = a2[ci]!;
-        const e = ci * K, bk = b * K;
-        if (hasL && hasR) {
+          const cn = ci + B;
+          const inv0 = invM[ci]!, inv1 = invM[cn]!, cr0 = cR[ci]!, cl1 = cL[cn]!;
+          const F3 = 3 * flux[fi]!;
+          const e2 = cn * K;
           for (let t = 0; t < K; t++) {
-            const x = sa[e + t]!;
-            const FL = fL[bk + t]!, FR = fR[bk + t]!;
-            rm[e + t] = rm[e + t]! + c2 * x + alL * FL + alR * FR;
-            sa[e + t] = c1 * x + beL * FL + gaL * pL[bk + t]! + beR * FR + gaR * pR[bk + t]!;
-            s1[e + t] = s1[e + t]! + alL * yL[bk + t]! + alR * yR[bk + t]!;
-            s2[e + t] = s2[e + t]! + alL * zL[bk + t]! + alR * zR[bk + t]!;
-          }
-        } else if (hasR) {
-          for (let t = 0; t < K; t++) {
-            const x = sa[e + t]!;
-            const FR = fR[bk + t]!;
-            rm[e + t] = rm[e + t]! + c2 * x + alR * FR;
-            sa[e + t] = c1 * x + beR * FR + gaR * pR[bk + t]!;
-            s1[e + t] = s1[e + t]! + alR * yR[bk + t]!;
-            s2[e + t] = s2[e + t]! + alR * zR[bk + t]!;
-          }
-        } else if (hasL) {
-          for (let t = 0; t < K; t++) {
-            const x = sa[e + t]!;
-            const FL = fL[bk + t]!;
-            rm[e + t] = rm[e + t]! + c2 * x + alL * FL;
-            sa[e + t] = c1 * x + beL * FL + gaL * pL[bk + t]!;
-            s1[e + t] = s1[e + t]! + alL * yL[bk + t]!;
-            s2[e + t] = s2[e + t]! + alL * zL[bk + t]!;
+            const x0 = sa[e + t]!, x1 = sa[e2 + t]!;
+            const r0 = rm[e + t]!;
+            const y0 = s1[e + t]!, z0 = s2[e + t]!;
+            const P = x1 * inv1 - x0 * inv0;
+            const FR = rm[e2 + t]! + cl1 * x1 - r0 - cr0 * x0 - F3 * P;
+            const YR = s1[e2 + t]! - y0;
+            const ZR = s2[e2 + t]! - z0;
+            const FL = bf[bk + t]!;
+            rm[e + t] = r0 + c2 * x0 + alL * FL + alR * FR;
+            sa[e + t] = c1 * x0 + beL * FL + gaL * bp[bk + t]! + beR * FR + gaR * P;
+            s1[e + t] = y0 + alL * by[bk + t]! + alR * YR;
+            s2[e + t] = z0 + alL * bz[bk + t]! + alR * ZR;
+            bf[bk + t] = FR;
+            bp[bk + t] = P;
+            by[bk + t] = YR;
+            bz[bk + t] = ZR;
           }
         } else {
           for (let t = 0; t < K; t++) {
-            const x = sa[e + t]!;
-            rm[e + t] = rm[e + t]! + c2 * x;
-            sa[e + t] = c1 * x;
+            const x0 = sa[e + t]!;
+            const FL = bf[bk + t]!;
+            rm[e + t] = rm[e + t]! + c2 * x0 + alL * FL;
+            sa[e + t] = c1 * x0 + beL * FL + gaL * bp[bk + t]!;
+            s1[e + t] = s1[e + t]! + alL * by[bk + t]!;
+            s2[e + t] = s2[e + t]! + alL * bz[bk + t]!;
           }
         }
       }
-      let tmp = fL; fL = fR; fR = tmp;
-      tmp = pL; pL = pR; pR = tmp;
-      tmp = yL; yL = yR; yR = tmp;
-      tmp = zL; zL = zR; zR = tmp;
     }
   }
 }
@@ -278,7 +256,8 @@ export function lineSweepAdjoint(
 /**
  * One periodic row of n cells (contiguous, cell a at element base + a·K), faces indexed by
  * their western cell (face a between cells a and a+1, face n−1 wraps to cell 0); coefficient
- * arrays start at faceOff (faces) and cellOff (cells).
+ * arrays start at `off` (faces and cells alike). Fused like lineSweepForward; the wrapping face
+ * is computed first from the old values.
  */
 export function periodicRowForward(
   co: SweepCoefficients,
@@ -293,52 +272,62 @@ export function periodicRowForward(
   w: SweepScratch,
 ): void {
   const { alpha, beta, gamma, flux, a1, a2, cL, cR, invM } = co;
-  // The wrapping face first, from the old values of cells n−1 and 0.
-  faceForward(alpha[off + n - 1]!, beta[off + n - 1]!, gamma[off + n - 1]!, flux[off + n - 1]!,
-    base + (alpha[off + n - 1]! >= 0 ? (n - 1) * K : 0), K, rm, sa, s1, s2, w.fw, w.pw, w.yw, w.zw);
-  let fL = w.fw, pL = w.pw, yL = w.yw, zL = w.zw;
-  for (let a = 0; a < n; a++) {
-    let fR: Float64Array, pR: Float64Array, yR: Float64Array, zR: Float64Array;
-    if (a < n - 1) {
-      if (fL === w.f0) {
-        fR = w.f1; pR = w.p1; yR = w.y1; zR = w.z1;
-      } else {
-        fR = w.f0; pR = w.p0; yR = w.y0; zR = w.z0;
-      }
-      const fi = off + a;
-      const al = alpha[fi]!;
-      faceForward(al, beta[fi]!, gamma[fi]!, flux[fi]!, base + (al >= 0 ? a : a + 1) * K, K, rm, sa, s1, s2, fR, pR, yR, zR);
-    } else {
-      fR = w.fw; pR = w.pw; yR = w.yw; zR = w.zw;
+  const bf = w.f0, bp = w.p0, by = w.y0, bz = w.z0;
+  const fw = w.fw, pw = w.pw, yw = w.yw, zw = w.zw;
+  {
+    const fi = off + n - 1;
+    const al = alpha[fi]!, be = beta[fi]!, ga = gamma[fi]!, F3 = 3 * flux[fi]!;
+    const u = base + (al >= 0 ? (n - 1) * K : 0);
+    for (let t = 0; t < K; t++) {
+      const x = sa[u + t]!;
+      const ff = al * rm[u + t]! + be * x;
+      fw[t] = ff;
+      pw[t] = ga * x - F3 * ff;
+      yw[t] = al * s1[u + t]!;
+      zw[t] = al * s2[u + t]!;
+      bf[t] = ff;
+      bp[t] = pw[t]!;
+      by[t] = yw[t]!;
+      bz[t] = zw[t]!;
     }
+  }
+  for (let a = 0; a < n - 1; a++) {
+    const ci = off + a;
+    const c1 = a1[ci]!, c2 = a2[ci]!, cl = cL[ci]!, cr = cR[ci]!, inv = invM[ci]!;
+    const al = alpha[ci]!, be = beta[ci]!, ga = gamma[ci]!, F3 = 3 * flux[ci]!;
+    const e = base + a * K;
+    const u = al >= 0 ? e : e + K;
+    for (let t = 0; t < K; t++) {
+      const xu = sa[u + t]!;
+      const fr = al * rm[u + t]! + be * xu;
+      const pr = ga * xu - F3 * fr;
+      const yr = al * s1[u + t]!;
+      const zr = al * s2[u + t]!;
+      const r0 = rm[e + t]!;
+      const fl = bf[t]!;
+      rm[e + t] = r0 + fl - fr;
+      sa[e + t] = c1 * sa[e + t]! + c2 * r0 + (bp[t]! - pr) * inv + cl * fl - cr * fr;
+      s1[e + t] = s1[e + t]! + by[t]! - yr;
+      s2[e + t] = s2[e + t]! + bz[t]! - zr;
+      bf[t] = fr;
+      bp[t] = pr;
+      by[t] = yr;
+      bz[t] = zr;
+    }
+  }
+  {
+    const a = n - 1;
     const ci = off + a;
     const c1 = a1[ci]!, c2 = a2[ci]!, cl = cL[ci]!, cr = cR[ci]!, inv = invM[ci]!;
     const e = base + a * K;
     for (let t = 0; t < K; t++) {
       const r0 = rm[e + t]!;
-      const fl = fL[t]!, fr = fR[t]!;
+      const fl = bf[t]!, fr = fw[t]!;
       rm[e + t] = r0 + fl - fr;
-      sa[e + t] = c1 * sa[e + t]! + c2 * r0 + (pL[t]! - pR[t]!) * inv + cl * fl - cr * fr;
-      s1[e + t] = s1[e + t]! + yL[t]! - yR[t]!;
-      s2[e + t] = s2[e + t]! + zL[t]! - zR[t]!;
+      sa[e + t] = c1 * sa[e + t]! + c2 * r0 + (bp[t]! - pw[t]!) * inv + cl * fl - cr * fr;
+      s1[e + t] = s1[e + t]! + by[t]! - yw[t]!;
+      s2[e + t] = s2[e + t]! + bz[t]! - zw[t]!;
     }
-    fL = fR; pL = pR; yL = yR; zL = zR;
-  }
-}
-
-function faceForward(
-  al: number, be: number, ga: number, F: number, u: number, K: number,
-  rm: Float64Array, sa: Float64Array, s1: Float64Array, s2: Float64Array,
-  f: Float64Array, p: Float64Array, y: Float64Array, z: Float64Array,
-): void {
-  const F3 = 3 * F;
-  for (let t = 0; t < K; t++) {
-    const x = sa[u + t]!;
-    const ff = al * rm[u + t]! + be * x;
-    f[t] = ff;
-    p[t] = ga * x - F3 * ff;
-    y[t] = al * s1[u + t]!;
-    z[t] = al * s2[u + t]!;
   }
 }
 
@@ -355,64 +344,76 @@ export function periodicRowAdjoint(
   s2: Float64Array,
   w: SweepScratch,
 ): void {
-  const { alpha, beta, gamma, a1, a2 } = co;
-  faceAdjoint(co, off, n - 1, n - 1, 0, K, base, rm, sa, s1, s2, w.fw, w.pw, w.yw, w.zw);
-  let fL = w.fw, pL = w.pw, yL = w.yw, zL = w.zw;
-  for (let a = 0; a < n; a++) {
-    let fR: Float64Array, pR: Float64Array, yR: Float64Array, zR: Float64Array;
-    if (a < n - 1) {
-      if (fL === w.f0) {
-        fR = w.f1; pR = w.p1; yR = w.y1; zR = w.z1;
-      } else {
-        fR = w.f0; pR = w.p0; yR = w.y0; zR = w.z0;
-      }
-      faceAdjoint(co, off, a, a, a + 1, K, base, rm, sa, s1, s2, fR, pR, yR, zR);
-    } else {
-      fR = w.fw; pR = w.pw; yR = w.yw; zR = w.zw;
+  const { alpha, beta, gamma, flux, a1, a2, cL, cR, invM } = co;
+  const bf = w.f0, bp = w.p0, by = w.y0, bz = w.z0;
+  const fw = w.fw, pw = w.pw, yw = w.yw, zw = w.zw;
+  // Wrapping face (between cells n−1 and 0) from the old adjoint values.
+  {
+    const i0 = off + n - 1, i1 = off;
+    const inv0 = invM[i0]!, inv1 = invM[i1]!, cr0 = cR[i0]!, cl1 = cL[i1]!;
+    const F3 = 3 * flux[i0]!;
+    const e = base + (n - 1) * K, e2 = base;
+    for (let t = 0; t < K; t++) {
+      const x0 = sa[e + t]!, x1 = sa[e2 + t]!;
+      const P = x1 * inv1 - x0 * inv0;
+      pw[t] = P;
+      fw[t] = rm[e2 + t]! + cl1 * x1 - rm[e + t]! - cr0 * x0 - F3 * P;
+      yw[t] = s1[e2 + t]! - s1[e + t]!;
+      zw[t] = s2[e2 + t]! - s2[e + t]!;
+      bf[t] = fw[t]!;
+      bp[t] = P;
+      by[t] = yw[t]!;
+      bz[t] = zw[t]!;
     }
+  }
+  for (let a = 0; a < n; a++) {
+    const ci = off + a;
     const fiL = off + (a === 0 ? n - 1 : a - 1);
-    const fiR = off + a;
     let alL = 0, beL = 0, gaL = 0, alR = 0, beR = 0, gaR = 0;
     if (alpha[fiL]! < 0) {
       alL = alpha[fiL]!;
       beL = beta[fiL]!;
       gaL = gamma[fiL]!;
     }
-    if (alpha[fiR]! >= 0) {
-      alR = alpha[fiR]!;
-      beR = beta[fiR]!;
-      gaR = gamma[fiR]!;
+    if (alpha[ci]! >= 0) {
+      alR = alpha[ci]!;
+      beR = beta[ci]!;
+      gaR = gamma[ci]!;
     }
-    const ci = off + a;
     const c1 = a1[ci]!, c2 = a2[ci]!;
     const e = base + a * K;
-    for (let t = 0; t < K; t++) {
-      const x = sa[e + t]!;
-      const FL = fL[t]!, FR = fR[t]!;
-      rm[e + t] = rm[e + t]! + c2 * x + alL * FL + alR * FR;
-      sa[e + t] = c1 * x + beL * FL + gaL * pL[t]! + beR * FR + gaR * pR[t]!;
-      s1[e + t] = s1[e + t]! + alL * yL[t]! + alR * yR[t]!;
-      s2[e + t] = s2[e + t]! + alL * zL[t]! + alR * zR[t]!;
+    if (a < n - 1) {
+      const cn = ci + 1;
+      const inv0 = invM[ci]!, inv1 = invM[cn]!, cr0 = cR[ci]!, cl1 = cL[cn]!;
+      const F3 = 3 * flux[ci]!;
+      const e2 = e + K;
+      for (let t = 0; t < K; t++) {
+        const x0 = sa[e + t]!, x1 = sa[e2 + t]!;
+        const r0 = rm[e + t]!;
+        const y0 = s1[e + t]!, z0 = s2[e + t]!;
+        const P = x1 * inv1 - x0 * inv0;
+        const FR = rm[e2 + t]! + cl1 * x1 - r0 - cr0 * x0 - F3 * P;
+        const YR = s1[e2 + t]! - y0;
+        const ZR = s2[e2 + t]! - z0;
+        const FL = bf[t]!;
+        rm[e + t] = r0 + c2 * x0 + alL * FL + alR * FR;
+        sa[e + t] = c1 * x0 + beL * FL + gaL * bp[t]! + beR * FR + gaR * P;
+        s1[e + t] = y0 + alL * by[t]! + alR * YR;
+        s2[e + t] = z0 + alL * bz[t]! + alR * ZR;
+        bf[t] = FR;
+        bp[t] = P;
+        by[t] = YR;
+        bz[t] = ZR;
+      }
+    } else {
+      for (let t = 0; t < K; t++) {
+        const x0 = sa[e + t]!;
+        const FL = bf[t]!, FR = fw[t]!;
+        rm[e + t] = rm[e + t]! + c2 * x0 + alL * FL + alR * FR;
+        sa[e + t] = c1 * x0 + beL * FL + gaL * bp[t]! + beR * FR + gaR * pw[t]!;
+        s1[e + t] = s1[e + t]! + alL * by[t]! + alR * yw[t]!;
+        s2[e + t] = s2[e + t]! + alL * bz[t]! + alR * zw[t]!;
+      }
     }
-    fL = fR; pL = pR; yL = yR; zL = zR;
-  }
-}
-
-/** Adjoint face quantities of face `a` between cells i0 (west) and i1 (east) of a row. */
-function faceAdjoint(
-  co: SweepCoefficients, off: number, a: number, i0: number, i1: number, K: number, base: number,
-  rm: Float64Array, sa: Float64Array, s1: Float64Array, s2: Float64Array,
-  f: Float64Array, p: Float64Array, y: Float64Array, z: Float64Array,
-): void {
-  const inv0 = co.invM[off + i0]!, inv1 = co.invM[off + i1]!, cr0 = co.cR[off + i0]!, cl1 = co.cL[off + i1]!;
-  const F3 = 3 * co.flux[off + a]!;
-  const e = base + i0 * K, e2 = base + i1 * K;
-  for (let t = 0; t < K; t++) {
-    const x0 = sa[e + t]!, x1 = sa[e2 + t]!;
-    const P = x1 * inv1 - x0 * inv0;
-    p[t] = P;
-    f[t] = rm[e2 + t]! + cl1 * x1 - rm[e + t]! - cr0 * x0 - F3 * P;
-    y[t] = s1[e2 + t]! - s1[e + t]!;
-    z[t] = s2[e2 + t]! - s2[e + t]!;
   }
 }

@@ -100,7 +100,7 @@ describe('Tiedtke-style convection', () => {
     for (let k = 8; k < 11; k++) fields.entrainDown[k * ncol + c] = 0.001;
     for (let k = 0; k < 3; k++) fields.detrainDown[k * ncol + c] = 0.001;
   }
-  const op = buildConvection(nlev, ncol, area, fields, m, dt)!;
+  const op = buildConvection(null, nlev, ncol, area, fields, m, dt)!;
 
   it('conserves mass, keeps a uniform field and passes the adjoint dot-product test', () => {
     expect(op.nColumns).toBe(3);

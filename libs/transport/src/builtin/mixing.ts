@@ -193,14 +193,22 @@ export interface ConvectionOperator {
  * d_k·c_u,k; downdraft likewise from the top; the environment carries the compensating mass
  * flux −(Mu − Md) upwind.
  */
+let scratch = { U: new Float64Array(0), D: new Float64Array(0), v: new Float64Array(0) };
+
 export function convectionMatrix(n: number, eu: number[], du: number[], ed: number[], dd: number[], area: number, C: Float64Array): void {
   C.fill(0, 0, n * n);
-  const U = new Float64Array(n * n); // updraft concentration rows
-  const D = new Float64Array(n * n);
-  const Mu = new Float64Array(n + 1); // updraft mass flux at interfaces [kg s⁻¹]
-  const Md = new Float64Array(n + 1); // |downdraft| mass flux at interfaces
-  const duEff = new Float64Array(n); // detrainment actually possible [kg s⁻¹]
-  const ddEff = new Float64Array(n);
+  if (scratch.U.length < n * n) {
+    scratch = { U: new Float64Array(n * n), D: new Float64Array(n * n), v: new Float64Array(4 * (n + 1)) };
+  }
+  const U = scratch.U; // updraft concentration rows
+  const D = scratch.D;
+  U.fill(0, 0, n * n);
+  D.fill(0, 0, n * n);
+  scratch.v.fill(0);
+  const Mu = scratch.v.subarray(0, n + 1); // updraft mass flux at interfaces [kg s⁻¹]
+  const Md = scratch.v.subarray(n + 1, 2 * n + 2); // |downdraft| mass flux at interfaces
+  const duEff = scratch.v.subarray(2 * n + 2, 3 * n + 2); // detrainment actually possible [kg s⁻¹]
+  const ddEff = scratch.v.subarray(3 * n + 3, 4 * n + 3);
   for (let k = 0; k < n; k++) {
     const inflow = Mu[k]! + eu[k]! * area;
     // Detrain at most what arrives; everything left detrains in the top layer.
@@ -243,6 +251,7 @@ export function convectionMatrix(n: number, eu: number[], du: number[], ed: numb
  * stable.
  */
 export function buildConvection(
+  prev: ConvectionOperator | null,
   nlev: number,
   ncol: number,
   areaM2: Float64Array,
@@ -266,8 +275,12 @@ export function buildConvection(
   if (columns.length === 0) return null;
   const luOffset = new Int32Array(columns.length + 1);
   for (let c = 0; c < columns.length; c++) luOffset[c + 1] = luOffset[c]! + (tops[c]! + 1) ** 2;
-  const lu = new Float64Array(luOffset[columns.length]!);
-  const resetZ = new Uint8Array(nlev * ncol);
+  const need = luOffset[columns.length]!;
+  const lu = prev && prev.lu.length >= need ? prev.lu : new Float64Array(Math.ceil(need * 1.25));
+  const resetZ = prev && prev.resetZ.length === nlev * ncol ? prev.resetZ : new Uint8Array(nlev * ncol);
+  resetZ.fill(0);
+  const mCopy = prev && prev.m.length === nlev * ncol ? prev.m : new Float64Array(nlev * ncol);
+  mCopy.set(m.subarray(0, nlev * ncol));
   const C = new Float64Array(nlev * nlev);
   const eu: number[] = [], du: number[] = [], ed: number[] = [], dd: number[] = [];
   for (let c = 0; c < columns.length; c++) {
@@ -308,7 +321,7 @@ export function buildConvection(
     columns: Int32Array.from(columns),
     top: Int32Array.from(tops),
     luOffset, lu, nColumns: columns.length,
-    m: m.slice(0, nlev * ncol),
+    m: mCopy,
     resetZ,
   };
 }

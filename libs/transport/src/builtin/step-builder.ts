@@ -6,7 +6,7 @@
 // and shared by all K tracers; rebuilt identically by the adjoint.
 import { GRAVITY, M_AIR, TanhuiError, type HybridLevels, type LatLonGrid } from '@tanhui/core';
 import type { Meteorology } from '../met/meteorology';
-import { allocSweepCoefficients, setCell, setFace, type SweepCoefficients } from './advection';
+import { allocSweepCoefficients, type SweepCoefficients } from './advection';
 import { buildConvection, buildDiffusion, type ConvectionFields, type ConvectionOperator, type DiffusionOperator } from './mixing';
 import { allocXSweepPlan, buildXSweep, reducedGridClusters, type XSweepPlan } from './xsweep';
 
@@ -107,6 +107,7 @@ export class StepBuilder {
   private readonly yCo: SweepCoefficients[] = [];
   private readonly zCo: SweepCoefficients[] = [];
   private diffusionOp: DiffusionOperator | null = null;
+  private convectionOp: ConvectionOperator | null = null;
   readonly ops: StepOperators;
 
   constructor(readonly met: Meteorology, readonly options: BuiltinOptions) {
@@ -149,6 +150,10 @@ export class StepBuilder {
   /** Surface pressure at the end of a step that starts at tSec with psStart (met only). */
   psAfterStep(tSec: number, psStart: Float64Array, psEnd: Float64Array): void {
     const { grid, levels } = this.met;
+    if (this.met.constantSurfacePressure) {
+      psEnd.set(psStart);
+      return;
+    }
     this.am.fill(0);
     this.bm.fill(0);
     this.met.massFluxes(tSec, this.options.stepSeconds, psStart, this.am, this.bm);
@@ -192,7 +197,8 @@ export class StepBuilder {
       c.entrainDown.fill(0);
       c.detrainDown.fill(0);
       if (this.met.convection(tSec, ops.psEnd, c)) {
-        ops.convection = buildConvection(levels.nlev, this.ncol, grid.cellAreaM2, c, ops.mEnd, dt);
+        this.convectionOp = buildConvection(this.convectionOp, levels.nlev, this.ncol, grid.cellAreaM2, c, ops.mEnd, dt);
+        ops.convection = this.convectionOp;
       }
     }
     return ops;
@@ -222,14 +228,13 @@ export class StepBuilder {
           let co = this.yCo[ny];
           if (!co) this.yCo.push((co = allocSweepCoefficients(nlev * (nlat - 1) * nlon, this.ncell)));
           ny++;
-          if (!buildLine(co, this.m, nlev, nlat, nlon, this.bmS, (k, jf, i) => (k * (nlat + 1) + jf) * nlon + i, cfl)) return false;
+          if (!buildLine(co, this.m, nlev, nlat, nlon, this.bmS, cfl)) return false;
           sweeps.push({ kind: 'y', co });
         } else {
           let co = this.zCo[nz];
           if (!co) this.zCo.push((co = allocSweepCoefficients((nlev - 1) * this.ncol || 1, this.ncell)));
           nz++;
-          const ncol = this.ncol;
-          if (!buildLine(co, this.m, 1, nlev, ncol, this.cmS, (_o, kf, col) => kf * ncol + col, cfl)) return false;
+          if (!buildLine(co, this.m, 1, nlev, this.ncol, this.cmS, cfl)) return false;
           sweeps.push({ kind: 'z', co });
         }
       }
@@ -241,32 +246,48 @@ export class StepBuilder {
 
 /**
  * Coefficients of a non-periodic sweep over lines [outer][n][B]; the flux through the face
- * before along-index a (a = 0 … n, 0 and n are the closed ends) is flux[fluxIndex(o, a, b)].
+ * before along-index a (a = 0 … n; 0 and n are the closed ends) is flux[(o·(n+1) + a)·B + b].
  * Updates m to the air mass after the sweep. Returns false when some |α| ≥ cflMax.
  */
-function buildLine(
-  co: SweepCoefficients, m: Float64Array, outer: number, n: number, B: number, flux: Float64Array,
-  fluxIndex: (o: number, a: number, b: number) => number, cflMax: number,
-): boolean {
+function buildLine(co: SweepCoefficients, m: Float64Array, outer: number, n: number, B: number, flux: Float64Array, cflMax: number): boolean {
+  const { alpha, beta, gamma, flux: fl, a1, a2, cL, cR, invM } = co;
   for (let o = 0; o < outer; o++) {
     for (let a = 0; a + 1 < n; a++) {
+      const fb = (o * (n + 1) + a + 1) * B;
+      const cb = (o * n + a) * B;
+      const ob = (o * (n - 1) + a) * B;
       for (let b = 0; b < B; b++) {
-        const F = flux[fluxIndex(o, a + 1, b)]!;
-        const c0 = (o * n + a) * B + b;
-        const mUp = F >= 0 ? m[c0]! : m[c0 + B]!;
+        const F = flux[fb + b]!;
+        const mUp = F >= 0 ? m[cb + b]! : m[cb + B + b]!;
         if (!(Math.abs(F) < cflMax * mUp)) return false;
-        setFace(co, (o * (n - 1) + a) * B + b, F, mUp);
+        const al = F / mUp;
+        const fi = ob + b;
+        alpha[fi] = al;
+        beta[fi] = F >= 0 ? al * (1 - al) : -al * (1 + al);
+        gamma[fi] = F * al * al;
+        fl[fi] = F;
       }
     }
   }
   for (let o = 0; o < outer; o++) {
     for (let a = 0; a < n; a++) {
+      const fbL = (o * (n + 1) + a) * B;
+      const cb = (o * n + a) * B;
       for (let b = 0; b < B; b++) {
-        const FL = a === 0 ? 0 : flux[fluxIndex(o, a, b)]!;
-        const FR = a === n - 1 ? 0 : flux[fluxIndex(o, a + 1, b)]!;
-        const c = (o * n + a) * B + b;
-        const mNew = setCell(co, c, FL, FR, m[c]!);
+        const FL = a === 0 ? 0 : flux[fbL + b]!;
+        const FR = a === n - 1 ? 0 : flux[fbL + B + b]!;
+        const c = cb + b;
+        const mOld = m[c]!;
+        const mNew = mOld + FL - FR;
         if (!(mNew > 0)) return false;
+        const inv = 1 / mNew;
+        const q2 = 3 * (FL + FR) * inv;
+        const q3 = 3 * mOld * inv;
+        a1[c] = 1 - (FL - FR) * inv;
+        a2[c] = q2;
+        cL[c] = q2 - q3;
+        cR[c] = q2 + q3;
+        invM[c] = inv;
         m[c] = mNew;
       }
     }

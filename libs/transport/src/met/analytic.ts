@@ -24,6 +24,7 @@ export interface SolidBodyOptions {
 }
 
 export class SolidBodyRotation implements Meteorology {
+  readonly constantSurfacePressure = true;
   readonly levels: HybridLevels;
   readonly u0: number;
   private readonly ps: number;

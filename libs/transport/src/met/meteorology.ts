@@ -7,6 +7,11 @@ import type { ConvectionFields } from '../builtin/mixing';
 export interface Meteorology {
   readonly grid: LatLonGrid;
   readonly levels: HybridLevels;
+  /**
+   * True when the mass fluxes have no column divergence, so surface pressure never changes
+   * (lets the model skip the met-only pass that predicts surface pressure for sampling).
+   */
+  readonly constantSurfacePressure?: boolean;
   /** Surface pressure [Pa] at time tSec (the model starts each window from it), j*nlon+i. */
   surfacePressurePa(tSec: number): Float64Array;
   /**

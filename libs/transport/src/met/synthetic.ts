@@ -47,12 +47,14 @@ export interface SyntheticClimateOptions {
 }
 
 export class SyntheticClimate implements Meteorology {
+  readonly constantSurfacePressure = true;
   private readonly waves: Wave[] = [];
   private readonly psRow: Float64Array;
   private readonly jet: number;
   private readonly hadley: number;
   private readonly convMax: number;
   private readonly lonPhase: number;
+  private readonly corner: Float64Array;
 
   constructor(readonly grid: LatLonGrid, readonly levels: HybridLevels, readonly opts: SyntheticClimateOptions = {}) {
     const rand = mulberry32(opts.seed ?? 1);
@@ -73,6 +75,7 @@ export class SyntheticClimate implements Meteorology {
       });
     }
     this.lonPhase = 2 * Math.PI * rand();
+    this.corner = new Float64Array((grid.nlat + 1) * (grid.nlon + 1));
     this.psRow = new Float64Array(grid.nlat + 1);
     for (let je = 0; je <= grid.nlat; je++) this.psRow[je] = this.psAt(grid.latEdgesDeg[je]!);
   }
@@ -147,24 +150,27 @@ export class SyntheticClimate implements Meteorology {
         }
       }
     }
-    // Synoptic waves: a mass stream function per layer (exactly non-divergent).
-    const amps = this.waves.map((w) => w.amp * (0.6 + 0.4 * Math.sin((2 * Math.PI * tMid) / w.modPeriod + w.modPhase)));
-    const psRow = this.psRow;
+    // Synoptic waves: a mass stream function per layer (exactly non-divergent), separable as
+    // ψ = Σ_w A_w(t)·cos(m_w λ − ω_w t + φ_w) · sin²(2φ) · V(p).
+    const lonPart = new Float64Array(nlon + 1);
+    for (let ie = 0; ie <= nlon; ie++) {
+      const lon = grid.lonEdgesDeg[ie % nlon]! * DEG;
+      let v = 0;
+      for (const w of this.waves) {
+        const amp = w.amp * (0.6 + 0.4 * Math.sin((2 * Math.PI * tMid) / w.modPeriod + w.modPhase));
+        v += amp * Math.cos(w.m * lon - w.omega * tMid + w.phase);
+      }
+      lonPart[ie] = v;
+    }
+    const latPart = new Float64Array(nlat + 1);
+    for (let je = 0; je <= nlat; je++) {
+      const s2 = Math.sin(2 * grid.latEdgesDeg[je]! * DEG);
+      latPart[je] = je === 0 || je === nlat ? 0 : s2 * s2;
+    }
     for (let k = 0; k < nlev; k++) {
       const pRef = 0.5 * (levels.aHalfPa[k]! + levels.aHalfPa[k + 1]! + (levels.bHalf[k]! + levels.bHalf[k + 1]!) * 1e5);
       const vert = 0.4 + 0.6 * (1 - pRef / 1e5);
-      const psi = (lon: number, lat: number) => {
-        const s2 = Math.sin(2 * lat);
-        const env = s2 * s2 * vert;
-        if (env === 0) return 0;
-        let v = 0;
-        for (let q = 0; q < this.waves.length; q++) {
-          const w = this.waves[q]!;
-          v += amps[q]! * Math.cos(w.m * lon - w.omega * tMid + w.phase);
-        }
-        return v * env;
-      };
-      addLayerStream(grid, levels, k, dt, psi, psRow, am, bm);
+      addLayerStream(grid, levels, k, dt, lonPart, latPart, vert, this.psRow, am, bm, this.corner);
     }
   }
 
@@ -242,25 +248,21 @@ export class SyntheticClimate implements Meteorology {
 /** Stream-function fluxes for one layer, Δp at the corners from a zonally symmetric ps. */
 function addLayerStream(
   grid: LatLonGrid, levels: HybridLevels, k: number, dt: number,
-  psi: (lon: number, lat: number) => number, psRow: Float64Array, am: Float64Array, bm: Float64Array,
+  lonPart: Float64Array, latPart: Float64Array, vert: number, psRow: Float64Array,
+  am: Float64Array, bm: Float64Array, corner: Float64Array,
 ): void {
   const { nlat, nlon } = grid;
-  const corner = new Float64Array((nlat + 1) * (nlon + 1));
+  const W = nlon + 1;
   for (let je = 0; je <= nlat; je++) {
-    const lat = grid.latEdgesDeg[je]! * DEG;
-    const dpg = layerDp(levels, k, psRow[je]!) / GRAVITY;
-    for (let ie = 0; ie < nlon; ie++) corner[je * (nlon + 1) + ie] = psi(grid.lonEdgesDeg[ie]! * DEG, lat) * dpg;
-    corner[je * (nlon + 1) + nlon] = corner[je * (nlon + 1)]!;
+    const f = (latPart[je]! * vert * layerDp(levels, k, psRow[je]!)) / GRAVITY;
+    for (let ie = 0; ie <= nlon; ie++) corner[je * W + ie] = lonPart[ie]! * f;
   }
   for (let j = 0; j < nlat; j++) {
-    for (let i = 0; i < nlon; i++) {
-      am[(k * nlat + j) * nlon + i] += -(corner[(j + 1) * (nlon + 1) + i + 1]! - corner[j * (nlon + 1) + i + 1]!) * dt;
-    }
+    const row = (k * nlat + j) * nlon;
+    for (let i = 0; i < nlon; i++) am[row + i] += -(corner[(j + 1) * W + i + 1]! - corner[j * W + i + 1]!) * dt;
   }
   for (let je = 1; je < nlat; je++) {
-    for (let i = 0; i < nlon; i++) {
-      bm[(k * (nlat + 1) + je) * nlon + i] += (corner[je * (nlon + 1) + i + 1]! - corner[je * (nlon + 1) + i]!) * dt;
-    }
+    const row = (k * (nlat + 1) + je) * nlon;
+    for (let i = 0; i < nlon; i++) bm[row + i] += (corner[je * W + i + 1]! - corner[je * W + i]!) * dt;
   }
 }
-

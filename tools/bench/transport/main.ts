@@ -1,0 +1,80 @@
+// Benchmark of the built-in transport model. Prints, in one run:
+//  1. cell·tracer·steps per second of the full model step for K = 1, 8, 50 on 3°×2°×25;
+//  2. the speed of the zonal advection kernel relative to a straightforward C version of the
+//     same loop (tools/bench/transport/xadvect.c, compiled with gcc -O2 into tmp/);
+//  3. the wall time of one simulated week for 50 tracers at 6°×4°×25 and 3°×2°×25.
+// Run: node --conditions=@tanhui/source --import tsx tools/bench/transport/main.ts [--quick]
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createBuiltinModel, type BuiltinTransportModel } from '@tanhui/transport';
+import { periodicRowForward, SweepScratch, allocSweepCoefficients, setCell, setFace } from '../../../libs/transport/src/builtin/advection';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..', '..');
+const quick = process.argv.includes('--quick');
+const START = Date.UTC(2021, 6, 1) / 1000;
+
+function runForward(model: BuiltinTransportModel, K: number, steps: number): number {
+  const ncell = model.grid.size * model.levels.nlev;
+  const c0 = new Float64Array(ncell * K).fill(400e-6);
+  const flux = new Float64Array(model.grid.size * K);
+  for (let q = 0; q < flux.length; q++) flux[q] = 1e-8 * Math.sin(q);
+  const window = { startSec: START, endSec: START + steps * model.stepSeconds };
+  model.surfacePressures(window); // met-only pass, as the sampling context does before a run
+  const t0 = performance.now();
+  model.forward({ window, nTracers: K, initialMoleFraction: c0, fluxes: { periodSeconds: window.endSec - window.startSec, data: flux } });
+  return (performance.now() - t0) / 1000;
+}
+
+// 1. Throughput of the full step.
+const m32 = createBuiltinModel({ met: { kind: 'synthetic', grid: '3x2', seed: 1 } });
+const ncell32 = m32.grid.size * m32.levels.nlev;
+console.log(`built-in model, 3°×2°×25 (${ncell32} cells), step ${m32.stepSeconds / 3600} h`);
+for (const K of [1, 8, 50]) {
+  const steps = quick ? 2 : 8;
+  const sec = runForward(m32, K, steps);
+  console.log(`  K = ${String(K).padStart(2)}: ${((ncell32 * K * steps) / sec / 1e6).toFixed(2)} M cell·tracer·steps/s  (${steps} steps in ${sec.toFixed(2)} s)`);
+}
+
+// 2. Zonal advection kernel against C (same data, same loop, K = 8, 3°×2°×25 rows).
+{
+  const nlon = 120, nrows = 90 * 25, K = 8, iters = quick ? 5 : 20;
+  const n = nlon * nrows;
+  const co = allocSweepCoefficients(n, n);
+  for (let q = 0; q < n; q++) {
+    setFace(co, q, 0.3, 1);
+    setCell(co, q, 0.3, 0.3, 1);
+  }
+  const rm = new Float64Array(n * K), sa = new Float64Array(n * K), s1 = new Float64Array(n * K), s2 = new Float64Array(n * K);
+  for (let q = 0; q < n * K; q++) {
+    rm[q] = 1 + (q % 7) * 0.1;
+    sa[q] = 0.01 * (q % 5);
+  }
+  const w = new SweepScratch(nlon * K, nlon * K);
+  for (let r = 0; r < nrows; r++) periodicRowForward(co, r * nlon, nlon, K, r * nlon * K, rm, sa, s1, s2, w); // warm-up
+  mkdirSync(join(root, 'tmp'), { recursive: true });
+  const exe = join(root, 'tmp', 'xadvect');
+  execFileSync('gcc', ['-O2', '-o', exe, join(here, 'xadvect.c')]);
+  const ratios: number[] = [];
+  for (let rep = 0; rep < 3; rep++) {
+    const t0 = performance.now();
+    for (let it = 0; it < iters; it++) for (let r = 0; r < nrows; r++) periodicRowForward(co, r * nlon, nlon, K, r * nlon * K, rm, sa, s1, s2, w);
+    const js = (performance.now() - t0) / 1000;
+    const c = Number(execFileSync(exe, [String(nlon), String(nrows), String(K), String(iters)]).toString().split(' ')[0]);
+    ratios.push(c / js);
+    console.log(`  x-advection kernel: JS ${((n * K * iters) / js / 1e6).toFixed(1)} M cell·tracer/s, C -O2 ${((n * K * iters) / c / 1e6).toFixed(1)} M cell·tracer/s`);
+  }
+  ratios.sort((a, b) => a - b);
+  console.log(`x-advection speed ratio JS/C (median of 3 interleaved runs): ${ratios[1]!.toFixed(2)}  (target ≥ 0.5)`);
+}
+
+// 3. One simulated week, 50 tracers.
+for (const grid of ['6x4', '3x2'] as const) {
+  if (quick && grid === '3x2') continue;
+  const model = grid === '3x2' ? m32 : createBuiltinModel({ met: { kind: 'synthetic', grid, seed: 1 } });
+  const steps = (7 * 86400) / model.stepSeconds;
+  const sec = runForward(model, 50, steps);
+  console.log(`one simulated week, 50 tracers, ${grid === '6x4' ? '6°×4°' : '3°×2°'}×25: ${sec.toFixed(2)} s (${steps} steps)`);
+}
