@@ -7,7 +7,7 @@ import { ObservationTableBuilder, QC, emptyTable, selectRows } from './record';
 import { applyQc, ctKeysFor, parseCtSiteTable, rejectByInnovation } from './qc';
 import { parseDatasetName } from './obspack';
 import { superObservations, superObsVariance } from './superobs';
-import { syntheticOco2, mulberry32 } from './synthetic';
+import { syntheticOco2, syntheticStations, mulberry32 } from './synthetic';
 import { applyPlan, buildColumnOperator, evaluateOperator } from './operators';
 import { findSite, SITES } from './sites';
 
@@ -191,6 +191,22 @@ describe('synthetic OCO-2 tracks and the site catalogue', () => {
     }
     const landOnly = syntheticOco2({ startSec: start, durationSec: 86400, seed: 1, isLand: (lat) => lat > 0 });
     expect(Math.min(...landOnly.latDeg)).toBeGreaterThan(0);
+  });
+
+  it('synthetic stations sample at 14 h local solar time at the catalogue positions', () => {
+    const start = Date.UTC(2014, 8, 6) / 1000;
+    const t = syntheticStations({ startSec: start, durationSec: 7 * 86400, sites: ['mlo', 'wlg', 'lfs', 'spo'] });
+    expect(t.n).toBe(28);
+    for (let k = 0; k < t.n; k++) {
+      const s = findSite(t.sites[t.site[k]!]!)!;
+      expect(t.latDeg[k]).toBe(s.latDeg);
+      expect(t.altitudeM[k]).toBe(s.elevationM + s.intakeHeightM);
+      const local = ((((t.timeSec[k]! % 86400) / 3600 + s.lonDeg / 15) % 24) + 24) % 24;
+      expect(local).toBeCloseTo(14, 9);
+      expect(t.timeSec[k]).toBeGreaterThanOrEqual(start);
+      expect(t.timeSec[k]).toBeLessThan(start + 7 * 86400);
+    }
+    expect(() => syntheticStations({ startSec: start, durationSec: 86400, sites: ['xxx'] })).toThrow(/catalogue/);
   });
 
   it('has the named stations at their real positions', () => {

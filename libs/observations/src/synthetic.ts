@@ -15,6 +15,7 @@
 //   σ drawn uniformly in [0.4, 1.2] ppm.
 import { TanhuiError } from '@tanhui/core';
 import { emptyTable, kindCode, normalizeLon, type ObservationTable } from './record';
+import { SITES, findSite } from './sites';
 
 export interface SyntheticTrackOptions {
   startSec: number;
@@ -126,5 +127,63 @@ export function syntheticOco2(options: SyntheticTrackOptions): ObservationTable 
     t.valuePpm[k] = xa;
     t.errorPpm[k] = 0.4 + 0.8 * rand();
   }
+  return t;
+}
+
+export interface SyntheticStationOptions {
+  startSec: number;
+  durationSec: number;
+  /** Site codes from the catalogue (default: all). */
+  sites?: readonly string[];
+  /** Local solar hour of the daily sample (default 14: CarbonTracker's afternoon selection). */
+  localHour?: number;
+  /** Days between samples (default 1; NOAA flasks are weekly: 7). */
+  everyDays?: number;
+  /** Measurement error σ [ppm] (default 0.1). */
+  errorPpm?: number;
+  /** Placeholder value [ppm] (default 400), replaced by the truth run. */
+  valuePpm?: number;
+}
+
+/**
+ * Surface observations at catalogue stations for the demo world: one sample per station every
+ * `everyDays` days at `localHour` local solar time (UTC + lon/15 h), at the station's altitude
+ * (elevation + intake). Kinds and datasets follow the catalogue (dataset co2_<site>_synthetic).
+ */
+export function syntheticStations(options: SyntheticStationOptions): ObservationTable {
+  const codes = options.sites ?? SITES.map((s) => s.code);
+  const sites = codes.map((c) => {
+    const s = findSite(c);
+    if (!s) throw new TanhuiError('InvalidArgument', `site '${c}' is not in the catalogue`, { hint: `known: ${SITES.map((x) => x.code).join(', ')}` });
+    return s;
+  });
+  const hour = options.localHour ?? 14;
+  const every = (options.everyDays ?? 1) * 86400;
+  const rows: Array<{ t: number; s: number }> = [];
+  const day0 = Math.floor(options.startSec / 86400) * 86400;
+  const end = options.startSec + options.durationSec;
+  sites.forEach((s, si) => {
+    for (let d = day0; d < end + 86400; d += every) {
+      const t = d + ((((hour - s.lonDeg / 15) % 24) + 24) % 24) * 3600;
+      if (t >= options.startSec && t < end) rows.push({ t, s: si });
+    }
+  });
+  rows.sort((a, b) => a.t - b.t || a.s - b.s);
+  const t = emptyTable(rows.length);
+  t.sites.push(...sites.map((s) => s.code));
+  t.datasets.push(...sites.map((s) => `co2_${s.code}_synthetic`));
+  rows.forEach((r, k) => {
+    const s = sites[r.s]!;
+    t.id[k] = k + 1;
+    t.timeSec[k] = r.t;
+    t.latDeg[k] = s.latDeg;
+    t.lonDeg[k] = s.lonDeg;
+    t.altitudeM[k] = s.altitudeM;
+    t.valuePpm[k] = options.valuePpm ?? 400;
+    t.errorPpm[k] = options.errorPpm ?? 0.1;
+    t.kind[k] = kindCode(s.kind);
+    t.site[k] = r.s;
+    t.dataset[k] = r.s;
+  });
   return t;
 }
