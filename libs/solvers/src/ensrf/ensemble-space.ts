@@ -1,15 +1,28 @@
 // Ensemble-space serial EnSRF: the serial answer (no localisation) as one N×N transform.
 // Each observation updates the weights w and the transform T (O(N²)); the obs-space values are
 // read through T (HX′[n] = HX′₀[n]·T), and X′ is multiplied once at the end:
-// x = x₀ + X′₀w, X′ = X′₀T. Cost O(nobs·N² + nparams·N²).
+// x = x₀ + X′₀w, X′ = X′₀T. Cost O(nobs·N² + nparams·N²). The final product is row-separable:
+// ensrfEnsembleSpacePlan + applyEnsembleTransform let an orchestrator split rows over workers.
 import { TanhuiError } from '@tanhui/core';
-import { gemm } from '../kernels/gemm';
+import { gemmStrided } from '../kernels/gemm';
 import { dot } from '../kernels/vector';
 import { obsSequenceTransform } from './sequence';
 import { prepareEnsemble } from './validate';
 import type { EnsembleProblem, EnsrfOptions, EnsrfResult } from './types';
 
-export function ensrfEnsembleSpace(problem: EnsembleProblem, options: EnsrfOptions = {}): EnsrfResult {
+export interface EnsembleTransform {
+  nmembers: number;
+  /** N×N: X′ ← X′₀·T. */
+  T: Float64Array;
+  /** N: x ← x₀ + X′₀·w. */
+  w: Float64Array;
+}
+
+/**
+ * Obs-space pass only: returns the transform and a result whose Hx, HXprime, flags and HPHR
+ * are final while x and Xprime are still the prior (copies unless inPlace).
+ */
+export function ensrfEnsembleSpacePlan(problem: EnsembleProblem, options: EnsrfOptions = {}): { result: EnsrfResult; transform: EnsembleTransform } {
   if (options.localization && options.localization.kind !== 'none') {
     throw new TanhuiError('InvalidArgument', `ensemble-space EnSRF cannot localise (got ${options.localization.kind})`, {
       hint: 'localisation makes each state row its own transform; use ensrfSerial (row kernel) instead',
@@ -18,8 +31,27 @@ export function ensrfEnsembleSpace(problem: EnsembleProblem, options: EnsrfOptio
   }
   const e = prepareEnsemble(problem, options);
   const { T, w, HPHR } = obsSequenceTransform(e, false);
-  const { nparams, nmembers: N } = e;
-  for (let r = 0; r < nparams; r++) e.x[r] += dot(N, e.Xprime, w!, r * N, 0);
-  e.Xprime.set(gemm(nparams, N, N, e.Xprime, T!));
-  return { x: e.x, Xprime: e.Xprime, Hx: e.Hx, HXprime: e.HXprime, flags: e.flags, HPHR };
+  return {
+    result: { x: e.x, Xprime: e.Xprime, Hx: e.Hx, HXprime: e.HXprime, flags: e.flags, HPHR },
+    transform: { nmembers: e.nmembers, T: T!, w: w! },
+  };
+}
+
+/** x[r] += X′[r]·w and X′[r] ← X′[r]·T for rows [rowStart, rowEnd), in place (worker-safe). */
+export function applyEnsembleTransform(tr: EnsembleTransform, x: Float64Array, Xprime: Float64Array, rowStart: number, rowEnd: number): void {
+  const N = tr.nmembers;
+  const BLOCK = 512; // rows per gemm call: bounded scratch, same bits for any split at block edges
+  const scratch = new Float64Array(Math.min(BLOCK, Math.max(0, rowEnd - rowStart)) * N);
+  for (let r0 = rowStart; r0 < rowEnd; r0 += BLOCK) {
+    const rows = Math.min(BLOCK, rowEnd - r0);
+    for (let r = r0; r < r0 + rows; r++) x[r] += dot(N, Xprime, tr.w, r * N, 0);
+    gemmStrided(false, false, rows, N, N, 1, Xprime, r0 * N, N, tr.T, 0, N, 0, scratch, 0, N);
+    Xprime.set(scratch.subarray(0, rows * N), r0 * N);
+  }
+}
+
+export function ensrfEnsembleSpace(problem: EnsembleProblem, options: EnsrfOptions = {}): EnsrfResult {
+  const { result, transform } = ensrfEnsembleSpacePlan(problem, options);
+  applyEnsembleTransform(transform, result.x, result.Xprime, 0, problem.nparams);
+  return result;
 }

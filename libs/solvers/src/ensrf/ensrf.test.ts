@@ -7,7 +7,9 @@ import { diagMatrix, kalmanPosterior, matmul, maxAbs, maxAbsDiff, randomSpd, tra
 import { ctdasSerialReference } from '../testing/ctdas-reference';
 import { ensrfSerial, ensrfSerialPlan } from './serial';
 import { ensrfBulk } from './bulk';
-import { ensrfEnsembleSpace } from './ensemble-space';
+import { ensrfEnsembleSpace, ensrfEnsembleSpacePlan } from './ensemble-space';
+import { Worker } from 'node:worker_threads';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensrfUpdateRows, prepareRowLocalization } from './rows';
 import { ct2007TValue, studentTQuantile } from './student-t';
 import { gaspariCohn, greatCircleKm } from './localization';
@@ -334,6 +336,44 @@ describe('row kernel over chunks and shared memory', () => {
     for (const [a, b] of [[30, 50], [0, 13], [13, 30]]) ensrfUpdateRows(cloned, xs, Xs, a, b, loc);
     expect(Array.from(xs)).toEqual(Array.from(whole.x));
     expect(Array.from(Xs)).toEqual(Array.from(whole.Xprime));
+  });
+});
+
+describe('row kernels on real worker threads', () => {
+  const workerFile = fileURLToPath(new URL('../__fixtures__/rows-worker.ts', import.meta.url));
+  const runWorker = (data: Record<string, unknown>) =>
+    new Promise<void>((resolve, reject) => {
+      // Node 20 ignores `--import tsx` in a worker's execArgv: register tsx inside the worker.
+      const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(workerFile).href)}); })`;
+      const w = new Worker(boot, { eval: true, workerData: data, execArgv: ['--conditions=@tanhui/source'] });
+      w.once('message', () => resolve());
+      w.once('error', reject);
+      w.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`worker exit ${code}`))));
+    });
+
+  it('two workers updating halves of SharedArrayBuffers give the single-thread bits', async () => {
+    const { problem } = linearProblem(61, 12, 9, 31);
+    const serial = ensrfSerial(problem, { localization: { kind: 'CT2007' } });
+    const es = ensrfEnsembleSpace(problem);
+    const share = (a: Float64Array) => {
+      const s = new Float64Array(new SharedArrayBuffer(a.byteLength));
+      s.set(a);
+      return s;
+    };
+    const plan = ensrfSerialPlan(problem);
+    const xs = share(plan.result.x);
+    const Xs = share(plan.result.Xprime);
+    const loc = prepareRowLocalization({ kind: 'CT2007' }, 12, 9);
+    const esPlan = ensrfEnsembleSpacePlan(problem);
+    const xe = share(esPlan.result.x);
+    const Xe = share(esPlan.result.Xprime);
+    const rowsJob = (a: number, b: number) => ({ kind: 'rows', sequence: plan.sequence, loc, xBuffer: xs.buffer, XBuffer: Xs.buffer, rowStart: a, rowEnd: b });
+    const trJob = (a: number, b: number) => ({ kind: 'transform', transform: esPlan.transform, xBuffer: xe.buffer, XBuffer: Xe.buffer, rowStart: a, rowEnd: b });
+    await Promise.all([runWorker({ jobs: [rowsJob(0, 30), trJob(0, 17)] }), runWorker({ jobs: [rowsJob(30, 61), trJob(17, 61)] })]);
+    expect(Array.from(xs)).toEqual(Array.from(serial.x));
+    expect(Array.from(Xs)).toEqual(Array.from(serial.Xprime));
+    expect(maxAbsDiff(xe, es.x)).toBe(0);
+    expect(maxAbsDiff(Xe, es.Xprime)).toBe(0);
   });
 });
 
