@@ -125,6 +125,22 @@ describe('conservativeRegrid', () => {
     }
   });
 
+  it('passes the dot-product test for stacked levels with tracers', () => {
+    const K = 3;
+    const L = 2;
+    const r = rng(5);
+    const op = conservativeRegrid(g6shift, g3);
+    const x = Float64Array.from({ length: L * g6shift.size * K }, () => r() - 0.5);
+    const y = Float64Array.from({ length: L * g3.size * K }, () => r() - 0.5);
+    const ax = op.apply(x, undefined, K);
+    const aty = op.applyAdjoint(y, undefined, K);
+    let lhs = 0;
+    let rhs = 0;
+    for (let k = 0; k < y.length; k++) lhs += y[k]! * ax[k]!;
+    for (let k = 0; k < x.length; k++) rhs += aty[k]! * x[k]!;
+    expect(Math.abs(lhs - rhs)).toBeLessThan(1e-12 * Math.max(1, Math.abs(lhs)));
+  });
+
   it('rejects fields of the wrong length', () => {
     const op = conservativeRegrid(g6, g3);
     expect(() => op.apply(new Float64Array(7))).toThrow(/not a multiple/);
