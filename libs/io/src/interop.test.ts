@@ -3,6 +3,7 @@
 // ncgen are in gdal-reader.test.ts.)
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cfTimesToEpochSeconds } from './cf-time';
 import { openDataset } from './gdal-reader';
 import { ZarrStore, type Compressor } from './zarr-store';
 import { hasPythonXarray, makeTempDir, removeTempDirs, runPython } from './__fixtures__/env';
@@ -103,6 +104,34 @@ describe.skipIf(!hasPythonXarray)('xarray (Debian /usr/bin/python3) opens our Za
       expect(g.vars.chi2.values).toEqual([1.5, 0.75]);
     });
   }
+});
+
+describe.skipIf(!hasPythonXarray)('a store written by xarray (blosc, int64 CF time, strings) is read by ZarrStore', () => {
+  it('values, dims, attributes; appending to blosc arrays is refused clearly', async () => {
+    const root = path.join(tmp, 'by_xarray.zarr');
+    const expected = JSON.parse(runPython('write_zarr_xarray.py', [root])) as { flux: (number | null)[]; time_units: string };
+    const store = await ZarrStore.open(root);
+    expect(store.format).toBe(2);
+    expect(store.listArrays()).toEqual(['count', 'flux', 'lat', 'lon', 'site_code', 'time']);
+    expect(store.getAttrs('')).toEqual({ title: 'written by xarray', version: 2 });
+    const flux = await store.readArray('flux');
+    expect(flux.dims).toEqual(['time', 'lat', 'lon']);
+    expect(flux.attrs).toMatchObject({ units: 'mol m-2 s-1' });
+    expect(Array.from(flux.data as Float64Array)).toEqual(expected.flux.map((x) => (x === null ? NaN : x)));
+    const time = await store.readArray('time');
+    expect(time.dtype).toBe('int64');
+    expect(time.attrs.units).toBe(expected.time_units);
+    expect(Array.from(cfTimesToEpochSeconds(time.data as Float64Array, String(time.attrs.units)))).toEqual([0, 7, 14].map((d) => Date.UTC(2014, 8, 6 + d) / 1000));
+    expect((await store.readArray('site_code')).data).toEqual(['mlo', 'waliguan']);
+    expect(Array.from((await store.readArray('count')).data as Int32Array)).toEqual([3, -1]);
+    await expect(store.appendAlong('flux', 'time', new Float64Array(8))).rejects.toMatchObject({ code: 'NotImplemented' });
+    // Attributes can still be changed; the foreign .zarray (blosc settings) is kept verbatim.
+    await store.setAttrs('flux', { comment: 'checked' });
+    const again = await ZarrStore.open(root);
+    expect(again.getAttrs('flux')).toMatchObject({ units: 'mol m-2 s-1', comment: 'checked' });
+    expect(again.arrayInfo('flux').compressor).toBe('blosc');
+    expect(Array.from((await again.readArray('flux')).data as Float64Array)).toEqual(expected.flux.map((x) => (x === null ? NaN : x)));
+  });
 });
 
 describe('GDAL’s Zarr driver opens our Zarr v2 stores', () => {

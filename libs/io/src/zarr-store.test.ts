@@ -64,6 +64,13 @@ describe.each([2, 3] as const)('ZarrStore v%i', (format) => {
       expect(flux.attrs).toEqual({ units: 'mol m-2 s-1' });
       expect(Array.from(flux.data as Float64Array)).toEqual(Array.from(field(6, 5, 7)));
       expect(Array.from((await again.readArray('time')).data as Float64Array)).toEqual([0, 3600, 7200, 10800, 14400, 18000]);
+      // A hyperslab across chunk boundaries: t 2..4, j 1..3, i 2..6.
+      const slab = await again.readArray('flux', { start: [2, 1, 2], count: [3, 3, 5] });
+      expect(slab.shape).toEqual([3, 3, 5]);
+      const want: number[] = [];
+      for (let t = 2; t < 5; t++) for (let j = 1; j < 4; j++) for (let i = 2; i < 7; i++) want.push(f(t, j, i));
+      expect(Array.from(slab.data as Float64Array)).toEqual(want);
+      await expect(again.readArray('flux', { start: [5, 0, 0], count: [2, 5, 7] })).rejects.toMatchObject({ code: 'InvalidArgument' });
       expect((await again.readArray('post/site')).data).toEqual(['mlo', 'spo', '北京']);
       expect(Array.from((await again.readArray('post/count')).data as Int32Array)).toEqual([-1, 0, 2147483647]);
       expect(Array.from((await again.readArray('mask')).data as Uint8Array)).toEqual([0, 1, 255]);

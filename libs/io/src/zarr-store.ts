@@ -22,6 +22,11 @@ registerNodeZlibCodecs();
 
 export type ZarrFormat = 2 | 3;
 export type ZarrDtype = 'float64' | 'float32' | 'int32' | 'int16' | 'int8' | 'uint8' | 'uint16' | 'uint32' | 'string';
+/**
+ * Types found in stores written by other tools: read (64-bit integers as Float64Array, exact
+ * below 2^53 — xarray stores CF times as int64), never written. 'unknown' cannot be read.
+ */
+export type StoredDtype = ZarrDtype | 'int64' | 'uint64' | 'unknown';
 export type ZarrNumericData = Float64Array | Float32Array | Int32Array | Int16Array | Int8Array | Uint8Array | Uint16Array | Uint32Array;
 export type ZarrData = ZarrNumericData | string[];
 export type { Compressor } from './zarr-codecs';
@@ -62,7 +67,7 @@ export interface ZarrArrayData {
   shape: number[];
   dims: string[];
   attrs: ZarrAttrs;
-  dtype: ZarrDtype;
+  dtype: StoredDtype;
 }
 
 export interface ZarrArrayInfo {
@@ -70,7 +75,7 @@ export interface ZarrArrayInfo {
   shape: number[];
   chunks: number[];
   dims: string[];
-  dtype: ZarrDtype;
+  dtype: StoredDtype;
   compressor: Compressor | string;
   attrs: ZarrAttrs;
 }
@@ -78,13 +83,16 @@ export interface ZarrArrayInfo {
 interface ArrayMeta {
   shape: number[];
   chunks: number[];
-  dtype: ZarrDtype;
+  dtype: StoredDtype;
   dims: string[];
-  compressor: Compressor;
+  /** Other tools' codecs (blosc, lz4, …) are read through zarrita but not written. */
+  compressor: Compressor | string;
   level: number;
   /** Max characters for v2 fixed-width unicode strings. */
   strLen: number;
   attrs: ZarrAttrs;
+  /** Metadata as read from disk (.zarray or zarr.json): kept verbatim, except attributes. */
+  raw?: Record<string, unknown>;
 }
 
 const V2_DTYPE: Record<Exclude<ZarrDtype, 'string'>, string> = {
@@ -128,7 +136,7 @@ function product(xs: readonly number[]): number {
   return xs.reduce((a, b) => a * b, 1);
 }
 
-function isFloat(dtype: ZarrDtype): boolean {
+function isFloat(dtype: StoredDtype): boolean {
   return dtype === 'float64' || dtype === 'float32';
 }
 
@@ -294,12 +302,14 @@ export class ZarrStore {
     const rest = { ...attrs };
     delete rest._ARRAY_DIMENSIONS;
     const dt = String(z.dtype);
-    let dtype: ZarrDtype | undefined;
+    let dtype: StoredDtype | undefined;
     let strLen = 0;
     const um = /^[<>|]U(\d+)$/.exec(dt);
     if (um) {
       dtype = 'string';
       strLen = Number(um[1]);
+    } else if (dt === '<i8' || dt === '<u8') {
+      dtype = dt === '<i8' ? 'int64' : 'uint64';
     } else {
       dtype = (Object.keys(V2_DTYPE) as Exclude<ZarrDtype, 'string'>[]).find((k) => V2_DTYPE[k] === dt || V2_DTYPE[k].replace('<', '|') === dt);
     }
@@ -309,12 +319,13 @@ export class ZarrStore {
     return {
       shape,
       chunks: z.chunks as number[],
-      dtype: dtype ?? ('unknown' as ZarrDtype),
+      dtype: dtype ?? 'unknown',
       dims: dims.length === shape.length ? dims : shape.map((_, k) => `dim_${k}`),
       compressor,
       level: comp?.level ?? 0,
       strLen,
       attrs: rest,
+      raw: z,
     };
   }
 
@@ -324,17 +335,19 @@ export class ZarrStore {
     const codecs = (meta.codecs as { name: string; configuration?: { level?: number } }[]) ?? [];
     const compCodec = codecs.find((c) => ['zstd', 'gzip', 'zlib', 'blosc', 'lz4'].includes(c.name));
     const dt = String(meta.data_type);
-    const dtype = (dt === 'string' ? 'string' : dt) as ZarrDtype;
+    const known = [...Object.keys(V2_DTYPE), 'string', 'int64', 'uint64'];
+    const dtype = (known.includes(dt) ? dt : 'unknown') as StoredDtype;
     const dims = (meta.dimension_names as (string | null)[] | undefined) ?? [];
     return {
       shape,
       chunks: grid?.configuration?.chunk_shape ?? shape,
       dtype,
       dims: shape.map((_, k) => dims[k] ?? `dim_${k}`),
-      compressor: (compCodec?.name ?? 'none') as Compressor,
+      compressor: compCodec?.name ?? 'none',
       level: compCodec?.configuration?.level ?? 0,
       strLen: 0,
       attrs: (meta.attributes as ZarrAttrs) ?? {},
+      raw: meta,
     };
   }
 
@@ -349,8 +362,9 @@ export class ZarrStore {
   }
 
   private v2ArrayJson(m: ArrayMeta): { zarray: Record<string, unknown>; zattrs: ZarrAttrs } {
+    if (m.raw) return { zarray: m.raw, zattrs: { _ARRAY_DIMENSIONS: m.dims, ...m.attrs } };
     const comp = m.compressor === 'none' ? null : { id: m.compressor, level: m.level };
-    const dtype = m.dtype === 'string' ? `<U${m.strLen}` : V2_DTYPE[m.dtype];
+    const dtype = m.dtype === 'string' ? `<U${m.strLen}` : V2_DTYPE[m.dtype as Exclude<ZarrDtype, 'string'>];
     // Integers and strings get no fill value: xarray would otherwise mask values equal to it
     // (turning integers into floats, and "" into NaN in an object array).
     const fill = isFloat(m.dtype) ? 'NaN' : null;
@@ -371,6 +385,7 @@ export class ZarrStore {
   }
 
   private v3ArrayJson(m: ArrayMeta): Record<string, unknown> {
+    if (m.raw) return { ...m.raw, attributes: m.attrs };
     const codecs: Record<string, unknown>[] =
       m.dtype === 'string' ? [{ name: 'vlen-utf8', configuration: {} }] : [{ name: 'bytes', configuration: { endian: 'little' } }];
     if (m.compressor === 'zstd') codecs.push({ name: 'zstd', configuration: { level: m.level, checksum: false } });
@@ -642,20 +657,37 @@ export class ZarrStore {
     const start = m.shape.map((_, k) => (k === axis ? m.shape[axis] : 0));
     const count = m.shape.map((s, k) => (k === axis ? n : s));
     // Chunks first, enlarged shape last (see the file comment).
-    const grown: ArrayMeta = { ...m, shape: m.shape.map((s, k) => (k === axis ? s + n : s)) };
+    const shape = m.shape.map((s, k) => (k === axis ? s + n : s));
+    const grown: ArrayMeta = { ...m, shape, ...(m.raw ? { raw: { ...m.raw, shape } } : {}) };
     await this.writeChunks(rel, grown, start, count, data, false);
     this.writeArrayMeta(rel, grown);
     this.arrays.set(rel, grown);
     this.consolidateSync();
   }
 
-  /** Read a whole array (through zarrita) with its dims and attributes. */
-  async readArray(name: string): Promise<ZarrArrayData> {
+  /**
+   * Read an array (through zarrita) with its dims and attributes: whole, or the hyperslab
+   * `start`/`count` (then `shape` is `count`).
+   */
+  async readArray(name: string, options: { start?: readonly number[]; count?: readonly number[] } = {}): Promise<ZarrArrayData> {
     const rel = name.replace(/^\/+|\/+$/g, '');
     const m = this.meta(rel);
+    const rank = m.shape.length;
+    const start = options.start ? [...options.start] : new Array<number>(rank).fill(0);
+    const count = options.count ? [...options.count] : m.shape.map((n, k) => n - start[k]);
+    const where = { file: this.path, variable: rel };
+    if (start.length !== rank || count.length !== rank) {
+      throw new TanhuiError('InvalidArgument', `start and count need ${rank} entries`, { context: where });
+    }
+    for (let k = 0; k < rank; k++) {
+      if (!Number.isInteger(start[k]) || !Number.isInteger(count[k]) || start[k] < 0 || count[k] < 0 || start[k] + count[k] > m.shape[k]) {
+        throw new TanhuiError('InvalidArgument', `region [${start[k]}, ${start[k] + count[k]}) is outside dimension ${m.dims[k]} of size ${m.shape[k]}`, { context: where });
+      }
+    }
+    const whole = start.every((s, k) => s === 0 && count[k] === m.shape[k]);
     let data: ZarrData;
     try {
-      data = await readWithZarrita(this.path, rel, this.format, m);
+      data = await readWithZarrita(this.path, rel, this.format, m, whole ? null : { start, count });
     } catch (err) {
       if (isTanhuiError(err)) throw err;
       throw new TanhuiError('CorruptFile', 'cannot read Zarr array (missing or corrupt chunk?)', {
@@ -664,7 +696,7 @@ export class ZarrStore {
         cause: err,
       });
     }
-    return { name: rel, data, shape: m.shape.slice(), dims: m.dims.slice(), attrs: structuredClone(m.attrs), dtype: m.dtype };
+    return { name: rel, data, shape: count, dims: m.dims.slice(), attrs: structuredClone(m.attrs), dtype: m.dtype };
   }
 
   // ---- chunks ----------------------------------------------------------------------------
@@ -674,10 +706,24 @@ export class ZarrStore {
     return path.join(this.path, rel, 'c', ...idx.map(String));
   }
 
+  private assertWritable(rel: string, m: ArrayMeta): void {
+    const ours = ['none', 'zlib', 'gzip', 'zstd'].includes(m.compressor);
+    if (!(m.dtype in CTOR) && m.dtype !== 'string') {
+      throw new TanhuiError('NotImplemented', `cannot write ${m.dtype} arrays (read-only type)`, { context: { file: this.path, variable: rel } });
+    }
+    if (!ours) {
+      throw new TanhuiError('NotImplemented', `cannot write chunks compressed with ${m.compressor} (written by another tool)`, {
+        context: { file: this.path, variable: rel },
+        hint: 'this store writes zlib, gzip, zstd or uncompressed chunks; rewrite the array with writeArray(…, { overwrite: true })',
+      });
+    }
+  }
+
   private async writeChunks(rel: string, m: ArrayMeta, start: number[], count: number[], data: ZarrData, fresh: boolean): Promise<void> {
+    this.assertWritable(rel, m);
     const rank = m.shape.length;
     if (count.some((c) => c === 0)) return;
-    const codec = await bytesCodec(m.compressor, m.level);
+    const codec = await bytesCodec(m.compressor as Compressor, m.level);
     const c0 = start.map((s, k) => Math.floor(s / m.chunks[k]));
     const c1 = start.map((s, k) => Math.floor((s + count[k] - 1) / m.chunks[k]));
     const chunkLen = product(m.chunks);
@@ -801,7 +847,7 @@ function stridesOf(shape: readonly number[]): number[] {
   return s;
 }
 
-function filled(dtype: ZarrDtype, n: number): ZarrNumericData {
+function filled(dtype: StoredDtype, n: number): ZarrNumericData {
   const a = new CTOR[dtype as Exclude<ZarrDtype, 'string'>](n);
   if (isFloat(dtype)) a.fill(NaN);
   return a;
@@ -813,7 +859,7 @@ function maxStringLength(xs: string[]): number {
   return n;
 }
 
-function checkDataType(data: ZarrData, dtype: ZarrDtype, file: string, variable: string): void {
+function checkDataType(data: ZarrData, dtype: StoredDtype, file: string, variable: string): void {
   const got = Array.isArray(data) ? 'string' : dtypeOfData(data);
   if (got !== dtype) {
     throw new TanhuiError('InvalidArgument', `data is ${got} but the array is ${dtype}`, {
@@ -826,12 +872,16 @@ function checkDataType(data: ZarrData, dtype: ZarrDtype, file: string, variable:
   }
 }
 
-async function readWithZarrita(root: string, rel: string, format: ZarrFormat, m: ArrayMeta): Promise<ZarrData> {
+async function readWithZarrita(root: string, rel: string, format: ZarrFormat, m: ArrayMeta, region: { start: number[]; count: number[] } | null): Promise<ZarrData> {
   const store = new FileSystemStore(root);
   const loc = zarr.root(store).resolve(rel);
   const arr = format === 2 ? await zarr.open.v2(loc, { kind: 'array' }) : await zarr.open.v3(loc, { kind: 'array' });
-  if (product(m.shape) === 0) return m.dtype === 'string' ? [] : new CTOR[m.dtype as Exclude<ZarrDtype, 'string'>](0);
-  const chunk = await zarr.get(arr);
+  if (m.dtype === 'unknown') {
+    throw new TanhuiError('NotImplemented', 'unsupported Zarr data type', { context: { file: root, variable: rel } });
+  }
+  const n = region ? product(region.count) : product(m.shape);
+  if (n === 0) return m.dtype === 'string' ? [] : m.dtype in CTOR ? new CTOR[m.dtype as Exclude<ZarrDtype, 'string'>](0) : new Float64Array(0);
+  const chunk = region ? await zarr.get(arr, region.start.map((s, k) => zarr.slice(s, s + region.count[k]))) : await zarr.get(arr);
   const d = chunk.data as unknown;
   if (m.dtype === 'string') {
     const s = d as { length: number; get(i: number): string } | string[];
@@ -840,5 +890,6 @@ async function readWithZarrita(root: string, rel: string, format: ZarrFormat, m:
     for (let i = 0; i < s.length; i++) out[i] = String(s.get(i));
     return out;
   }
+  if (d instanceof BigInt64Array || d instanceof BigUint64Array) return Float64Array.from(d, (x) => Number(x));
   return d as ZarrNumericData;
 }
