@@ -344,7 +344,10 @@ describe('row kernels on real worker threads', () => {
   const runWorker = (data: Record<string, unknown>) =>
     new Promise<void>((resolve, reject) => {
       // Node 20 ignores `--import tsx` in a worker's execArgv: register tsx inside the worker.
-      const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(workerFile).href)}); })`;
+      const boot = `const wt = require('node:worker_threads');
+        import('tsx/esm/api')
+          .then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(workerFile).href)}); })
+          .then((task) => { task.run(wt.workerData); wt.parentPort.postMessage('done'); });`;
       const w = new Worker(boot, { eval: true, workerData: data, execArgv: ['--conditions=@tanhui/source'] });
       w.once('message', () => resolve());
       w.once('error', reject);
