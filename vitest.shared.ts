@@ -5,6 +5,13 @@ import { fileURLToPath } from 'node:url';
 import type { ViteUserConfig } from 'vitest/config';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
+/** Project folder by vitest project name, so `vitest run --config <dir>/vitest.config.ts` works from the root too. */
+function projectDir(project: string): string {
+  if (project === 'tanhui') return `${root}apps/tanhui`;
+  if (project === 'tools') return `${root}tools`;
+  return `${root}libs/${project}`;
+}
+
 const conditions = ['@tanhui/source', 'module', 'node', 'development|production'];
 
 export function tanhuiVitest(
@@ -12,13 +19,14 @@ export function tanhuiVitest(
   overrides: { testTimeout?: number } = {},
 ): ViteUserConfig {
   return {
+    root: projectDir(project),
     resolve: { conditions },
     ssr: { resolve: { conditions } },
     test: {
       name: project,
       watch: false,
       passWithNoTests: true,
-      include: ['src/**/*.test.ts', '*.test.ts', 'bench/**/*.test.ts'],
+      include: ['src/**/*.test.ts', '*.test.ts', 'bench/**/*.test.ts', 'checks/**/*.test.ts'],
       testTimeout: overrides.testTimeout ?? 60_000,
       hookTimeout: 120_000,
       pool: 'forks',
