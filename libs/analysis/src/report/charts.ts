@@ -1,6 +1,6 @@
 // Charts for the report as inline SVG strings: maps with coastline and legend, regional budget
 // bars with σ whiskers, time series (with optional σ band) and observation-fit plots.
-import { LatLonGrid } from '@tanhui/core';
+import { LatLonGrid, TanhuiError } from '@tanhui/core';
 import type { BudgetRow } from '../budgets';
 import { autoScale, classColour, type ColourScale } from './colors';
 import { coastlinePath, mapFrame, rasterRects } from './geo';
@@ -21,6 +21,9 @@ export interface MapPanel {
 
 /** A map panel: raster, coastline, graticule frame and a colour bar. `id` must be unique in the page. */
 export function mapSvg(id: string, grid: LatLonGrid, panel: MapPanel, width = 540): string {
+  if (panel.values.length !== grid.size) {
+    throw new TanhuiError('BadShape', `map '${panel.title}' has ${panel.values.length} values, the ${grid.describe()} has ${grid.size}`, { context: { variable: panel.title } });
+  }
   const frame = mapFrame(width);
   const scale: ColourScale = autoScale(panel.values, panel.kind, panel.range);
   const coast = coastlinePath(frame);

@@ -75,6 +75,7 @@ describe('colour scales and ticks', () => {
     expect(t[0]!).toBeGreaterThanOrEqual(-0.37);
     expect(t.at(-1)!).toBeLessThanOrEqual(1.21);
     expect(t).toContain(0);
+    expect(niceTicks(-0.0417, 0.0417, 4).length).toBeGreaterThanOrEqual(3);
   });
 });
 

@@ -2,6 +2,7 @@
 // requests) built from plain data. Pure: the caller reads the run store and writes the file.
 import { LatLonGrid, M_C, SECONDS_PER_YEAR, TanhuiError } from '@tanhui/core';
 import type { ClosureResult } from '../closure';
+import type { NetworkComparison } from '../compare';
 import { formatBiasRmse, formatSigned, type ValidationGroup } from '../validation';
 import type { BudgetRow } from '../budgets';
 import { budgetBarsSvg, lineChartSvg, mapSvg, obsFitSvg, type LineSeries, type MapPanel, type SiteFit } from './charts';
@@ -24,6 +25,8 @@ export interface ReportData {
   obsFits?: readonly SiteFit[];
   validation?: readonly ValidationGroup[];
   closure?: ClosureResult;
+  /** A network experiment (compareRuns): its budget differences as a table; put its difference map in `maps`. */
+  comparison?: NetworkComparison;
   /** Run provenance (version, git commit, config, input checksums …) as key → text. */
   provenance?: Readonly<Record<string, string>>;
 }
@@ -128,6 +131,17 @@ export function renderReport(data: ReportData): string {
   }
   if (data.validation && data.validation.length > 0) {
     sections.push(`<section id="validation"><h2>Validation against independent observations</h2>${validationTable(data.validation)}</section>`);
+  }
+  if (data.comparison) {
+    const c = data.comparison;
+    const pct = (x: number): string => (Number.isFinite(x) ? `${Math.round(x * 100)} %` : '—');
+    const rows = c.budgets
+      .map((b) => `<tr><td>${esc(b.region)}</td><td>${esc(fmt(b.difference))} ± ${esc(fmt(b.sigma))}</td><td>${pct(b.uncertaintyReductionA)}</td><td>${pct(b.uncertaintyReductionB)}</td><td>${pct(b.relativeReduction)}</td></tr>`)
+      .join('');
+    sections.push(
+      `<section id="comparison"><h2>Network experiment: ${esc(c.labelA)} vs ${esc(c.labelB)}</h2><table class="comparison"><thead><tr><th>region</th>` +
+        `<th>${esc(c.labelA)} − ${esc(c.labelB)} [PgC yr⁻¹]</th><th>UR ${esc(c.labelA)}</th><th>UR ${esc(c.labelB)}</th><th>UR ${esc(c.labelA)} vs ${esc(c.labelB)}</th></tr></thead><tbody>${rows}</tbody></table></section>`,
+    );
   }
   if (data.closure) sections.push(`<section id="closure"><h2>Budget closure</h2>${closureTable(data.closure)}</section>`);
   if (data.provenance) {

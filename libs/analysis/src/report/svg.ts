@@ -30,7 +30,8 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   const step = (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
   const out: number[] = [];
   for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
-  return out;
+  // A range just under one step apart gets one tick only: ask for finer steps.
+  return out.length < 3 && count < 40 ? niceTicks(lo, hi, count * 2) : out;
 }
 
 /** Linear map from [d0, d1] to [r0, r1]. */
