@@ -120,7 +120,7 @@ export const StateVectorSection = z
     /** grid-scaling: a scaling factor per grid cell and optimised component (GCAS). */
     mapping: z.enum(['grid-scaling', 'region-scaling', 'region-month'], { error: "expected one of 'grid-scaling', 'region-scaling', 'region-month'" }).default('region-scaling'),
     /** Region map: the built-in TransCOM-like map, or a file read with @tanhui/io. */
-    regions: z.union([z.literal('transcom'), z.strictObject({ path: z.string(), variable: z.string().default('regions') })], { error: "expected 'transcom' or {path, variable}" }).default('transcom'),
+    regions: z.union([z.literal('transcom'), z.strictObject({ path: z.string(), variable: z.string().optional() })], { error: "expected 'transcom' or {path, variable}" }).default('transcom'),
     /** Prior σ of the scaling factors [1] on land and ocean. */
     sigmaLand: posNum('a positive number').default(0.8),
     sigmaOcean: posNum('a positive number').default(0.4),

@@ -1,0 +1,27 @@
+// `tanhui run CONFIG`: the cycling assimilation (resumes an existing store).
+import type { Command } from 'commander';
+import { composeWorld } from '../compose';
+import { loadConfig } from '../config/load';
+import { runCycling } from '../pipeline/run';
+import { formatReport, readRunReport } from '../pipeline/report';
+import { defaultProgress } from '../progress';
+import { provenance } from '../provenance';
+
+export async function runCommand(configPath: string, command = 'run'): Promise<void> {
+  const loaded = await loadConfig(configPath);
+  const world = await composeWorld(loaded);
+  const summary = await runCycling(world, { progress: defaultProgress(), provenance: provenance(command) });
+  const rep = await readRunReport(summary.store);
+  process.stdout.write(`${formatReport(rep, { truth: world.truthScaling !== undefined })}\n`);
+  process.stdout.write(`run store: ${summary.store} (${summary.windowsDone}/${summary.windowsTotal} windows)\n`);
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('cycling EnSRF assimilation (GCAS two-step) into a Zarr run store; rerun to resume')
+    .argument('<config>', 'run configuration (YAML)')
+    .action(async (config: string) => {
+      await runCommand(config);
+    });
+}

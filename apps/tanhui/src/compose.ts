@@ -1,0 +1,505 @@
+// The one place that wires the libraries from a validated config: grid and levels, the
+// transport model description (rebuilt identically in every worker), windows, region map,
+// observation table with errors, prior components per window, the state-vector mapping and its
+// prior covariance, and the synthetic truth of an OSSE. Everything that can fail on bad input
+// fails here, before any store is touched.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import {
+  builtinRegions,
+  HybridLevels,
+  LatLonGrid,
+  parseInstant,
+  RegionMap,
+  TanhuiError,
+  TRANSCOM_REGIONS,
+  type RegionInfo,
+} from '@tanhui/core';
+import { readRegionMap } from '@tanhui/io';
+import {
+  applyQc,
+  buildColumnOperator,
+  buildPointOperator,
+  CT_CLASSES,
+  concatTables,
+  findSite,
+  ObservationTableBuilder,
+  readObservationFile,
+  selectWindow,
+  SITES,
+  syntheticOco2,
+  type ObservationTable,
+  type QcResult,
+} from '@tanhui/observations';
+import {
+  buildMapping,
+  buildPriorCovariance,
+  gridScalingTerm,
+  readPriorFile,
+  regionEcosystemTerm,
+  syntheticPrior,
+  type FluxField,
+  type PriorCovariance,
+  type StateMapping,
+  type TermSpec,
+} from '@tanhui/priors';
+import { createBuiltinModel, type BuiltinModelSpec, type BuiltinTransportModel, type SamplePlan, type TransportWindow } from '@tanhui/transport';
+import type { LoadedConfig } from './config/load';
+import { resolvePath } from './config/load';
+import type { RunConfig } from './config/schema';
+
+export const COMPONENTS = ['bio', 'ocean', 'fossil', 'fire'] as const;
+export type ComponentName = (typeof COMPONENTS)[number];
+
+/** Flux period [s] of the prior and of the transport's surface fluxes (3-hourly, diurnal cycle). */
+export const FLUX_PERIOD_SECONDS = 10800;
+
+/** Aggregates reported after the regions: codes above the TransCOM range. */
+export const AGGREGATES: readonly RegionInfo[] = [
+  { code: 101, name: 'Global land', kind: 'land' },
+  { code: 102, name: 'Global ocean', kind: 'ocean' },
+  { code: 103, name: 'Global total', kind: 'other' },
+];
+
+export interface WindowPrior {
+  /** Window-period components [period][cell] (mol m⁻² s⁻¹). */
+  components: Record<ComponentName, FluxField>;
+  /** Sum of the components not in the state [period][cell]. */
+  fixed: Float64Array;
+  mapping: StateMapping;
+  /** The same mapping on window-mean patterns (one period), for maps and budgets. */
+  meanMapping: StateMapping;
+  fixedMean: Float64Array;
+  nPeriods: number;
+}
+
+export interface ObsSetup {
+  table: ObservationTable;
+  qc: QcResult;
+  /** Rows (into table) of each window, QC-passed only. */
+  windowRows: Int32Array[];
+  /** Which rows come from synthetic sources (their values are drawn from the truth run). */
+  synthetic: Uint8Array;
+  /** Row ranges of point and column observations. */
+  isColumn: Uint8Array;
+}
+
+export interface World {
+  loaded: LoadedConfig;
+  config: RunConfig;
+  grid: LatLonGrid;
+  levels: HybridLevels;
+  modelSpec: BuiltinModelSpec;
+  windows: TransportWindow[];
+  regions: RegionMap;
+  landMask: Uint8Array;
+  obs: ObsSetup;
+  /** State-space description (same for every window: the patterns change, the layout not). */
+  stateLabels: readonly string[];
+  nState: number;
+  xPrior: Float64Array;
+  covariance: PriorCovariance;
+  /** Optimised components, in term order. */
+  optimised: ComponentName[];
+  /** Per-cell truth scaling (1 + anomaly) of each optimised component, when the config has a truth. */
+  truthScaling?: Record<string, Float64Array>;
+  storePath: string;
+  /** sha256 of every input file (provenance). */
+  inputChecksums: Record<string, string>;
+  configSha256: string;
+  model(): BuiltinTransportModel;
+  priorFor(w: number): Promise<WindowPrior>;
+  planFor(w: number): { plan: SamplePlan; offsetPpm: Float64Array; rows: Int32Array };
+}
+
+function sha256File(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+function windowsOf(config: RunConfig, stepSeconds: number): TransportWindow[] {
+  const t0 = parseInstant(config.time.start);
+  const len = config.time.windowDays * 86400;
+  if (Math.abs(len / stepSeconds - Math.round(len / stepSeconds)) > 1e-9) {
+    throw new TanhuiError('InvalidConfig', `the window length (${config.time.windowDays} d) is not a multiple of the transport time step (${stepSeconds} s)`, {
+      context: { key: 'time.windowDays' },
+    });
+  }
+  return Array.from({ length: config.time.windows }, (_, w) => ({ startSec: t0 + w * len, endSec: t0 + (w + 1) * len }));
+}
+
+/** Concatenate sample plans row-wise (the SamplePlan CSR contract of @tanhui/core). */
+export function concatPlans(plans: readonly SamplePlan[]): SamplePlan {
+  const nSamples = plans.reduce((s, p) => s + p.nSamples, 0);
+  const nnz = plans.reduce((s, p) => s + p.rowPtr[p.nSamples]!, 0);
+  const rowPtr = new Int32Array(nSamples + 1);
+  const step = new Int32Array(nnz);
+  const cell = new Int32Array(nnz);
+  const weight = new Float64Array(nnz);
+  let r = 0;
+  let e = 0;
+  for (const p of plans) {
+    const m = p.rowPtr[p.nSamples]!;
+    step.set(p.step.subarray(0, m), e);
+    cell.set(p.cell.subarray(0, m), e);
+    weight.set(p.weight.subarray(0, m), e);
+    for (let s = 0; s < p.nSamples; s++) rowPtr[r + s + 1] = e + p.rowPtr[s + 1]!;
+    r += p.nSamples;
+    e += m;
+  }
+  return { nSamples, rowPtr, step, cell, weight };
+}
+
+async function buildObservations(loaded: LoadedConfig, grid: LatLonGrid, landMask: Uint8Array, windows: TransportWindow[], checksums: Record<string, string>): Promise<ObsSetup> {
+  const cfg = loaded.config.observations;
+  const t0 = windows[0]!.startSec;
+  const t1 = windows[windows.length - 1]!.endSec;
+  const tables: ObservationTable[] = [];
+  const synthetic: boolean[] = [];
+  if (cfg.stations.enabled) {
+    const codes = cfg.stations.sites === 'default' ? SITES.map((s) => s.code) : cfg.stations.sites;
+    const b = new ObservationTableBuilder();
+    const dt = cfg.stations.intervalHours * 3600;
+    let id = 1;
+    codes.forEach((code, idx) => {
+      const site = findSite(code);
+      if (!site) {
+        throw new TanhuiError('InvalidConfig', `unknown site code '${code}'`, {
+          context: { file: loaded.file, key: `observations.stations.sites.${idx}` },
+          hint: 'use codes of the site catalogue of @tanhui/observations (e.g. mlo, brw, spo, wlg)',
+        });
+      }
+      for (let t = t0 + dt / 2; t < t1; t += dt) {
+        b.push({ id: id++, timeSec: t, latDeg: site.latDeg, lonDeg: site.lonDeg, altitudeM: site.altitudeM, pressureHPa: NaN, valuePpm: 400, errorPpm: NaN, kind: site.kind, site: site.code, dataset: `synthetic-${site.code}`, flags: 0 });
+      }
+    });
+    if (b.length > 0) {
+      tables.push(b.build());
+      synthetic.push(true);
+    }
+  }
+  if (cfg.satellite.enabled) {
+    // Spacing along track so that about soundingsPerDay land soundings remain (sunlit half
+    // orbits, ~30 % land): ~37 600 s of sunlit track per day.
+    const spacingSec = Math.max(1, Math.round((37600 * 0.3) / cfg.satellite.soundingsPerDay));
+    const t = syntheticOco2({
+      startSec: t0,
+      durationSec: t1 - t0,
+      seed: cfg.noiseSeed + 1,
+      spacingSec,
+      isLand: (lat, lon) => landMask[grid.locate(lat, lon).index] === 1,
+    });
+    if (t.n > 0) {
+      tables.push(t);
+      synthetic.push(true);
+    }
+  }
+  for (const [k, f] of cfg.files.entries()) {
+    const path = resolvePath(loaded, f.path);
+    if (!existsSync(path)) {
+      throw new TanhuiError('MissingFile', 'observation file not found', { context: { file: f.path, key: `observations.files.${k}.path` } });
+    }
+    checksums[f.path] = sha256File(path);
+    const r = await readObservationFile(path, f.format);
+    tables.push(r.table);
+    synthetic.push(false);
+  }
+  if (tables.length === 0) {
+    throw new TanhuiError('EmptyInput', 'no observations: stations, satellite and files are all off', { context: { file: loaded.file, key: 'observations' } });
+  }
+  const table = concatTables(tables);
+  const syn = new Uint8Array(table.n);
+  const isColumn = new Uint8Array(table.n);
+  let off = 0;
+  tables.forEach((t, i) => {
+    syn.fill(synthetic[i] ? 1 : 0, off, off + t.n);
+    isColumn.fill(t.column ? 1 : 0, off, off + t.n);
+    off += t.n;
+  });
+  const e = cfg.errorClasses;
+  const classes = {
+    mbl: { ...CT_CLASSES.mbl!, mdmPpm: e.mbl },
+    land: { ...CT_CLASSES.land!, mdmPpm: e.land },
+    mixed: { ...CT_CLASSES.mixed!, mdmPpm: e.mixed },
+    aircraft: { ...CT_CLASSES.aircraft!, mdmPpm: e.aircraft },
+    tower: { ...CT_CLASSES.tower!, mdmPpm: e.tower },
+    satellite: { ...CT_CLASSES.satellite!, mdmPpm: e.xco2 },
+  };
+  const qc = applyQc(table, {
+    siteTable: { rejectionThreshold: loaded.config.solver.rejectionThreshold, globalRScaling: 1, classes, sites: new Map(), moves: new Map() },
+    window: [t0, t1],
+  });
+  const windowRows = windows.map((w) => {
+    const rows: number[] = [];
+    for (let k = 0; k < table.n; k++) if (table.flags[k] === 0 && table.timeSec[k]! >= w.startSec && table.timeSec[k]! < w.endSec) rows.push(k);
+    return Int32Array.from(rows);
+  });
+  windowRows.forEach((rows, w) => {
+    if (rows.length === 0) {
+      throw new TanhuiError('EmptyInput', `no usable observation in window ${w + 1} (${new Date(windows[w]!.startSec * 1000).toISOString().slice(0, 10)})`, {
+        context: { file: loaded.file, key: 'observations' },
+        hint: 'enable stations or satellite, add files covering the period, or shorten time.windows',
+      });
+    }
+  });
+  return { table, qc, windowRows, synthetic: syn, isColumn };
+}
+
+/** Read a prior component from a file onto the model grid, or fail naming the file. */
+async function fileComponent(loaded: LoadedConfig, idx: number, grid: LatLonGrid, checksums: Record<string, string>): Promise<FluxField> {
+  const c = loaded.config.prior.components[idx]!;
+  const path = resolvePath(loaded, c.path!);
+  if (!existsSync(path)) {
+    throw new TanhuiError('MissingFile', `prior file for component ${c.name} not found`, { context: { file: c.path, key: `prior.components.${idx}.path` } });
+  }
+  checksums[c.path!] = sha256File(path);
+  const pf = await readPriorFile(path, { format: c.format, category: c.name });
+  const f = pf.components.find((x) => x.category === c.name) ?? pf.components[0];
+  if (!f) throw new TanhuiError('EmptyInput', `no ${c.name} flux in the prior file`, { context: { file: c.path } });
+  if (!f.grid.equals(grid)) {
+    throw new TanhuiError('GridMismatch', `prior ${c.name} is on a ${f.grid.describe()}, the transport model on a ${grid.describe()}`, {
+      context: { file: c.path, key: `prior.components.${idx}` },
+      hint: `regrid it first (tanhui prior ${c.path} --grid ${loaded.config.grid.preset} --to FILE.zarr) or set grid.preset`,
+    });
+  }
+  return f;
+}
+
+/** Values of a component for the periods of a window (period starts aligned to the file's). */
+function sliceComponent(f: FluxField, window: TransportWindow, nPeriods: number, file: string): Float64Array {
+  const n = f.grid.size;
+  const out = new Float64Array(nPeriods * n);
+  for (let p = 0; p < nPeriods; p++) {
+    const t = window.startSec + (p + 0.5) * FLUX_PERIOD_SECONDS;
+    let k = -1;
+    for (let q = 0; q < f.timesSec.length; q++) if (t >= f.timesSec[q]! && t < f.timesSec[q]! + f.periodSeconds) k = q;
+    if (k < 0) {
+      throw new TanhuiError('EmptyInput', `the prior file has no flux at ${new Date(t * 1000).toISOString()}`, { context: { file }, hint: 'the file must cover every window of the run' });
+    }
+    out.set(f.fluxMolM2S.subarray(k * n, (k + 1) * n), p * n);
+  }
+  return out;
+}
+
+function timeMeanOf(data: Float64Array, nPeriods: number, n: number): Float64Array {
+  const m = new Float64Array(n);
+  for (let p = 0; p < nPeriods; p++) for (let c = 0; c < n; c++) m[c] += data[p * n + c]!;
+  for (let c = 0; c < n; c++) m[c] /= nPeriods;
+  return m;
+}
+
+/** Compose the world of a run. Rejects with a TanhuiError on any bad input. */
+export async function composeWorld(loaded: LoadedConfig): Promise<World> {
+  const config = loaded.config;
+  if (config.met.source !== 'synthetic') {
+    const p = resolvePath(loaded, config.met.path!);
+    if (!existsSync(p)) throw new TanhuiError('MissingFile', 'meteorology file not found', { context: { file: config.met.path, key: 'met.path' } });
+    throw new TanhuiError('NotImplemented', 'met from files is not wired into the orchestrator yet', { context: { key: 'met.source' }, hint: "use met.source: synthetic" });
+  }
+  const grid = LatLonGrid.preset(config.grid.preset);
+  const levels = HybridLevels.generic25();
+  const modelSpec: BuiltinModelSpec = {
+    met: { kind: 'synthetic', grid: config.grid.preset, levels: config.grid.levels },
+    options: config.time.stepSeconds > 0 ? { stepSeconds: config.time.stepSeconds } : {},
+  };
+  let modelCache: BuiltinTransportModel | undefined;
+  const model = (): BuiltinTransportModel => (modelCache ??= createBuiltinModel(modelSpec));
+  const stepSeconds = config.time.stepSeconds > 0 ? config.time.stepSeconds : model().stepSeconds;
+  if (FLUX_PERIOD_SECONDS % stepSeconds !== 0 && stepSeconds % FLUX_PERIOD_SECONDS !== 0) {
+    throw new TanhuiError('InvalidConfig', `time.stepSeconds ${stepSeconds} must divide or be a multiple of the 3-hour flux period`, { context: { key: 'time.stepSeconds' } });
+  }
+  const windows = windowsOf(config, stepSeconds);
+  const checksums: Record<string, string> = {};
+
+  const br = builtinRegions(grid);
+  let regions: RegionMap = br.transcom;
+  if (config.stateVector.regions !== 'transcom') {
+    const r = config.stateVector.regions;
+    const p = resolvePath(loaded, r.path);
+    if (!existsSync(p)) throw new TanhuiError('MissingFile', 'region map file not found', { context: { file: r.path, key: 'stateVector.regions.path' } });
+    checksums[r.path] = sha256File(p);
+    const m = await readRegionMap(p, { variable: r.variable, regions: TRANSCOM_REGIONS });
+    regions = m.grid.equals(grid) ? m : m.onGrid(grid);
+  }
+  const landCodes = regions.regions.filter((r) => r.kind === 'land').map((r) => r.code);
+  const oceanCodes = regions.regions.filter((r) => r.kind === 'ocean').map((r) => r.code);
+  const landMask = br.landMask;
+
+  // Prior components from files are read once (and checked against the grid) up front.
+  const fileComps = new Map<ComponentName, { field: FluxField; path: string }>();
+  for (const [idx, c] of config.prior.components.entries()) {
+    if (c.source === 'file') fileComps.set(c.name, { field: await fileComponent(loaded, idx, grid, checksums), path: c.path! });
+  }
+  const listed = new Map(config.prior.components.map((c) => [c.name as ComponentName, c]));
+  const optimised = config.prior.components.filter((c) => c.optimise).map((c) => c.name as ComponentName);
+  for (const name of optimised) {
+    if (name !== 'bio' && name !== 'ocean') {
+      throw new TanhuiError('InvalidConfig', `only bio and ocean can be optimised, not ${name}`, { context: { file: loaded.file, key: 'prior.components' } });
+    }
+  }
+
+  const obs = await buildObservations(loaded, grid, landMask, windows, checksums);
+
+  // State units per optimised component: grid cells (GCAS) or regions (CarbonTracker-like).
+  const unitOf = (name: ComponentName): { region: Int32Array; eco: Int32Array } => {
+    const codes = name === 'bio' ? landCodes : oceanCodes;
+    const set = new Set(codes);
+    const region = Int32Array.from(regions.codes, (c) => (set.has(c) ? c : 0));
+    return { region, eco: Int32Array.from(region, (c) => (c > 0 ? 1 : 0)) };
+  };
+  const termsFor = (patterns: Record<string, Float64Array>, nPeriods: number): TermSpec[] =>
+    optimised.map((name) => {
+      const { region, eco } = unitOf(name);
+      if (config.stateVector.mapping === 'grid-scaling') return gridScalingTerm(name, patterns[name]!, nPeriods, eco);
+      if (config.stateVector.mapping === 'region-scaling') return regionEcosystemTerm(name, patterns[name]!, region, eco);
+      throw new TanhuiError('InvalidConfig', "stateVector.mapping 'region-month' is for 'tanhui invert'; 'tanhui run' uses grid-scaling or region-scaling", {
+        context: { file: loaded.file, key: 'stateVector.mapping' },
+      });
+    });
+
+  const priorCache = new Map<number, WindowPrior>();
+  const priorFor = async (w: number): Promise<WindowPrior> => {
+    const hit = priorCache.get(w);
+    if (hit) return hit;
+    const win = windows[w]!;
+    const nPeriods = Math.round((win.endSec - win.startSec) / FLUX_PERIOD_SECONDS);
+    const times = Float64Array.from({ length: nPeriods }, (_, p) => win.startSec + p * FLUX_PERIOD_SECONDS);
+    const syn = syntheticPrior(grid, times, FLUX_PERIOD_SECONDS);
+    const n = grid.size;
+    const components = {} as Record<ComponentName, FluxField>;
+    for (const name of COMPONENTS) {
+      const fc = fileComps.get(name);
+      const data = fc ? sliceComponent(fc.field, win, nPeriods, fc.path) : listed.has(name) ? syn[name].fluxMolM2S : new Float64Array(nPeriods * n);
+      components[name] = { category: name, grid, timesSec: times, periodSeconds: FLUX_PERIOD_SECONDS, fluxMolM2S: data, source: fc ? fc.path : 'synthetic' };
+    }
+    const fixed = new Float64Array(nPeriods * n);
+    for (const name of COMPONENTS) if (!optimised.includes(name)) for (let k = 0; k < fixed.length; k++) fixed[k] += components[name].fluxMolM2S[k]!;
+    const patterns: Record<string, Float64Array> = {};
+    const meanPatterns: Record<string, Float64Array> = {};
+    for (const name of optimised) {
+      patterns[name] = components[name].fluxMolM2S;
+      meanPatterns[name] = timeMeanOf(components[name].fluxMolM2S, nPeriods, n);
+    }
+    const mapping = buildMapping(nPeriods, n, termsFor(patterns, nPeriods));
+    const meanMapping = buildMapping(1, n, termsFor(meanPatterns, 1));
+    const wp: WindowPrior = { components, fixed, mapping, meanMapping, fixedMean: timeMeanOf(fixed, nPeriods, n), nPeriods };
+    priorCache.clear(); // keep one window (memory at fine grids)
+    priorCache.set(w, wp);
+    return wp;
+  };
+
+  // State layout and covariance from a mapping on unit patterns (the layout does not depend on
+  // the pattern values).
+  const unitPatterns = Object.fromEntries(optimised.map((n) => [n, new Float64Array(grid.size).fill(1)]));
+  const layout = buildMapping(1, grid.size, termsFor(unitPatterns, 1));
+  const sv = config.stateVector;
+  const covariance = buildPriorCovariance(
+    layout,
+    grid,
+    optimised.map((name) => ({ sigma: name === 'bio' ? sv.sigmaLand : sv.sigmaOcean, correlationLengthM: sv.correlationLengthKm * 1000, temporalCorrelation: 0 })),
+  );
+
+  let truthScaling: Record<string, Float64Array> | undefined;
+  if (config.truth) {
+    truthScaling = {};
+    for (const name of optimised) {
+      const s = new Float64Array(grid.size).fill(1);
+      for (const a of config.truth.anomalies) {
+        if (a.component !== name) continue;
+        for (let j = 0; j < grid.nlat; j++) {
+          const lat = grid.latCentersDeg[j]!;
+          if (lat < a.latMin || lat > a.latMax) continue;
+          for (let i = 0; i < grid.nlon; i++) {
+            const lon = grid.lonCentersDeg[i]!;
+            if (lon >= a.lonMin && lon <= a.lonMax) s[j * grid.nlon + i] += a.delta;
+          }
+        }
+      }
+      truthScaling[name] = s;
+    }
+  }
+
+  const planCache = new Map<number, { plan: SamplePlan; offsetPpm: Float64Array; rows: Int32Array }>();
+  const planFor = (w: number): { plan: SamplePlan; offsetPpm: Float64Array; rows: Int32Array } => {
+    const hit = planCache.get(w);
+    if (hit) return hit;
+    const ctx = model().samplingContext(windows[w]!);
+    const all = obs.windowRows[w]!;
+    const inWin = selectWindow(ctx, obs.table, all);
+    const point = Int32Array.from(Array.from(inWin).filter((k) => !obs.isColumn[k]));
+    const column = Int32Array.from(Array.from(inWin).filter((k) => obs.isColumn[k]));
+    const parts: Array<{ plan: SamplePlan; offsetPpm: Float64Array }> = [];
+    if (point.length) parts.push(buildPointOperator(ctx, obs.table, { rows: point }));
+    if (column.length) parts.push(buildColumnOperator(ctx, obs.table, { rows: column }));
+    const rows = Int32Array.from([...point, ...column]);
+    const offsetPpm = new Float64Array(rows.length);
+    let o = 0;
+    for (const p of parts) {
+      offsetPpm.set(p.offsetPpm, o);
+      o += p.offsetPpm.length;
+    }
+    const r = { plan: concatPlans(parts.map((p) => p.plan)), offsetPpm, rows };
+    planCache.clear();
+    planCache.set(w, r);
+    return r;
+  };
+
+  const configSha256 = createHash('sha256').update(canonicalJson(config)).digest('hex');
+  return {
+    loaded,
+    config,
+    grid,
+    levels,
+    modelSpec,
+    windows,
+    regions,
+    landMask,
+    obs,
+    stateLabels: layout.labels,
+    nState: layout.nState,
+    xPrior: layout.xPrior,
+    covariance,
+    optimised,
+    truthScaling,
+    storePath: resolvePath(loaded, config.output.store),
+    inputChecksums: checksums,
+    configSha256,
+    model,
+    priorFor,
+    planFor,
+  };
+}
+
+/** Regions reported in budgets: the map's regions then the aggregates. */
+export function budgetRegions(world: Pick<World, 'regions'>): RegionInfo[] {
+  return [...world.regions.regions, ...AGGREGATES];
+}
+
+/**
+ * Budgets [PgC yr⁻¹] of K stacked window-mean flux maps ([cell][K]): the map's regions, then
+ * global land (sum of land regions), ocean and total. Layout [region][K].
+ */
+export function budgetsOf(world: Pick<World, 'regions'>, fluxMean: Float64Array, K: number): Float64Array {
+  const nr = world.regions.size;
+  const t = world.regions.totalsPgCYr(fluxMean, undefined, K);
+  const out = new Float64Array((nr + AGGREGATES.length) * K);
+  out.set(t);
+  world.regions.regions.forEach((r, i) => {
+    const slot = r.kind === 'land' ? 0 : r.kind === 'ocean' ? 1 : -1;
+    for (let k = 0; k < K; k++) {
+      if (slot >= 0) out[(nr + slot) * K + k] += t[i * K + k]!;
+      out[(nr + 2) * K + k] += t[i * K + k]!;
+    }
+  });
+  return out;
+}

@@ -1,0 +1,417 @@
+// The cycling run (GCAS two-step EnSRF), one short pipeline per window:
+//   prepare (prior, plan, ensemble) → sample (member groups on the executor) → solve (EnSRF)
+//   → advance (forward run with the posterior mean; its final field starts the next window)
+//   → write (append the window to the run store and commit it).
+import { availableParallelism } from 'node:os';
+import { ZarrStore, type ZarrAttrs } from '@tanhui/io';
+import { TanhuiError } from '@tanhui/core';
+import {
+  applyMapping,
+  applySqrtB,
+  applySqrtBTranspose,
+  buildMapping,
+  ensembleFlux,
+  gridScalingTerm,
+  unitCentroids,
+  type StateMapping,
+} from '@tanhui/priors';
+import { createRng, drawEnsemble, ensrfBulk, ensrfEnsembleSpace, ensrfSerial, type CovarianceSqrt, type EnsrfOptions, type Localization, type Rng } from '@tanhui/solvers';
+import type { SamplePlan } from '@tanhui/transport';
+import { budgetsOf, COMPONENTS, FLUX_PERIOD_SECONDS, type ComponentName, type World, type WindowPrior } from '../compose';
+import type { Executor } from '../executor/executor';
+import { InlineExecutor } from '../executor/inline-executor';
+import { PiscinaExecutor } from '../executor/piscina-executor';
+import type { MemberGroupInput, MemberGroupOutput } from '../workers/tasks';
+import type { Progress } from '../progress';
+import { acquireStoreLock } from '../store/lock';
+import { createRunStore, emptyObsColumns, openRunStore, readRestart, writeWindow, type ObsColumns, type WindowOutput } from '../store/run-store';
+
+/** Uniform initial CO2 of the first window [mol mol⁻¹] (documented in the README). */
+export const INITIAL_MOLE_FRACTION = 400e-6;
+
+export interface RunOptions {
+  progress: Progress;
+  /** Root attributes with provenance (version, git commit, command). */
+  provenance: ZarrAttrs;
+  /** Use this executor instead of one built from the config (closed by the caller). */
+  executor?: Executor;
+  /** Stop after this many windows of this invocation (tests). */
+  maxWindows?: number;
+}
+
+export interface RunTimings {
+  ensembleMs: number;
+  transferMs: number;
+  solveMs: number;
+  forwardMs: number;
+  writeMs: number;
+  windowMs: number[];
+}
+
+export interface RunSummary {
+  store: string;
+  windowsDone: number;
+  windowsTotal: number;
+  resumedFrom: number;
+  timings: RunTimings;
+}
+
+const TASKS_MODULE = new URL('../workers/tasks.ts', import.meta.url);
+
+export function executorFor(world: World): Executor {
+  const e = world.config.executor;
+  if (e.engine === 'inline') return new InlineExecutor(() => import('../workers/tasks'), e.retries);
+  return new PiscinaExecutor({ filename: TASKS_MODULE, workers: e.workers > 0 ? e.workers : availableParallelism(), retries: e.retries });
+}
+
+/** Copy typed arrays onto SharedArrayBuffers so tasks share (not copy) them. */
+export function shared<T extends Float64Array | Int32Array>(a: T): T {
+  const C = a.constructor as new (b: SharedArrayBuffer) => T;
+  const out = new C(new SharedArrayBuffer(a.byteLength));
+  (out as Float64Array).set(a as Float64Array);
+  return out;
+}
+
+export function sharedPlan(p: SamplePlan): SamplePlan {
+  return { nSamples: p.nSamples, rowPtr: shared(p.rowPtr), step: shared(p.step), cell: shared(p.cell), weight: shared(p.weight) };
+}
+
+export function sharedMapping(m: StateMapping): StateMapping {
+  return { ...m, xPrior: shared(m.xPrior), terms: m.terms.map((t) => ({ ...t, pattern: shared(t.pattern), unit: shared(t.unit), block: shared(t.block) })) };
+}
+
+/** B^½ of the prior covariance of @tanhui/priors in the shape @tanhui/solvers draws from. */
+export function covarianceSqrtOf(world: World): CovarianceSqrt {
+  const cov = world.covariance;
+  const n = cov.nState;
+  const variances = new Float64Array(n);
+  for (const t of cov.terms) for (let b = 0; b < t.nBlocks; b++) for (let u = 0; u < t.nUnits; u++) variances[t.offset + b * t.nUnits + u] = t.sigma[u]! ** 2;
+  return {
+    n,
+    variances,
+    apply: (z) => applySqrtB(cov, z, 1),
+    applyT: (v) => applySqrtBTranspose(cov, v, 1),
+    applyMatrix: (z, k) => applySqrtB(cov, z, k),
+  };
+}
+
+/** A mapping restricted to one component (for per-component flux maps). */
+function termOnly(m: StateMapping, name: string): StateMapping | undefined {
+  const t = m.terms.find((x) => x.name === name);
+  return t ? { ...m, terms: [t] } : undefined;
+}
+
+function localizationOf(world: World, nobs: number, lat: Float64Array, lon: Float64Array, layout: StateMapping): Localization {
+  const s = world.config.solver;
+  if (s.localization === 'none') return { kind: 'none' };
+  if (s.localization === 'CT2007') return { kind: 'CT2007' };
+  const paramLat = new Float64Array(world.nState);
+  const paramLon = new Float64Array(world.nState);
+  for (const t of layout.terms) {
+    const c = unitCentroids(t.unit, t.nUnits, world.grid);
+    for (let b = 0; b < t.nBlocks; b++) {
+      paramLat.set(c.latDeg, t.offset + b * t.nUnits);
+      paramLon.set(c.lonDeg, t.offset + b * t.nUnits);
+    }
+  }
+  void nobs;
+  return { kind: 'gaspari-cohn', lengthScaleKm: s.localizationLengthKm, obsLat: lat, obsLon: lon, paramLat, paramLon };
+}
+
+/** Ensemble mean and standard deviation (N−1) of K columns of [row][K] data given deviations. */
+function spreadOf(dev: Float64Array, rows: number, N: number): Float64Array {
+  const sd = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    for (let k = 0; k < N; k++) s += dev[r * N + k]! ** 2;
+    sd[r] = Math.sqrt(s / (N - 1));
+  }
+  return sd;
+}
+
+function meanOf(f: Float64Array, nPeriods: number, n: number): Float64Array {
+  const m = new Float64Array(n);
+  for (let p = 0; p < nPeriods; p++) for (let c = 0; c < n; c++) m[c] += f[p * n + c]!;
+  for (let c = 0; c < n; c++) m[c] /= nPeriods;
+  return m;
+}
+
+interface CarriedState {
+  moleFraction: Float64Array;
+  x: Float64Array;
+  rng: Rng;
+  truthMoleFraction?: Float64Array;
+  obs: ObsColumns;
+}
+
+/** Run (or resume) the cycling assimilation of a composed world into its run store. */
+export async function runCycling(world: World, opts: RunOptions): Promise<RunSummary> {
+  const { config } = world;
+  if (config.solver.method !== 'ensrf') {
+    throw new TanhuiError('InvalidConfig', `'tanhui run' cycles an EnSRF; solver.method is '${config.solver.method}'`, {
+      context: { file: world.loaded.file, key: 'solver.method' },
+      hint: "use 'tanhui invert' for batch and 4dvar",
+    });
+  }
+  const lock = acquireStoreLock(world.storePath, String(opts.provenance.tanhui_command ?? 'tanhui run'));
+  const executor = opts.executor ?? executorFor(world);
+  const timings: RunTimings = { ensembleMs: 0, transferMs: 0, solveMs: 0, forwardMs: 0, writeMs: 0, windowMs: [] };
+  try {
+    let store: ZarrStore;
+    let complete = 0;
+    if (ZarrStore.exists(world.storePath)) {
+      const info = await openRunStore(world);
+      store = info.store;
+      complete = info.complete;
+    } else {
+      store = await createRunStore(world, { ...opts.provenance, config: JSON.parse(JSON.stringify(config)) as ZarrAttrs, config_sha256: world.configSha256, input_checksums: world.inputChecksums });
+    }
+    const W = world.windows.length;
+    const N = config.solver.members;
+    const groupSize = config.executor.membersPerTask > 0 ? config.executor.membersPerTask : Math.max(1, Math.ceil(N / executor.concurrency));
+    const nGroups = Math.ceil(N / groupSize);
+    opts.progress.runStart({ command: String(opts.provenance.tanhui_command ?? 'run'), store: world.storePath, windows: W, complete, tasksPerWindow: nGroups });
+
+    let carried: CarriedState;
+    if (complete > 0) {
+      const r = await readRestart(store, world, complete);
+      carried = { moleFraction: r.moleFraction, x: r.x, rng: createRng(r.rng), truthMoleFraction: r.truthMoleFraction, obs: r.obs };
+    } else {
+      const nField = world.levels.nlev * world.grid.size;
+      carried = {
+        moleFraction: new Float64Array(nField).fill(INITIAL_MOLE_FRACTION),
+        x: Float64Array.from(world.xPrior),
+        rng: createRng(config.solver.seed),
+        truthMoleFraction: world.truthScaling ? new Float64Array(nField).fill(INITIAL_MOLE_FRACTION) : undefined,
+        obs: emptyObsColumns(world.obs.table.n),
+      };
+    }
+    const sqrtB = covarianceSqrtOf(world);
+    const startAt = complete;
+    const last = opts.maxWindows !== undefined ? Math.min(W, complete + opts.maxWindows) : W;
+    for (let w = complete; w < last; w++) {
+      const t0 = performance.now();
+      opts.progress.windowStart(w, new Date(world.windows[w]!.startSec * 1000).toISOString());
+      const out = await runWindow(world, w, carried, executor, sqrtB, groupSize, nGroups, opts.progress, timings);
+      const tw = performance.now();
+      await writeWindow(store, world, out);
+      timings.writeMs += performance.now() - tw;
+      timings.windowMs.push(performance.now() - t0);
+      opts.progress.windowDone(w, { chi2PerObs: out.chi2, assimilated: out.nAssimilated, rejected: out.nRejected, seconds: (performance.now() - t0) / 1000 });
+    }
+    await store.consolidate();
+    opts.progress.runDone({ store: world.storePath, windows: last });
+    return { store: world.storePath, windowsDone: last, windowsTotal: W, resumedFrom: startAt, timings };
+  } finally {
+    if (!opts.executor) await executor.close();
+    lock.release();
+  }
+}
+
+async function runWindow(
+  world: World,
+  w: number,
+  carried: CarriedState,
+  executor: Executor,
+  sqrtB: CovarianceSqrt,
+  groupSize: number,
+  nGroups: number,
+  progress: Progress,
+  timings: RunTimings,
+): Promise<WindowOutput> {
+  const { config, grid, obs } = world;
+  const N = config.solver.members;
+  const n = grid.size;
+  const ns = world.nState;
+  const win = world.windows[w]!;
+  const prior: WindowPrior = await world.priorFor(w);
+  const { plan, offsetPpm, rows } = world.planFor(w);
+  const nobs = rows.length;
+
+  // (a) ensemble: mean from the previous posterior, deviations from B (CTDAS: member 0 = mean).
+  const xb = Float64Array.from(carried.x);
+  const { x, Xprime } = drawEnsemble({ mean: xb, nmembers: N, covariance: sqrtB, rng: carried.rng, meanIsMember0: true });
+  const states = new Float64Array(ns * N);
+  for (let i = 0; i < ns; i++) for (let k = 0; k < N; k++) states[i * N + k] = x[i]! + Xprime[i * N + k]!;
+
+  // (b) member groups on the executor; the OSSE truth rides along in group 0 as one more tracer.
+  const mapping = sharedMapping(prior.mapping);
+  const fixed = shared(prior.fixed);
+  const initial = shared(carried.moleFraction);
+  const splan = sharedPlan(plan);
+  let extra: MemberGroupInput['extra'];
+  if (world.truthScaling && carried.truthMoleFraction) {
+    extra = { initial: shared(carried.truthMoleFraction), flux: shared(truthFlux(world, prior)) };
+  }
+  const base = { modelSpec: world.modelSpec, window: win, periodSeconds: FLUX_PERIOD_SECONDS, mapping, fixed, initial, plan: splan };
+  const HX = new Float64Array(nobs * N); // ppm
+  let truthSamples: Float64Array | undefined;
+  let truthFinal: Float64Array | undefined;
+  let done = 0;
+  const te = performance.now();
+  await Promise.all(
+    Array.from({ length: nGroups }, async (_, g) => {
+      const m0 = g * groupSize;
+      const K = Math.min(N, m0 + groupSize) - m0;
+      const st = new Float64Array(ns * K);
+      for (let i = 0; i < ns; i++) for (let k = 0; k < K; k++) st[i * K + k] = states[i * N + m0 + k]!;
+      const input: MemberGroupInput = { ...base, states: st, K, extra: g === 0 ? extra : undefined, returnFinal: g === 0 && extra ? 'extra' : 'none' };
+      const submit = performance.timeOrigin + performance.now();
+      const r = await executor.run<MemberGroupInput, MemberGroupOutput>('memberGroupTransport', input, { label: `window ${w + 1} members ${m0}–${m0 + K - 1}` });
+      const received = performance.timeOrigin + performance.now();
+      timings.transferMs += Math.max(0, r.timing.startMs - submit) + Math.max(0, received - r.timing.endMs);
+      const Kt = K + (g === 0 && extra ? 1 : 0);
+      for (let s = 0; s < nobs; s++) for (let k = 0; k < K; k++) HX[s * N + m0 + k] = offsetPpm[s]! + 1e6 * r.samples[s * Kt + k]!;
+      if (g === 0 && extra) {
+        truthSamples = Float64Array.from({ length: nobs }, (_, s) => offsetPpm[s]! + 1e6 * r.samples[s * Kt + K]!);
+        truthFinal = r.final;
+      }
+      progress.taskDone(w, ++done, nGroups);
+    }),
+  );
+  timings.ensembleMs += performance.now() - te;
+
+  // Observations: synthetic sources from the truth run plus noise of their σ; others as read.
+  const sigma = Float64Array.from(rows, (k) => obs.qc.totalErrorPpm[k]!);
+  const y = new Float64Array(nobs);
+  const noise = createRng(config.observations.noiseSeed * 100_003 + w);
+  for (let s = 0; s < nobs; s++) {
+    const k = rows[s]!;
+    const e = noise.normal() * sigma[s]!;
+    if (obs.synthetic[k]) {
+      if (!truthSamples) throw new TanhuiError('InvalidConfig', 'synthetic observations need a truth (add a truth section)', { context: { file: world.loaded.file, key: 'truth' } });
+      y[s] = truthSamples[s]! + e;
+    } else y[s] = obs.table.valuePpm[k]!;
+  }
+
+  // (c) solve.
+  const ts = performance.now();
+  const Hx = Float64Array.from({ length: nobs }, (_, s) => HX[s * N]!);
+  const HXprime = new Float64Array(nobs * N);
+  for (let s = 0; s < nobs; s++) for (let k = 0; k < N; k++) HXprime[s * N + k] = HX[s * N + k]! - Hx[s]!;
+  const R = Float64Array.from(sigma, (v) => v * v);
+  const problem = {
+    nparams: ns,
+    nmembers: N,
+    nobs,
+    x,
+    Xprime,
+    Hx,
+    HXprime,
+    obs: y,
+    R,
+    mayReject: Uint8Array.from(rows, (k) => obs.qc.mayReject[k]!),
+    mayLocalize: Uint8Array.from(rows, (k) => obs.qc.mayLocalize[k]!),
+    flags: new Int32Array(nobs),
+  };
+  const options: EnsrfOptions = {
+    rejectionThreshold: config.solver.rejectionThreshold,
+    meanIsMember0: true,
+    localization: localizationOf(world, nobs, Float64Array.from(rows, (k) => obs.table.latDeg[k]!), Float64Array.from(rows, (k) => obs.table.lonDeg[k]!), prior.meanMapping),
+  };
+  const solved = config.solver.algorithm === 'bulk' ? ensrfBulk(problem, options) : config.solver.algorithm === 'ensemble-space' ? ensrfEnsembleSpace(problem, options) : ensrfSerial(problem, options);
+  timings.solveMs += performance.now() - ts;
+  let chi2 = 0;
+  let nAssim = 0;
+  let nRej = 0;
+  for (let s = 0; s < nobs; s++) {
+    if (solved.flags[s] === 2) nRej++;
+    if (solved.flags[s] !== 0) continue;
+    let hph = 0;
+    for (let k = 0; k < N; k++) hph += HXprime[s * N + k]! ** 2;
+    hph /= N - 1;
+    chi2 += (y[s]! - Hx[s]!) ** 2 / (hph + R[s]!);
+    nAssim++;
+  }
+  chi2 = nAssim > 0 ? chi2 / nAssim : NaN;
+
+  // (d) forward run with the posterior mean: its final field starts the next window.
+  const tf = performance.now();
+  const fwd = await executor.run<MemberGroupInput, MemberGroupOutput>(
+    'memberGroupTransport',
+    { ...base, states: Float64Array.from(solved.x), K: 1, returnFinal: 'all' },
+    { label: `window ${w + 1} posterior-mean forward run` },
+  );
+  timings.forwardMs += performance.now() - tf;
+  progress.step(w, 'forward-run-done');
+
+  // (e) window outputs.
+  const fluxPrior = {} as Record<ComponentName, Float64Array>;
+  const fluxPosterior = {} as Record<ComponentName, Float64Array>;
+  for (const c of COMPONENTS) {
+    fluxPrior[c] = meanOf(prior.components[c].fluxMolM2S, prior.nPeriods, n);
+    const term = termOnly(prior.meanMapping, c);
+    fluxPosterior[c] = term ? applyMapping(term, solved.x, 1) : fluxPrior[c];
+  }
+  const natural = (m: StateMapping, X: Float64Array, K: number): Float64Array => budgetsOf(world, applyMapping(m, X, K), K);
+  const nr = world.regions.size + 3;
+  const budgetPrior = natural(prior.meanMapping, world.xPrior, 1);
+  const budgetPosterior = natural(prior.meanMapping, solved.x, 1);
+  const devPrior = natural(prior.meanMapping, Xprime, N);
+  const devPost = natural(prior.meanMapping, solved.Xprime, N);
+  const cov = new Float64Array(nr * nr);
+  for (let a = 0; a < nr; a++) for (let b = 0; b < nr; b++) {
+    let s = 0;
+    for (let k = 0; k < N; k++) s += devPost[a * N + k]! * devPost[b * N + k]!;
+    cov[a * nr + b] = s / (N - 1);
+  }
+
+  const o = carried.obs;
+  for (let s = 0; s < nobs; s++) {
+    const k = rows[s]!;
+    o.value[k] = y[s]!;
+    o.priorSim[k] = Hx[s]!;
+    o.posteriorSim[k] = offsetPpm[s]! + 1e6 * fwd.samples[s]!;
+    o.innovation[k] = y[s]! - Hx[s]!;
+    o.hphr[k] = solved.HPHR[s]!;
+    o.flag[k] = solved.flags[s]!;
+  }
+
+  let truth: WindowOutput['truth'];
+  if (world.truthScaling) {
+    const flux = {} as Record<ComponentName, Float64Array>;
+    const nat = new Float64Array(n);
+    for (const c of COMPONENTS) {
+      const s = world.truthScaling[c];
+      flux[c] = s ? Float64Array.from(fluxPrior[c], (v, i) => v * s[i]!) : fluxPrior[c];
+      if (s) for (let i = 0; i < n; i++) nat[i] += flux[c][i]!;
+    }
+    truth = { flux, budget: budgetsOf(world, nat, 1) };
+  }
+
+  const result: WindowOutput = {
+    window: w,
+    fluxPrior,
+    fluxPosterior,
+    statePrior: xb,
+    statePriorSd: spreadOf(Xprime, ns, N),
+    stateMean: Float64Array.from(solved.x),
+    stateSd: spreadOf(solved.Xprime, ns, N),
+    budgetPrior,
+    budgetPriorSd: spreadOf(devPrior, nr, N),
+    budgetPosterior,
+    budgetPosteriorSd: spreadOf(devPost, nr, N),
+    budgetPosteriorCov: cov,
+    obs: o,
+    restart: { moleFraction: fwd.final!, x: Float64Array.from(solved.x), ensemble: Float64Array.from(solved.Xprime), rng: carried.rng.getState(), truthMoleFraction: truthFinal },
+    truth,
+    chi2,
+    nAssimilated: nAssim,
+    nRejected: nRej,
+  };
+  carried.moleFraction = fwd.final!;
+  carried.x = Float64Array.from(solved.x);
+  carried.truthMoleFraction = truthFinal;
+  return result;
+}
+
+/** Truth flux of a window [period][cell]: the prior with each optimised component scaled per cell. */
+function truthFlux(world: World, prior: WindowPrior): Float64Array {
+  const n = world.grid.size;
+  const all = new Uint8Array(n).fill(1);
+  const terms = world.optimised.map((name) => gridScalingTerm(name, prior.components[name].fluxMolM2S, prior.nPeriods, all));
+  const m = buildMapping(prior.nPeriods, n, terms);
+  const xTruth = new Float64Array(m.nState);
+  world.optimised.forEach((name, t) => xTruth.set(world.truthScaling![name]!, t * n));
+  return ensembleFlux(m, prior.fixed, xTruth, 1);
+}

@@ -1,0 +1,110 @@
+// Tasks that run on worker threads. Only pure libraries are imported here (transport kernels and
+// state mappings); readers and writers stay in the main thread. Large inputs arrive on
+// SharedArrayBuffers (shared, not copied, and still there if a task is retried); results go
+// back as moved buffers.
+import { Piscina } from 'piscina';
+import { ensembleFlux, type StateMapping } from '@tanhui/priors';
+import { createBuiltinModel, type BuiltinModelSpec, type BuiltinTransportModel, type SamplePlan, type TransportWindow } from '@tanhui/transport';
+
+export interface MemberGroupInput {
+  modelSpec: BuiltinModelSpec;
+  window: TransportWindow;
+  periodSeconds: number;
+  mapping: StateMapping;
+  /** Non-optimised flux [period][cell]. */
+  fixed: Float64Array;
+  /** States of the K members of this group, [state][K]. */
+  states: Float64Array;
+  K: number;
+  /** Initial mole fraction [level][lat][lon] shared by every member. */
+  initial: Float64Array;
+  /** One more tracer with its own initial field and flux [period][cell] (the OSSE truth). */
+  extra?: { initial: Float64Array; flux: Float64Array };
+  plan: SamplePlan;
+  /** Which final fields to send back: none, the extra tracer's, or all [cell][Ktot]. */
+  returnFinal: 'none' | 'extra' | 'all';
+}
+
+export interface MemberGroupOutput {
+  /** Sampled mole fractions [mol mol⁻¹], [sample][Ktot] (extra tracer last). */
+  samples: Float64Array;
+  final?: Float64Array;
+  /** Epoch milliseconds at task start and end inside the worker, and transport time [ms]. */
+  timing: { startMs: number; endMs: number; transportMs: number };
+}
+
+const models = new Map<string, BuiltinTransportModel>();
+
+function modelOf(spec: BuiltinModelSpec): BuiltinTransportModel {
+  const key = JSON.stringify(spec);
+  let m = models.get(key);
+  if (!m) {
+    m = createBuiltinModel(spec);
+    models.clear();
+    models.set(key, m);
+  }
+  return m;
+}
+
+const now = (): number => performance.timeOrigin + performance.now();
+
+/** Transport for a group of ensemble members as tracers of one run, sampled by the plan. */
+export function memberGroupTransport(input: MemberGroupInput): unknown {
+  const startMs = now();
+  const model = modelOf(input.modelSpec);
+  const { K, mapping } = input;
+  const Kt = K + (input.extra ? 1 : 0);
+  const nCell = input.initial.length;
+  const nFlux = mapping.nPeriods * mapping.nCells;
+  let flux = ensembleFlux(mapping, input.fixed, input.states, K);
+  let init = new Float64Array(nCell * Kt);
+  for (let c = 0; c < nCell; c++) {
+    const v = input.initial[c]!;
+    const b = c * Kt;
+    for (let k = 0; k < K; k++) init[b + k] = v;
+  }
+  if (input.extra) {
+    const wide = new Float64Array(nFlux * Kt);
+    for (let pc = 0; pc < nFlux; pc++) {
+      for (let k = 0; k < K; k++) wide[pc * Kt + k] = flux[pc * K + k]!;
+      wide[pc * Kt + K] = input.extra.flux[pc]!;
+    }
+    flux = wide;
+    for (let c = 0; c < nCell; c++) init[c * Kt + K] = input.extra.initial[c]!;
+  }
+  const t0 = now();
+  const out = model.forward({
+    window: input.window,
+    nTracers: Kt,
+    initialMoleFraction: init,
+    fluxes: { periodSeconds: input.periodSeconds, data: flux },
+    plan: input.plan,
+  });
+  const transportMs = now() - t0;
+  init = new Float64Array(0);
+  let final: Float64Array | undefined;
+  if (input.returnFinal === 'all') final = out.finalMoleFraction;
+  else if (input.returnFinal === 'extra') {
+    final = new Float64Array(nCell);
+    for (let c = 0; c < nCell; c++) final[c] = out.finalMoleFraction[c * Kt + K]!;
+  }
+  const result: MemberGroupOutput = { samples: out.samples, final, timing: { startMs, endMs: now(), transportMs } };
+  const transfer = [out.samples.buffer];
+  if (final) transfer.push(final.buffer);
+  // A transferable result marked movable: its buffers are moved, not copied, to the main thread.
+  return Piscina.move(new MovedResult(result, transfer as ArrayBuffer[]) as unknown as ArrayBuffer);
+}
+
+/** A result whose buffers are moved to the main thread (Piscina's transferable protocol). */
+class MovedResult {
+  constructor(
+    private readonly value: MemberGroupOutput,
+    private readonly list: ArrayBuffer[],
+  ) {}
+  get [Piscina.transferableSymbol](): ArrayBuffer[] {
+    return this.list;
+  }
+  get [Piscina.valueSymbol](): MemberGroupOutput {
+    return this.value;
+  }
+}
