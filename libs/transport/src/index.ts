@@ -10,3 +10,8 @@ export { SolidBodyRotation, DeformationalFlow, cosineBell, gaussianHills, errorN
 export { SyntheticClimate, type SyntheticClimateOptions } from './met/synthetic';
 export { ArrayMeteorology, pressureFixer, type ArrayMetData } from './met/array-met';
 export { createMeteorology, createBuiltinModel, gridFromSpec, levelsFromSpec, type MetSpec, type BuiltinModelSpec, type GridSpec, type LevelsSpec } from './met/met-spec';
+// Ingestion of external model output (readers load @tanhui/io lazily: main thread only).
+export { readMozartHistory, fieldAtTime, camDateToSeconds, type ModelFields, type MozartReadOptions } from './ingest/mozart';
+export { readTm5MixingRatio, readTm5FlaskOutput, type Tm5FlaskOutput } from './ingest/tm5';
+export { ResponseFunctionTransport, readResponseFunctions, type ResponseFunctionData } from './ingest/response-functions';
+export { readMeteorologyFile, type MetFileNames } from './ingest/met-reader';
