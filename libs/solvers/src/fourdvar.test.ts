@@ -60,6 +60,17 @@ describe('fourDVar', () => {
     }
   });
 
+  it('observations equal to the background leave the prior (no iterations, σa = σb, DOFS 0)', () => {
+    const p = problem(4, 3, 12, true);
+    const op = matrixOperator(4, 3, p.H);
+    const y = op.H(p.xb);
+    const res = fourDVar({ n: 3, nobs: 4, xb: p.xb, y, R: p.R, H: op.H, HT: op.HT, B: { kind: 'full', n: 3, B: p.B } }, { posteriorCovariance: true });
+    expect(res.iterations).toBe(0);
+    expect(Array.from(res.xa)).toEqual(Array.from(p.xb));
+    expect(maxAbsDiff(res.Pa!, p.B)).toBeLessThan(1e-14);
+    expect(res.dofs).toBe(0);
+  });
+
   it('gradient test: finite differences of J agree with the adjoint gradient', () => {
     const p = problem(10, 14, 5, true);
     const op = matrixOperator(10, 14, p.H);

@@ -229,6 +229,12 @@ function conjugateGradient(input: FourDVarInput, options: FourDVarOptions): Four
     costHistory,
   };
   const k = Math.min(lanczos.length, alphas.length);
+  if (k === 0 && (options.posteriorSigma ?? true)) {
+    // No information reached the state (zero gradient at the background): posterior = prior.
+    result.dofs = 0;
+    result.sigmaA = s.variances.map(Math.sqrt);
+    if (options.posteriorCovariance) result.Pa = priorCovariance(s);
+  }
   if (k > 0 && (options.posteriorSigma ?? true)) {
     // T (k×k): diagonal 1/α_j + β_{j−1}/α_{j−1}, off-diagonal −√β_j/α_j (v_j = r_j/‖r_j‖).
     const T = new Float64Array(k * k);
@@ -264,19 +270,26 @@ function conjugateGradient(input: FourDVarInput, options: FourDVarOptions): Four
     for (let i = 0; i < n; i++) sigmaA[i] = Math.sqrt(Math.max(0, s.variances[i] + dot(k, WM, W, i * k, i * k)));
     result.sigmaA = sigmaA;
     if (options.posteriorCovariance) {
-      const Pa = new Float64Array(n * n);
-      const e = new Float64Array(n);
-      for (let j = 0; j < n; j++) {
-        // Column j of B = S Sᵀ e_j.
-        e.fill(0);
-        e[j] = 1;
-        const bj = s.apply(s.applyT(e));
-        for (let i = 0; i < n; i++) Pa[i * n + j] = bj[i] + dot(k, WM, W, i * k, j * k);
-      }
+      const Pa = priorCovariance(s);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) Pa[i * n + j] += dot(k, WM, W, i * k, j * k);
       result.Pa = Pa;
     }
   }
   return result;
+}
+
+/** B = S Sᵀ column by column (n applications of S and Sᵀ). */
+function priorCovariance(s: CovarianceSqrt): Float64Array {
+  const n = s.n;
+  const B = new Float64Array(n * n);
+  const e = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    e.fill(0);
+    e[j] = 1;
+    const bj = s.apply(s.applyT(e));
+    for (let i = 0; i < n; i++) B[i * n + j] = bj[i];
+  }
+  return B;
 }
 
 /** ½zᵀAz − bᵀz = (J(z) − J(0))/2, from the residual r = b − Az: ½zᵀ(b − r) − bᵀz. */
