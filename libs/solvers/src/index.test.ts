@@ -1,0 +1,16 @@
+// The public API of @tanhui/solvers, spelled out: changing it is a visible decision.
+import { expect, it } from 'vitest';
+import * as solvers from './index';
+
+it('exports exactly the documented names', () => {
+  expect(Object.keys(solvers).sort()).toEqual([
+    'EARTH_RADIUS_KM', 'PROBLEM_ARRAYS', 'RNG_ALGORITHM', 'SOLVE_METHODS', 'adjointTest', 'advanceLag',
+    'applyEnsembleTransform', 'batchCost', 'batchInversion', 'checkEnsembleConvention', 'cholesky', 'choleskyInPlace',
+    'covarianceSqrt', 'createRng', 'ct2007TValue', 'dot', 'drawEnsemble', 'ensrfBulk', 'ensrfEnsembleSpace',
+    'ensrfEnsembleSpacePlan', 'ensrfSerial', 'ensrfSerialPlan', 'ensrfUpdateRows', 'exponentialCorrelation', 'fourDVar',
+    'fourDVarObjective', 'gaspariCohn', 'gcWeightFromUnit', 'gemm', 'gemmStrided', 'gemv', 'gradientTest', 'greatCircleKm',
+    'identity', 'incompleteBeta', 'inverseFromCholesky', 'invertLower', 'logDetFromCholesky', 'logDetSpd', 'logGamma',
+    'matrixOperator', 'mirrorLower', 'prepareRowLocalization', 'solveLower', 'solveLowerTrans', 'solveProblem', 'spdInverse',
+    'studentTCdf', 'studentTQuantile', 'syrk', 'transpose', 'unitVectors',
+  ]);
+});
