@@ -14,13 +14,6 @@ import type { PriorFile, PriorReadOptions } from './types';
 
 export const GFED_MEAN_MONTH_SECONDS = (365.25 / 12) * 86400;
 
-/** Factor from a per-month carbon unit to mol m⁻² s⁻¹ for a month of `monthSeconds`. */
-function monthlyFactor(units: string, monthSeconds: number, file: string, variable: string): number {
-  const perSecond = units.replace(/\bmonth(\^?-1)\b|\bmonth-1\b/, 's-1').replace(/\/\s*month\b/, '/s');
-  if (perSecond !== units) return fluxUnitFactor(perSecond, { file, variable }) / monthSeconds;
-  return fluxUnitFactor(units, { file, variable });
-}
-
 export async function readGfed(file: string, opts: PriorReadOptions = {}): Promise<PriorFile> {
   assertNonEmptyFile(file);
   const ds = await openDataset(file);
@@ -67,7 +60,7 @@ export async function readGfed(file: string, opts: PriorReadOptions = {}): Promi
         if (k === 0) notes.push(`${species} has no units attribute: applied GFED4.1s's g C m-2 month-1`);
       }
       const monthSeconds = daysInMonth(year, m) * 86400;
-      const factor = monthlyFactor(units, monthSeconds, file, name);
+      const factor = fluxUnitFactor(units, { file, variable: name, secondsPerMonth: monthSeconds });
       orientFlux(v.data, 1, grid.nlat, grid.nlon, flipLat, factor, { file, variable: name, missingAsZero: opts.missingAsZero, out: flux, timeOffset: k });
       timesSec[k] = utcInstant(year, m, 1);
     }
