@@ -3,12 +3,16 @@
 // attributes, with CF decoding. gdal-async loads in one thread per process: use this module
 // from the main thread only (vitest's forks pool is fine; a worker thread is not).
 //
+// gdal-async is imported lazily, on the first open, so the rest of @tanhui/io (Zarr stores,
+// CF helpers) can be imported anywhere, including worker threads.
+//
 // Datasets are opened with the synchronous gdal.open in the main thread on purpose: with
 // Debian's netCDF 4.9.0, opening in libuv's pool leaves HDF5's error printing switched on in
 // the main thread and every variable lookup then prints pages of "HDF5-DIAG" noise about
 // missing _Quantize* attributes. Opening is metadata-only and fast; bulk reads stay async.
 import * as fs from 'node:fs';
-import gdal from 'gdal-async';
+import { isMainThread } from 'node:worker_threads';
+import type * as gdal from 'gdal-async';
 import { TanhuiError, isTanhuiError } from '@tanhui/core';
 import { cfDecode, type AttrValue, type Attrs, type NumericArray } from './cf';
 import { cfTimesToEpochSeconds, isCfTimeUnits } from './cf-time';
@@ -107,6 +111,24 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+type GdalModule = typeof import('gdal-async');
+let gdalModule: GdalModule | null = null;
+
+/** gdal-async, loaded on first use; refuses worker threads (it crashes there). */
+async function loadGdal(file: string): Promise<GdalModule> {
+  if (!isMainThread) {
+    throw new TanhuiError('Internal', 'NetCDF/HDF5/GeoTIFF files can only be read in the main thread (gdal-async)', {
+      context: { file },
+      hint: 'read files in the main thread and pass typed arrays to workers',
+    });
+  }
+  if (!gdalModule) {
+    const m = (await import('gdal-async')) as GdalModule & { default?: GdalModule };
+    gdalModule = m.default ?? m;
+  }
+  return gdalModule;
+}
+
 /** Which code a file that exists but cannot be opened deserves. */
 function classifyUnopenable(file: string): 'CorruptFile' | 'UnsupportedFormat' {
   try {
@@ -186,6 +208,7 @@ export class GdalDataset {
 
   /** Open a file; rejects with MissingFile, CorruptFile or UnsupportedFormat. */
   static async open(file: string): Promise<GdalDataset> {
+    const gdal = await loadGdal(file);
     assertReadableFile(file);
     // netCDF reads the missing tail of a truncated classic file as zeros: check sizes first.
     const sizes = safe(() => classicFileSizes(file));
@@ -481,7 +504,7 @@ export class GdalDataset {
     // 64-bit integers come back as BigInt arrays; the project computes in doubles.
     const wide = info.dtype === 'int64' || info.dtype === 'uint64';
     const opts: gdal.MDArrayOptions = { origin: start, span: count };
-    if (wide) opts.data_type = gdal.GDT_Float64;
+    if (wide) opts.data_type = 'Float64';
     return (await arr.readAsync(opts)) as unknown as NumericArray;
   }
 

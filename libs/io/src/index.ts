@@ -1,11 +1,12 @@
 // Public API of @tanhui/io: the edges of the system (main thread only).
 // Readers (gdal-async): NetCDF3/4, HDF5, GeoTIFF → typed arrays with dims, shape, attributes.
 export * from './cf';
-export * from './cf-time';
+export { cfTimesToEpochSeconds, epochSecondsToCfTimes, isCfTimeUnits } from './cf-time';
 export * from './gdal-reader';
 // Zarr stores (zarrita): v2 + consolidated metadata by default, v3 as an option.
 export * from './zarr-codecs';
 export * from './zarr-store';
+export { writeFileAtomic } from './atomic';
 export * from './netcdf-strings';
 // Structure of any input (NetCDF/HDF5/GeoTIFF/Zarr), for `tanhui info`.
 export * from './describe';

@@ -53,6 +53,13 @@ async function writeRunStore(root: string, compressor: Compressor): Promise<void
     await store.appendAlong('time', 'time', new Float64Array([t * 7 * 86400]));
     await store.appendAlong('flux', 'time', flux(t, 1));
   }
+  // Created empty, one element written: the rest must read as 0 / "" / NaN, not garbage.
+  await store.createArray('nflag', { shape: [4], chunks: [1], dims: ['site'], dtype: 'int32', compressor });
+  await store.writeRegion('nflag', [2], [1], new Int32Array([5]));
+  await store.createArray('note', { shape: [4], chunks: [2], dims: ['site'], dtype: 'string', stringLength: 5, compressor });
+  await store.writeRegion('note', [1], [1], ['ok']);
+  await store.createArray('score', { shape: [4], chunks: [1], dims: ['site'], dtype: 'float32', compressor });
+  await store.writeRegion('score', [3], [1], new Float32Array([0.5]));
   await store.createGroup('diagnostics', { comment: 'per window' });
   await store.writeArray('diagnostics/chi2', new Float32Array([1.5, 0.75]), { dims: ['window'], compressor });
 }
@@ -98,6 +105,9 @@ describe.skipIf(!hasPythonXarray)('xarray (Debian /usr/bin/python3) opens our Za
       expect(xr.vars.site.values).toEqual(SITES);
       expect(xr.vars.nobs.dtype).toBe('int32');
       expect(xr.vars.nobs.values).toEqual([10, 0, -3, 2147483647]);
+      expect(xr.vars.nflag.values).toEqual([0, 0, 5, 0]);
+      expect(xr.vars.note.values).toEqual(['', 'ok', '', '']);
+      expect(xr.vars.score.values).toEqual([null, null, null, 0.5]);
       const g = views.get(`${compressor}/diagnostics`)!;
       expect(g.attrs).toEqual({ comment: 'per window' });
       expect(g.vars.chi2.dtype).toBe('float32');

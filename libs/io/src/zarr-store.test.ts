@@ -4,7 +4,8 @@ import * as zarr from 'zarrita';
 import { FileSystemStore } from '@zarrita/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTanhuiError, type TanhuiError } from '@tanhui/core';
-import { ZarrStore, _faultInjection, writeFileAtomic } from './zarr-store';
+import { _faultInjection, writeFileAtomic } from './atomic';
+import { ZarrStore } from './zarr-store';
 import { makeTempDir, removeTempDirs } from './__fixtures__/env';
 
 let tmp: string;

@@ -16,6 +16,7 @@ import * as zarr from 'zarrita';
 import { FileSystemStore } from '@zarrita/storage';
 import { TanhuiError, isTanhuiError } from '@tanhui/core';
 import type { AttrValue } from './cf';
+import { writeFileAtomic } from './atomic';
 import { bytesCodec, DEFAULT_LEVEL, registerNodeZlibCodecs, type Compressor } from './zarr-codecs';
 
 registerNodeZlibCodecs();
@@ -138,23 +139,6 @@ function product(xs: readonly number[]): number {
 
 function isFloat(dtype: StoredDtype): boolean {
   return dtype === 'float64' || dtype === 'float32';
-}
-
-/** Test seam: called before each rename into place (a throw simulates a crash there). */
-export const _faultInjection: { beforeRename?: (target: string) => void } = {};
-
-/** Write `content` to `file` atomically: temporary file in the same directory, then rename. */
-export function writeFileAtomic(file: string, content: Uint8Array | string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
-  try {
-    fs.writeFileSync(tmp, content);
-    _faultInjection.beforeRename?.(file);
-    fs.renameSync(tmp, file);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
 }
 
 function defaultChunks(shape: readonly number[]): number[] {
@@ -535,7 +519,14 @@ export class ZarrStore {
   /** Create an array without data (all fill: NaN for floats, 0 for integers, "" for strings). */
   async createArray(name: string, options: ArrayOptions & { shape: readonly number[]; dtype: ZarrDtype; stringLength?: number }): Promise<void> {
     const rel = normaliseName(name);
-    this.defineArray(rel, options, options.dtype, options.stringLength ?? 1);
+    const m = this.defineArray(rel, options, options.dtype, options.stringLength ?? 1);
+    // Integer and string arrays have no fill value (see v2ArrayJson) and zarr-python 2 returns
+    // uninitialised memory for their missing chunks: write them all, as zeros / "".
+    if (!isFloat(m.dtype)) {
+      const n = product(m.shape);
+      const blank: ZarrData = m.dtype === 'string' ? new Array<string>(n).fill('') : filled(m.dtype, n);
+      await this.writeChunks(rel, m, new Array(m.shape.length).fill(0), m.shape.slice(), blank, true);
+    }
     this.writeArrayMeta(rel);
     this.consolidateSync();
   }
