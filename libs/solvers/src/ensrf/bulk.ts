@@ -5,13 +5,14 @@
 // both gains are X′·Z for N×p matrices Z, so the update is x₀ + X′w and X′T with an N×N T.
 // Observations are screened for rejection against the prior innovation (the serial filter
 // uses the innovation at each obs's turn, so rejections can differ between the two).
-// CT2007 localisation zeroes entries of K and K̃ (correlations of the prior X′ and HX′), as
-// CTDAS does; then rows are updated one by one.
+// Localisation multiplies entries of K and K̃ — by 0/1 from CT2007 (correlations of the prior
+// X′ and HX′, as CTDAS does) or by the Gaspari–Cohn weight; then rows are updated one by one.
 import { gemm } from '../kernels/gemm';
 import { syrk } from '../kernels/syrk';
 import { choleskyInPlace, inverseFromCholesky, solveLower, solveLowerTrans } from '../kernels/cholesky';
 import { dot } from '../kernels/vector';
 import { prepareRowLocalization } from './rows';
+import { gcWeightFromUnit } from './localization';
 import { prepareEnsemble } from './validate';
 import type { EnsembleProblem, EnsrfOptions, EnsrfResult } from './types';
 
@@ -119,6 +120,8 @@ function updateRowsLocalised(
         const corr = (c - (sx * ySum[a]) / N) / Math.sqrt(varx * yCss[a]);
         const t = corr / Math.sqrt((1 - corr * corr) / (N - 2));
         if (Math.abs(t) < loc.tValue) mask[a] = 0;
+      } else if (loc.kind === 'gaspari-cohn' && mayLocalize[active[a]]) {
+        mask[a] = gcWeightFromUnit(loc.obsUnit, active[a], loc.paramUnit, r % (loc.paramUnit.length / 3), loc.lengthScaleKm);
       }
     }
     // K row = PHᵀ row · D⁻¹, then masked.
@@ -134,7 +137,7 @@ function updateRowsLocalised(
     // K̃ row = X′[r]·Z̃ (masked), X′[r] −= Σ_n K̃_rn Y[n].
     for (let b = 0; b < p; b++) {
       if (mask[b] === 0) continue;
-      const kt = dot(N, row, ZtT, 0, b * N);
+      const kt = mask[b] * dot(N, row, ZtT, 0, b * N);
       if (kt === 0) continue;
       for (let j = 0; j < N; j++) Xp[o + j] -= kt * Y[b * N + j];
     }

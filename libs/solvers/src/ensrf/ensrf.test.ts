@@ -289,9 +289,12 @@ describe('localisation hand cases', () => {
     const Xp = new Float64Array(4 * N);
     for (let r = 0; r < 4; r++) Xp.set(h, r * N);
     const p: EnsembleProblem = { nparams: 4, nmembers: N, nobs: 1, x: new Float64Array(4), Xprime: Xp, Hx: Float64Array.of(0), HXprime: h, obs: Float64Array.of(1), R: Float64Array.of(0.5) };
-    const res = ensrfSerial(p, {
-      localization: { kind: 'gaspari-cohn', lengthScaleKm: c, obsLat: Float64Array.of(0), obsLon: Float64Array.of(0), paramLat: new Float64Array(4), paramLon: Float64Array.from(dists, deg) },
-    });
+    const localization = { kind: 'gaspari-cohn' as const, lengthScaleKm: c, obsLat: Float64Array.of(0), obsLon: Float64Array.of(0), paramLat: new Float64Array(4), paramLon: Float64Array.from(dists, deg) };
+    const res = ensrfSerial(p, { localization });
+    // With one observation the bulk update is the same, localised entry by entry.
+    const bulk = ensrfBulk(p, { localization });
+    expect(maxAbsDiff(bulk.x, res.x)).toBeLessThan(1e-12);
+    expect(maxAbsDiff(bulk.Xprime, res.Xprime)).toBeLessThan(1e-12);
     const hh = h.reduce((s, v) => s + v * v, 0);
     const gain = hh / (N - 1) / (hh / (N - 1) + 0.5);
     const z15 = 1.5;
