@@ -77,13 +77,10 @@ class PlanBuilder {
   }
 
   build(): SamplePlan {
-    return {
-      nSamples: this.rows,
-      rowPtr: this.rowPtr,
-      step: this.step.slice(0, this.n),
-      cell: this.cell.slice(0, this.n),
-      weight: this.weight.slice(0, this.n),
-    };
+    // Views when the buffers are mostly used (no copy), compact copies otherwise.
+    const view = this.n >= 0.5 * this.step.length;
+    const cut = <T extends Int32Array | Float64Array>(a: T): T => (view ? (a.subarray(0, this.n) as T) : (a.slice(0, this.n) as T));
+    return { nSamples: this.rows, rowPtr: this.rowPtr, step: cut(this.step), cell: cut(this.cell), weight: cut(this.weight) };
   }
 }
 
@@ -246,7 +243,9 @@ export function buildColumnOperator(ctx: SamplingContext, table: ObservationTabl
   const L = col.nLevels;
   const { nlev } = ctx.levels;
   const ncell2d = ctx.grid.size;
-  const b = new PlanBuilder(n, n * Math.min(2 * nlev, 2 * (L + 1)) + 16);
+  // Upper bound: 2 steps × nlev levels per corner column (cell mode: one column), so the
+  // arrays never grow (growing 10⁷-entry arrays dominated the cost).
+  const b = new PlanBuilder(n, n * 2 * nlev * (options.horizontal === 'bilinear' ? 4 : 1) + 16);
   const offsetPpm = new Float64Array(n);
   const ps = psCache(ctx);
   const corners: Corner[] = [];

@@ -14,7 +14,9 @@ import {
   requireFinite,
   requireRange,
   requireVariable,
+  decodeLevelsInto,
   type NcSource,
+  type NcVariable,
 } from './source';
 
 function baseName(file: string): string {
@@ -45,6 +47,29 @@ function storeProfiles(
     c.aprioriProfilePpm[k * L + j] = ua[s]!;
   }
   return flip;
+}
+
+/**
+ * Decode the four [n, L] retrieval variables into the table's column block, surface first:
+ * pressures first, then each sounding whose first level has the lower pressure is reversed.
+ */
+function decodeProfiles(src: NcSource, t: ObservationTable, pV: NcVariable, akV: NcVariable, pwV: NcVariable, uaV: NcVariable, pf: number, uaf: number): void {
+  const c = t.column!;
+  const n = t.n;
+  const L = c.nLevels;
+  const none = new Uint8Array(n);
+  decodeLevelsInto(src, pV, c.pressureHPa, n, L, none, pf);
+  const flip = new Uint8Array(n);
+  const p = c.pressureHPa;
+  for (let k = 0; k < n; k++) {
+    if (p[k * L]! < p[k * L + L - 1]!) {
+      flip[k] = 1;
+      p.subarray(k * L, k * L + L).reverse();
+    }
+  }
+  decodeLevelsInto(src, akV, c.averagingKernel, n, L, flip);
+  decodeLevelsInto(src, pwV, c.pressureWeight, n, L, flip);
+  decodeLevelsInto(src, uaV, c.aprioriProfilePpm, n, L, flip, uaf);
 }
 
 function requireMonotonic(file: string, variable: string, t: ObservationTable): void {
@@ -96,24 +121,14 @@ export async function parseOco2Lite(src: NcSource): Promise<ObservationTable> {
   const time = numericData(src, tV);
   requireFinite(file, 'time', time);
   const pf = hPaFactor(attrString(pV.attrs, 'units'), file, 'pressure_levels', 1);
-  const p = numericData(src, pV);
-  if (pf !== 1) for (let i = 0; i < p.length; i++) p[i] = p[i]! * pf;
-  requireFinite(file, 'pressure_levels', p);
   const akV = await requireVariable(src, ['xco2_averaging_kernel']);
   expectShape(src, akV, [n, L]);
-  const ak = numericData(src, akV);
-  requireFinite(file, 'xco2_averaging_kernel', ak);
   const pwName = firstPresent(src, ['pressure_weight', 'pressure_weights']) ?? 'pressure_weight';
   const pwV = await requireVariable(src, ['pressure_weight', 'pressure_weights']);
   expectShape(src, pwV, [n, L]);
-  const pw = numericData(src, pwV);
-  requireFinite(file, pwName, pw);
   const uaV = await requireVariable(src, ['co2_profile_apriori']);
   expectShape(src, uaV, [n, L]);
   const uaf = ppmFactor(attrString(uaV.attrs, 'units') ?? 'ppm', file, 'co2_profile_apriori');
-  const ua = numericData(src, uaV);
-  if (uaf !== 1) for (let i = 0; i < ua.length; i++) ua[i] = ua[i]! * uaf;
-  requireFinite(file, 'co2_profile_apriori', ua);
   const xa = src.has('xco2_apriori') ? numericData(src, await src.variable('xco2_apriori')) : undefined;
   const qf = src.has('xco2_quality_flag') ? numericData(src, await src.variable('xco2_quality_flag')) : undefined;
   const sid = src.has('sounding_id') ? numericData(src, await src.variable('sounding_id')) : undefined;
@@ -123,13 +138,19 @@ export async function parseOco2Lite(src: NcSource): Promise<ObservationTable> {
 
   const t = emptyTable(n, L);
   const c = t.column!;
+  // Profiles decoded straight into the table, surface first (order detected per sounding).
+  decodeProfiles(src, t, pV, akV, pwV, uaV, pf, uaf);
+  requireFinite(file, 'pressure_levels', c.pressureHPa);
+  requireFinite(file, 'xco2_averaging_kernel', c.averagingKernel);
+  requireFinite(file, pwName, c.pressureWeight);
+  requireFinite(file, 'co2_profile_apriori', c.aprioriProfilePpm);
+  const landScale = land && land.some((v) => v > 1) ? 0.01 : 1; // percent in Lite files
   // Platform: the Lite files' global attribute, else the file name (acos_LtCO2_… = GOSAT).
   const platform = (attrString(src.attrs, 'Platform') ?? attrString(src.attrs, 'platform') ?? (/acos|gosat/i.test(baseName(file)) ? 'gosat' : 'oco2')).toLowerCase().replace(/[^a-z0-9]/g, '');
   t.sites.push(platform);
   t.datasets.push(baseName(file));
   const xco2Kind = kindCode('xco2');
   for (let k = 0; k < n; k++) {
-    storeProfiles(t, k, L, p, ak, pw, ua, k * L);
     t.id[k] = sid ? sid[k]! : k + 1;
     t.timeSec[k] = time[k]! * scale + offsetSec;
     t.latDeg[k] = lat[k]!;
@@ -142,7 +163,7 @@ export async function parseOco2Lite(src: NcSource): Promise<ObservationTable> {
     if (!Number.isFinite(v) || !(t.errorPpm[k]! > 0)) flags |= QC.missing;
     if (qf && qf[k] !== 0) flags |= QC.providerFlag;
     t.flags[k] = flags;
-    if (land) t.landFraction[k] = land[k]! > 1 ? land[k]! / 100 : land[k]!;
+    if (land) t.landFraction[k] = land[k]! * landScale;
     if (mode) t.mode[k] = mode[k]!;
     let sumHua = 0;
     for (let j = 0; j < L; j++) sumHua += c.pressureWeight[k * L + j]! * c.aprioriProfilePpm[k * L + j]!;

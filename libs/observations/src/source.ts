@@ -74,32 +74,71 @@ export function attrString(attrs: Readonly<Record<string, unknown>>, name: strin
   return String(v);
 }
 
-/**
- * Numeric data as Float64Array with _FillValue / missing_value turned into NaN and
- * scale_factor / add_offset applied (CF packing).
- */
-export function numericData(src: NcSource, v: NcVariable): Float64Array {
-  if (!v.data) {
-    throw new TanhuiError('BadValue', `variable '${v.name}' is not numeric`, { context: { file: src.file, variable: v.name } });
-  }
+interface Decoding {
+  f1: number;
+  f1r: number;
+  f2: number;
+  f2r: number;
+  scale: number;
+  offset: number;
+  plain: boolean;
+}
+
+function decoding(v: NcVariable): Decoding {
   const fills = [attrNumber(v.attrs._FillValue), attrNumber(v.attrs.missing_value)].filter((x): x is number => x !== undefined && !Number.isNaN(x));
   const scale = attrNumber(v.attrs.scale_factor) ?? 1;
   const offset = attrNumber(v.attrs.add_offset) ?? 0;
-  const packed = scale !== 1 || offset !== 0;
-  // Already decoded (io reader): a fresh Float64Array the caller may own.
-  if (fills.length === 0 && !packed && v.data instanceof Float64Array) return v.data;
-  const out = Float64Array.from(v.data as ArrayLike<number>);
-  for (let k = 0; k < out.length; k++) {
-    const x = out[k]!;
-    let isFill = false;
-    for (const f of fills) {
-      // Float32 fill values compare inexactly once widened (e.g. -1e34f).
-      if (x === f || Math.abs(x - f) <= 1e-6 * Math.abs(f)) isFill = true;
-    }
-    if (isFill) out[k] = NaN;
-    else if (packed) out[k] = x * scale + offset;
+  // Stored float32 values equal the float32-rounded fill exactly.
+  const f1 = fills[0] ?? NaN;
+  const f2 = fills[1] ?? NaN;
+  return { f1, f1r: Math.fround(f1), f2, f2r: Math.fround(f2), scale, offset, plain: fills.length === 0 && scale === 1 && offset === 0 };
+}
+
+function numericOf(src: NcSource, v: NcVariable): ArrayLike<number> {
+  if (!v.data) {
+    throw new TanhuiError('BadValue', `variable '${v.name}' is not numeric`, { context: { file: src.file, variable: v.name } });
+  }
+  return v.data as ArrayLike<number>;
+}
+
+/**
+ * Numeric data as a new Float64Array with _FillValue / missing_value turned into NaN and
+ * scale_factor / add_offset applied (CF packing). Readers pass the stored (undecoded) values.
+ */
+export function numericData(src: NcSource, v: NcVariable): Float64Array {
+  const data = numericOf(src, v);
+  const out = new Float64Array(data.length);
+  const d = decoding(v);
+  if (d.plain) {
+    out.set(data);
+    return out;
+  }
+  const { f1, f1r, f2, f2r, scale, offset } = d;
+  for (let k = 0; k < data.length; k++) {
+    const x = data[k]!;
+    out[k] = x === f1 || x === f1r || x === f2 || x === f2r ? NaN : x * scale + offset;
   }
   return out;
+}
+
+/**
+ * Decode an [n, L] variable straight into `dst` (no temporary: at 10⁶ soundings the
+ * allocations cost more than the arithmetic), multiplying by `factor` and reversing the level
+ * order of sounding k when flip[k] is 1.
+ */
+export function decodeLevelsInto(src: NcSource, v: NcVariable, dst: Float64Array, n: number, L: number, flip: Uint8Array, factor = 1): void {
+  const data = numericOf(src, v);
+  const { f1, f1r, f2, f2r, scale, offset } = decoding(v);
+  const a = scale * factor;
+  const b = offset * factor;
+  for (let k = 0; k < n; k++) {
+    const base = k * L;
+    const rev = flip[k] === 1;
+    for (let j = 0; j < L; j++) {
+      const x = data[base + (rev ? L - 1 - j : j)]!;
+      dst[base + j] = x === f1 || x === f1r || x === f2 || x === f2r ? NaN : x * a + b;
+    }
+  }
 }
 
 export function expectShape(src: NcSource, v: NcVariable, shape: readonly number[]): void {
