@@ -135,6 +135,14 @@ describe('adjointTest', () => {
       cols.forEach((col, j) => col.forEach((v, i) => (BB[i * c.n + j] = v)));
       expect(maxAbsDiff(BB, c.B)).toBeLessThan(1e-12);
       expect(adjointTest(s.apply, s.applyT, c.n, c.n, rng).relError).toBeLessThan(1e-13);
+      // applyMatrix (used by drawEnsemble) is apply column by column.
+      const k = 3;
+      const Z = rng.fillNormal(new Float64Array(c.n * k));
+      const SZ = s.applyMatrix(Z, k);
+      for (let j = 0; j < k; j++) {
+        const col = s.apply(Float64Array.from({ length: c.n }, (_, i) => Z[i * k + j]));
+        for (let i = 0; i < c.n; i++) expect(SZ[i * k + j]).toBeCloseTo(col[i], 13);
+      }
       expect(Array.from(s.variances)).toEqual(Array.from({ length: c.n }, (_, i) => c.B[i * c.n + i]).map((v) => expect.closeTo(v, 14)));
     }
   });
