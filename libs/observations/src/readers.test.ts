@@ -283,6 +283,15 @@ describe.skipIf(!hasShared)('readers on the real files in ../shared/data', () =>
     const mm = (await readObservationFile(join(shared, 'public/noaa_gml/co2_mm_mlo_2025-04.txt'))).table;
     expect(mm.valuePpm[0]).toBe(315.71);
     expect(mm.timeSec[0]).toBe(Date.UTC(1958, 2, 1) / 1000);
+    // Older ObsPack/NOAA event layout (sample_* / analysis_* fields, CH4 in ppb, no units line):
+    // first record SCS 1991-07-05 17:00:00, 1713.210 ppb at 6.05 N 107.98 E, 20 m.
+    const scs = (await readObservationFile(join(shared, 'public/obspack_format/ch4_scsn06_surface-flask_1_ccgg_event.txt'))).table;
+    expect(scs.n).toBe(10);
+    expect(scs.timeSec[0]).toBe(Date.UTC(1991, 6, 5, 17) / 1000);
+    expect(scs.valuePpm[0]).toBeCloseTo(1.71321, 9);
+    expect(scs.latDeg[0]).toBe(6.05);
+    expect(scs.lonDeg[0]).toBe(107.98);
+    expect(scs.altitudeM[0]).toBe(20);
     const gl = await rejection(readObservationFile(join(shared, 'public/noaa_gml/co2_mm_gl_2016-01.txt')));
     expect(gl.code).toBe('UnsupportedFormat');
   });

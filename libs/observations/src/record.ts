@@ -181,6 +181,7 @@ export class ObservationTableBuilder {
 
 /** Longitude into [−180, 180). */
 export function normalizeLon(lonDeg: number): number {
+  if (lonDeg >= -180 && lonDeg < 180) return lonDeg; // exact, no rounding
   let x = ((lonDeg + 180) % 360 + 360) % 360 - 180;
   if (x === 180) x = -180;
   return x;

@@ -103,8 +103,33 @@ function readHeader(lines: string[]): Header {
     fields = first.split(/\s+/);
     i++;
   }
-  return { attrs, fields, dataStart: i };
+  return { attrs, fields: fields?.map(normalizeField), dataStart: i };
 }
+
+// Older NOAA/ObsPack event files name their fields sample_* / analysis_*.
+const FIELD_ALIASES: Record<string, string> = {
+  sample_site_code: 'site_code',
+  sample_year: 'year',
+  sample_month: 'month',
+  sample_day: 'day',
+  sample_hour: 'hour',
+  sample_minute: 'minute',
+  sample_seconds: 'second',
+  analysis_value: 'value',
+  analysis_uncertainty: 'value_unc',
+  analysis_flag: 'qcflag',
+  sample_latitude: 'latitude',
+  sample_longitude: 'longitude',
+  sample_altitude: 'altitude',
+  parameter_formula: 'parameter',
+};
+
+function normalizeField(f: string): string {
+  return FIELD_ALIASES[f] ?? f;
+}
+
+/** Mole-fraction unit NOAA reports each gas in, as a factor to ppm. */
+const SPECIES_TO_PPM: Record<string, number> = { co2: 1, ch4: 1e-3, co: 1e-3, n2o: 1e-3, h2: 1e-3, sf6: 1e-6 };
 
 /** True when the text looks like a NOAA GML file (event, month, MonthlyData, co2_mm_*). */
 export function looksLikeNoaaGml(text: string): boolean {
@@ -130,6 +155,7 @@ export function parseNoaaGml(text: string, file: string): ObservationTable {
     const ilon = col('longitude');
     const ialt = col('altitude');
     const iqc = col('qcflag');
+    const ipar = col('parameter');
     const idt = col('datetime');
     const isite = h.fields.indexOf('site_code') >= 0 ? col('site_code') : col('site');
     const iy = col('year');
@@ -160,8 +186,12 @@ export function parseNoaaGml(text: string, file: string): ObservationTable {
       const alt = ialt >= 0 ? Number(f[ialt]) : cat!.altitudeM;
       if (!(lat >= -90 && lat <= 90)) throw bad(file, i + 1, `latitude ${lat} outside [−90, 90]`, 'latitude');
       if (!(lon >= -180 && lon <= 360)) throw bad(file, i + 1, `longitude ${lon} outside [−180, 360]`, 'longitude');
-      let value = Number(f[iv]) * factor;
-      let err = iu >= 0 ? Number(f[iu]) * factor : NaN;
+      // Without a units line the gas column decides (NOAA: CO2 in ppm, CH4/CO/N2O in ppb).
+      const gas = ipar >= 0 ? f[ipar]!.toLowerCase() : undefined;
+      const fac = unitsAttr ? factor : gas !== undefined ? SPECIES_TO_PPM[gas] : factor;
+      if (fac === undefined) throw bad(file, i + 1, `unknown gas '${gas}' and no value:units header`, 'value');
+      let value = Number(f[iv]) * fac;
+      let err = iu >= 0 ? Number(f[iu]) * fac : NaN;
       let flags = 0;
       // NOAA missing values: −999.99 (value), −99.99 / −9.99 (uncertainty).
       if (!(value > 0)) {
