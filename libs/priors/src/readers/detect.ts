@@ -1,9 +1,12 @@
 // Format detection from a file's content: which variables it holds.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { TanhuiError } from '@tanhui/core';
 import { assertNonEmptyFile, openDataset } from './common';
 import type { PriorFormat } from './types';
 
 export async function detectPriorFormat(file: string): Promise<PriorFormat> {
+  if (existsSync(join(file, '.zgroup')) || existsSync(join(file, 'zarr.json'))) return 'zarr';
   assertNonEmptyFile(file);
   const ds = await openDataset(file);
   try {

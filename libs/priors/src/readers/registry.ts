@@ -11,6 +11,7 @@ const registry = new Map<PriorFormat, () => Promise<Reader>>([
   ['ct-flux1x1', async () => (await import('./ct-flux1x1')).readCtFlux1x1],
   ['gcas', async () => (await import('./gcas')).readGcas],
   ['gfed', async () => (await import('./gfed')).readGfed],
+  ['zarr', async () => (await import('./zarr')).readPriorZarr],
 ]);
 
 /** Read one prior flux file; `format` 'auto' (default) detects it from the file's content. */

@@ -1,8 +1,8 @@
 // Types shared by the prior readers and their callers (pure: no I/O here).
 import type { FluxCategory, FluxField } from '../flux';
 
-export type PriorFormat = 'beps' | 'ct-flux1x1' | 'gcas' | 'gfed';
-export const PRIOR_FORMATS: readonly PriorFormat[] = ['beps', 'ct-flux1x1', 'gcas', 'gfed'];
+export type PriorFormat = 'beps' | 'ct-flux1x1' | 'gcas' | 'gfed' | 'zarr';
+export const PRIOR_FORMATS: readonly PriorFormat[] = ['beps', 'ct-flux1x1', 'gcas', 'gfed', 'zarr'];
 
 export interface PriorReadOptions {
   /** Flux variable to read (BEPS: default NEP/nep/NEE/nee/flux). */
