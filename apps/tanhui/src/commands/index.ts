@@ -7,6 +7,7 @@ import { registerInfo } from './info';
 import { registerObs } from './obs';
 import { registerPrior } from './prior';
 import { registerSolve } from './solve';
+import { registerBudget } from './budget';
 
 export function registerCommands(program: Command): void {
   // One line per command file, e.g. `registerInfo(program);`
@@ -17,4 +18,5 @@ export function registerCommands(program: Command): void {
   registerObs(program);
   registerPrior(program);
   registerSolve(program);
+  registerBudget(program);
 }
