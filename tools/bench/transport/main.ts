@@ -14,6 +14,7 @@ import { periodicRowForward, SweepScratch, allocSweepCoefficients, setCell, setF
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
 const quick = process.argv.includes('--quick');
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
 const START = Date.UTC(2021, 6, 1) / 1000;
 
 function runForward(model: BuiltinTransportModel, K: number, steps: number): number {
@@ -32,14 +33,14 @@ function runForward(model: BuiltinTransportModel, K: number, steps: number): num
 const m32 = createBuiltinModel({ met: { kind: 'synthetic', grid: '3x2', seed: 1 } });
 const ncell32 = m32.grid.size * m32.levels.nlev;
 console.log(`built-in model, 3°×2°×25 (${ncell32} cells), step ${m32.stepSeconds / 3600} h`);
-for (const K of [1, 8, 50]) {
+for (const K of only && only !== 'throughput' ? [] : [1, 8, 50]) {
   const steps = quick ? 2 : 8;
   const sec = runForward(m32, K, steps);
   console.log(`  K = ${String(K).padStart(2)}: ${((ncell32 * K * steps) / sec / 1e6).toFixed(2)} M cell·tracer·steps/s  (${steps} steps in ${sec.toFixed(2)} s)`);
 }
 
 // 2. Zonal advection kernel against C (same data, same loop, K = 8, 3°×2°×25 rows).
-{
+if (!only || only === 'kernel') {
   const nlon = 120, nrows = 90 * 25, K = 8, iters = quick ? 5 : 20;
   const n = nlon * nrows;
   const co = allocSweepCoefficients(n, n);
@@ -72,7 +73,7 @@ for (const K of [1, 8, 50]) {
 
 // 3. One simulated week, 50 tracers.
 for (const grid of ['6x4', '3x2'] as const) {
-  if (quick && grid === '3x2') continue;
+  if ((quick && grid === '3x2') || (only && only !== 'week')) continue;
   const model = grid === '3x2' ? m32 : createBuiltinModel({ met: { kind: 'synthetic', grid, seed: 1 } });
   const steps = (7 * 86400) / model.stepSeconds;
   const sec = runForward(model, 50, steps);

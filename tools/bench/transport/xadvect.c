@@ -34,7 +34,6 @@ int main(int argc, char **argv) {
     a1[q] = 1; a2[q] = 6 * F * iv; cl[q] = a2[q] - 3 * m * iv; cr[q] = a2[q] + 3 * m * iv; inv[q] = iv;
   }
   double *f0 = malloc(K * 8), *p0 = malloc(K * 8), *y0 = malloc(K * 8), *z0 = malloc(K * 8);
-  double *f1 = malloc(K * 8), *p1 = malloc(K * 8), *y1 = malloc(K * 8), *z1 = malloc(K * 8);
   double *fw = malloc(K * 8), *pw = malloc(K * 8), *yw = malloc(K * 8), *zw = malloc(K * 8);
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -45,26 +44,40 @@ int main(int argc, char **argv) {
       size_t w = off + nlon - 1;
       size_t u = base + (al[w] >= 0 ? (size_t)(nlon - 1) * K : 0);
       face(al[w], be[w], ga[w], fl[w], rm + u, sa + u, s1 + u, s2 + u, K, fw, pw, yw, zw);
-      double *fL = fw, *pL = pw, *yL = yw, *zL = zw;
-      for (int a = 0; a < nlon; a++) {
-        double *fR, *pR, *yR, *zR;
-        if (a < nlon - 1) {
-          if (fL == f0) { fR = f1; pR = p1; yR = y1; zR = z1; } else { fR = f0; pR = p0; yR = y0; zR = z0; }
-          size_t fi = off + a;
-          size_t uu = base + (size_t)(al[fi] >= 0 ? a : a + 1) * K;
-          face(al[fi], be[fi], ga[fi], fl[fi], rm + uu, sa + uu, s1 + uu, s2 + uu, K, fR, pR, yR, zR);
-        } else { fR = fw; pR = pw; yR = yw; zR = zw; }
+      for (int t = 0; t < K; t++) { f0[t] = fw[t]; p0[t] = pw[t]; y0[t] = yw[t]; z0[t] = zw[t]; }
+      /* Fused, like the TypeScript kernel: the east-face flux of cell a from the old upwind
+       * values, the update of cell a, and the flux kept as the next cell's west face. */
+      for (int a = 0; a < nlon - 1; a++) {
         size_t ci = off + a;
         double c1 = a1[ci], c2 = a2[ci], cL = cl[ci], cR = cr[ci], iv = inv[ci];
+        double A = al[ci], Bt = be[ci], G = ga[ci], F3 = 3.0 * fl[ci];
         size_t e = base + (size_t)a * K;
+        size_t uu = A >= 0 ? e : e + K;
         for (int t = 0; t < K; t++) {
-          double r0 = rm[e + t], f_l = fL[t], f_r = fR[t];
-          rm[e + t] = r0 + f_l - f_r;
-          sa[e + t] = c1 * sa[e + t] + c2 * r0 + (pL[t] - pR[t]) * iv + cL * f_l - cR * f_r;
-          s1[e + t] += yL[t] - yR[t];
-          s2[e + t] += zL[t] - zR[t];
+          double xu = sa[uu + t];
+          double fr = A * rm[uu + t] + Bt * xu;
+          double pr = G * xu - F3 * fr;
+          double yr = A * s1[uu + t];
+          double zr = A * s2[uu + t];
+          double r0 = rm[e + t], f_l = f0[t];
+          rm[e + t] = r0 + f_l - fr;
+          sa[e + t] = c1 * sa[e + t] + c2 * r0 + (p0[t] - pr) * iv + cL * f_l - cR * fr;
+          s1[e + t] += y0[t] - yr;
+          s2[e + t] += z0[t] - zr;
+          f0[t] = fr; p0[t] = pr; y0[t] = yr; z0[t] = zr;
         }
-        fL = fR; pL = pR; yL = yR; zL = zR;
+      }
+      {
+        size_t ci = off + nlon - 1;
+        double c1 = a1[ci], c2 = a2[ci], cL = cl[ci], cR = cr[ci], iv = inv[ci];
+        size_t e = base + (size_t)(nlon - 1) * K;
+        for (int t = 0; t < K; t++) {
+          double r0 = rm[e + t], f_l = f0[t], fr = fw[t];
+          rm[e + t] = r0 + f_l - fr;
+          sa[e + t] = c1 * sa[e + t] + c2 * r0 + (p0[t] - pw[t]) * iv + cL * f_l - cR * fr;
+          s1[e + t] += y0[t] - yw[t];
+          s2[e + t] += z0[t] - zw[t];
+        }
       }
     }
   }

@@ -67,6 +67,8 @@ export function setCell(c: SweepCoefficients, ci: number, FL: number, FR: number
   return mNew;
 }
 
+const LINE_BLOCK = 64;
+
 /** Scratch buffers for the face quantities of a sweep (sized for the largest block × K). */
 export class SweepScratch {
   f0: Float64Array;
@@ -120,20 +122,23 @@ export function lineSweepForward(
   const BK = B * K;
   const { alpha, beta, gamma, flux, a1, a2, cL, cR, invM } = co;
   const bf = w.f0, bp = w.p0, by = w.y0, bz = w.z0;
-  for (let o = 0; o < outer; o++) {
-    bf.fill(0, 0, BK);
-    bp.fill(0, 0, BK);
-    by.fill(0, 0, BK);
-    bz.fill(0, 0, BK);
+  // Lines are processed in blocks of LINE_BLOCK so that the face buffers stay in cache.
+  for (let o = 0; o < outer; o++) for (let b0 = 0; b0 < B; b0 += LINE_BLOCK) {
+    const b1 = Math.min(B, b0 + LINE_BLOCK);
+    const nbK = (b1 - b0) * K;
+    bf.fill(0, 0, nbK);
+    bp.fill(0, 0, nbK);
+    by.fill(0, 0, nbK);
+    bz.fill(0, 0, nbK);
     for (let a = 0; a < n; a++) {
       const cellBase = (o * n + a) * B;
       const faceBase = (o * (n - 1) + a) * B;
       const hasR = a < n - 1;
-      for (let b = 0; b < B; b++) {
+      for (let b = b0; b < b1; b++) {
         const ci = cellBase + b;
         const c1 = a1[ci]!, c2 = a2[ci]!, cl = cL[ci]!, cr = cR[ci]!, inv = invM[ci]!;
         const e = ci * K;
-        const bk = b * K;
+        const bk = (b - b0) * K;
         if (hasR) {
           const fi = faceBase + b;
           const al = alpha[fi]!, be = beta[fi]!, ga = gamma[fi]!, F3 = 3 * flux[fi]!;
@@ -183,20 +188,22 @@ export function lineSweepAdjoint(
   s2: Float64Array,
   w: SweepScratch,
 ): void {
-  const BK = B * K;
   const { alpha, beta, gamma, flux, a1, a2, cL, cR, invM } = co;
   const bf = w.f0, bp = w.p0, by = w.y0, bz = w.z0;
-  for (let o = 0; o < outer; o++) {
-    bf.fill(0, 0, BK);
-    bp.fill(0, 0, BK);
-    by.fill(0, 0, BK);
-    bz.fill(0, 0, BK);
+  // Lines are processed in blocks of LINE_BLOCK so that the face buffers stay in cache.
+  for (let o = 0; o < outer; o++) for (let b0 = 0; b0 < B; b0 += LINE_BLOCK) {
+    const b1 = Math.min(B, b0 + LINE_BLOCK);
+    const nbK = (b1 - b0) * K;
+    bf.fill(0, 0, nbK);
+    bp.fill(0, 0, nbK);
+    by.fill(0, 0, nbK);
+    bz.fill(0, 0, nbK);
     for (let a = 0; a < n; a++) {
       const cellBase = (o * n + a) * B;
       const faceBase = (o * (n - 1) + a) * B;
       const hasL = a > 0;
       const hasR = a < n - 1;
-      for (let b = 0; b < B; b++) {
+      for (let b = b0; b < b1; b++) {
         const ci = cellBase + b;
         let alL = 0, beL = 0, gaL = 0, alR = 0, beR = 0, gaR = 0;
         if (hasL) {
@@ -208,7 +215,7 @@ export function lineSweepAdjoint(
           }
         }
         const c1 = a1[ci]!, c2 = a2[ci]!;
-        const e = ci * K, bk = b * K;
+        const e = ci * K, bk = (b - b0) * K;
         if (hasR) {
           const fi = faceBase + b;
           if (alpha[fi]! >= 0) {

@@ -58,7 +58,7 @@ describe('built-in model: conservation and uniformity over a simulated week', ()
       before += c0[q * K + 1]! * m0[q]!;
       after += out.finalMoleFraction[q * K + 1]! * m1[q]!;
     }
-    // Each flux period lasts 8 steps of 3 h: emitted moles × M_air = kg-of-air-equivalent.
+    // Emitted moles × M_air = kg-of-air-equivalent, one day per flux period.
     for (let p = 0; p < nPeriods; p++) {
       for (let col = 0; col < ncol; col++) emitted += flux[(p * ncol + col) * K + 1]! * day * grid.cellAreaM2[col]! * M_AIR;
     }
@@ -106,13 +106,13 @@ describe('built-in model: linearity and the exact adjoint', () => {
   });
 
   it('adjoint dot-product test of one full step (advection, injection, diffusion, convection)', () => {
-    const one = { startSec: start + 5 * 3600 * 3, endSec: start + 6 * 3600 * 3 };
+    const one = { startSec: start + 5 * model.stepSeconds, endSec: start + 6 * model.stepSeconds };
     const p1 = randomPlan(10, 1, 9);
     const K = 1;
     const r = rng(8);
     const c0 = randomArray(ncell, r);
     const f = randomArray(ncol, r);
-    const fw = model.forward({ window: one, nTracers: K, initialMoleFraction: c0, fluxes: { periodSeconds: 3 * 3600, data: f }, plan: p1 });
+    const fw = model.forward({ window: one, nTracers: K, initialMoleFraction: c0, fluxes: { periodSeconds: model.stepSeconds, data: f }, plan: p1 });
     const ys = randomArray(p1.nSamples, r);
     const yf = randomArray(ncell, r);
     const ad = model.adjoint({ window: one, nTracers: K, sampleSensitivity: ys, finalSensitivity: yf, plan: p1 });

@@ -31,9 +31,10 @@ export const DEFAULT_BUILTIN_OPTIONS: Omit<BuiltinOptions, 'stepSeconds'> = {
   limiter: false,
 };
 
-/** Default time step: 3 h on grids of 2° and coarser, scaled with the latitude spacing below. */
+/** Default time step: 6 h on 4° grids, 3 h on 2° grids, scaled with the latitude spacing below. */
 export function defaultStepSeconds(grid: LatLonGrid): number {
   const dlat = 180 / grid.nlat;
+  if (dlat >= 4 - 1e-9) return 21600;
   if (dlat >= 2 - 1e-9) return 10800;
   return Math.max(600, Math.round((10800 * dlat) / 2 / 600) * 600);
 }
