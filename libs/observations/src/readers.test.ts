@@ -8,7 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTanhuiError } from '@tanhui/core';
 import { OBS_KINDS, QC } from './record';
-import { readObservationFile } from './readers';
+import { openNcSource, readObservationFile } from './readers';
+import { numericData } from './source';
+import { applyPlan, buildColumnOperator, buildPointOperator, evaluateOperator } from './operators';
+import { HybridLevels, LatLonGrid } from '@tanhui/core';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repo = resolve(here, '../../..');
@@ -263,6 +266,50 @@ describe.skipIf(!hasShared)('readers on the real files in ../shared/data', () =>
       let s = 0;
       for (let j = 0; j < L; j++) s += c.pressureWeight[k * L + j]! * c.aprioriProfilePpm[k * L + j]!;
       expect(Math.abs(s - c.aprioriXco2Ppm[k]!)).toBeLessThan(0.05);
+    }
+  });
+
+  it('TCCON operator on the real file equals the GGG2020 wet-profile formula computed from the raw variables', async () => {
+    const f = join(shared, 'public/tccon/hw20230402_20230402.public.qc.nc');
+    const { table: t } = await readObservationFile(f);
+    // Model: a uniform dry mole fraction u0 → every interpolated level is u0.
+    const grid = LatLonGrid.preset('6x4');
+    const levels = HybridLevels.generic25();
+    const ctx = { grid, levels, windowStartSec: t.timeSec[0]! - 600, stepSeconds: 3600, nSteps: 6, surfacePressurePa: () => new Float64Array(grid.size).fill(101000) };
+    const u0 = 421.5;
+    const ncell3d = levels.nlev * grid.size;
+    const { plan, offsetPpm } = buildColumnOperator(ctx, t);
+    const y = evaluateOperator(plan, offsetPpm, applyPlan(plan, new Float64Array(7 * ncell3d).fill(u0 * 1e-6), ncell3d));
+    // Independent: x = prior_xco2 + Σ_j h_j a_j (u0 (1 − q_j) − f_a,j) with the raw wet variables.
+    const src = await openNcSource(f);
+    try {
+      const h = numericData(src, await src.variable('integration_operator'));
+      const a = numericData(src, await src.variable('ak_xco2'));
+      const q = numericData(src, await src.variable('prior_h2o'));
+      const fa = numericData(src, await src.variable('prior_co2'));
+      const xa = numericData(src, await src.variable('prior_xco2'));
+      const L = 51;
+      for (let k = 0; k < t.n; k++) {
+        let x = xa[k]!;
+        for (let j = 0; j < L; j++) x += h[k * L + j]! * a[k * L + j]! * (u0 * (1 - q[k * L + j]!) - fa[k * L + j]!);
+        expect(y[k]).toBeCloseTo(x, 8);
+      }
+    } finally {
+      src.close();
+    }
+  });
+
+  it('point operator on the real GCAS evaluation table: weights of every sample sum to 1', async () => {
+    const { table: t } = await readObservationFile(join(shared, 'gcasv2/obs/EvaluObs/srf_20140908'));
+    const grid = LatLonGrid.preset('3x2');
+    const levels = HybridLevels.generic25();
+    const ctx = { grid, levels, windowStartSec: Date.UTC(2014, 8, 8) / 1000, stepSeconds: 3600, nSteps: 24, surfacePressurePa: () => new Float64Array(grid.size).fill(100000) };
+    const { plan } = buildPointOperator(ctx, t);
+    expect(plan.nSamples).toBe(14);
+    for (let s = 0; s < plan.nSamples; s++) {
+      let w = 0;
+      for (let e = plan.rowPtr[s]!; e < plan.rowPtr[s + 1]!; e++) w += plan.weight[e]!;
+      expect(w).toBeCloseTo(1, 14);
     }
   });
 
