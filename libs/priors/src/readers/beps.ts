@@ -20,6 +20,7 @@ import {
   openDataset,
   orientFlux,
   periodStartsFromStamps,
+  placeOnGlobal,
   spacingOf,
   unitFactorOf,
   type GdalDataset,
@@ -65,9 +66,11 @@ async function readBepsNetcdf(ds: GdalDataset, opts: PriorReadOptions): Promise<
   const sign = signOf(varName, info.attrs, notes);
   const lat = (await ds.read(latName)).data;
   const lon = (await ds.read(lonName)).data;
-  const { grid, flipLat } = gridFromCentres(lat, lon, file, latName, lonName);
+  const layout = gridFromCentres(lat, lon, file, latName, lonName, { allowRegional: true });
+  const { grid, flipLat } = layout;
+  if (layout.region) notes.push(`regional domain placed on a global ${grid.describe()} (zero flux outside)`);
   const v = await ds.read(varName);
-  const nt = expectShape(v, grid.nlat, grid.nlon);
+  const nt = expectShape(v, layout.nlatFile, layout.nlonFile);
   // Time axis: CF time with optional bounds.
   const timeName = firstVariable(ds, ['time', 'date'], 'time');
   const tv = await ds.read(timeName);
@@ -102,7 +105,7 @@ async function readBepsNetcdf(ds: GdalDataset, opts: PriorReadOptions): Promise<
       hint: 'add time_bnds (CF bounds) or pass periodSeconds',
     });
   }
-  const flux = orientFlux(v.data, nt, grid.nlat, grid.nlon, flipLat, factor * sign, { file, variable: varName, missingAsZero: opts.missingAsZero });
+  const flux = placeOnGlobal(orientFlux(v.data, nt, layout.nlatFile, layout.nlonFile, flipLat, factor * sign, { file, variable: varName, missingAsZero: opts.missingAsZero }), nt, layout);
   const field: FluxField = { category: opts.category ?? 'bio', grid, timesSec: starts, periodSeconds: period, fluxMolM2S: flux, source: file };
   return { file, format: 'beps', components: [field], notes };
 }
@@ -118,7 +121,9 @@ async function readBepsGeoTiff(ds: GdalDataset, opts: PriorReadOptions): Promise
   }
   const lon = (await ds.read('x')).data;
   const lat = (await ds.read('y')).data;
-  const { grid, flipLat } = gridFromCentres(lat, lon, file, 'y', 'x');
+  const layout = gridFromCentres(lat, lon, file, 'y', 'x', { allowRegional: true });
+  const { grid, flipLat } = layout;
+  if (layout.region) notes.push(`regional domain placed on a global ${grid.describe()} (zero flux outside)`);
   const nPer = bands.length;
   if (86400 % nPer !== 0) throw new TanhuiError('BadShape', `${nPer} bands do not divide a day into equal periods`, { context: { file } });
   const dateText = (typeof attrs.date === 'string' ? attrs.date : undefined) ?? /(\d{8})/.exec(basename(file))?.[1];
@@ -127,7 +132,7 @@ async function readBepsGeoTiff(ds: GdalDataset, opts: PriorReadOptions): Promise
   }
   const day0 = utcInstant(Number(dateText.slice(0, 4)), Number(dateText.slice(4, 6)), Number(dateText.slice(6, 8)));
   const period = 86400 / nPer;
-  const flux = new Float64Array(nPer * grid.size);
+  const block = new Float64Array(nPer * layout.nlatFile * layout.nlonFile);
   for (let b = 0; b < nPer; b++) {
     const name = `band${b + 1}`;
     const v = await ds.read(name);
@@ -136,8 +141,9 @@ async function readBepsGeoTiff(ds: GdalDataset, opts: PriorReadOptions): Promise
     const factor = fluxUnitFactor(units, { file, variable: name });
     const varLabel = (typeof attrs.variable === 'string' ? attrs.variable : undefined) ?? basename(file);
     const sign = signOf(varLabel, { ...attrs, ...v.attrs }, b === 0 ? notes : []);
-    orientFlux(v.data, 1, grid.nlat, grid.nlon, flipLat, factor * sign, { file, variable: name, missingAsZero: opts.missingAsZero, out: flux, timeOffset: b });
+    orientFlux(v.data, 1, layout.nlatFile, layout.nlonFile, flipLat, factor * sign, { file, variable: name, missingAsZero: opts.missingAsZero, out: block, timeOffset: b });
   }
+  const flux = placeOnGlobal(block, nPer, layout);
   const timesSec = Float64Array.from({ length: nPer }, (_, b) => day0 + b * period);
   return { file, format: 'beps', components: [{ category: opts.category ?? 'bio', grid, timesSec, periodSeconds: period, fluxMolM2S: flux, source: file }], notes };
 }

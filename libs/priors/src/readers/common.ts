@@ -27,13 +27,30 @@ export function firstVariable(ds: GdalDataset, names: readonly string[], what: s
 }
 
 export interface GridFromCentres {
+  /** The global grid the data are placed on. */
   grid: LatLonGrid;
   /** The file's latitude rows run north → south. */
   flipLat: boolean;
+  /** Size of the file's own lat/lon axes. */
+  nlatFile: number;
+  nlonFile: number;
+  /** For a regional file: the first global row/column of its domain (columns wrap). */
+  region?: { j0: number; i0: number };
 }
 
-/** A global regular grid from 1-D cell-centre coordinates [deg]. */
-export function gridFromCentres(lat: ArrayLike<number>, lon: ArrayLike<number>, file: string, latVar: string, lonVar: string): GridFromCentres {
+/**
+ * A regular grid from 1-D cell-centre coordinates [deg]. Global coverage is required unless
+ * `allowRegional`: then a domain aligned to a global lattice of the same spacing (e.g. BEPS
+ * over China) is placed on that global grid, zero flux outside it.
+ */
+export function gridFromCentres(
+  lat: ArrayLike<number>,
+  lon: ArrayLike<number>,
+  file: string,
+  latVar: string,
+  lonVar: string,
+  opts: { allowRegional?: boolean } = {},
+): GridFromCentres {
   const nlat = lat.length;
   const nlon = lon.length;
   if (nlat < 2 || nlon < 2) throw new TanhuiError('BadShape', `need at least 2 latitudes and longitudes, got ${nlat}×${nlon}`, { context: { file } });
@@ -51,6 +68,7 @@ export function gridFromCentres(lat: ArrayLike<number>, lon: ArrayLike<number>, 
   const latS = Float64Array.from({ length: nlat }, (_, j) => lat[flipLat ? nlat - 1 - j : j]!);
   const dlat = (latS[nlat - 1]! - latS[0]!) / (nlat - 1);
   const dlon = (lon[nlon - 1]! - lon[0]!) / (nlon - 1);
+  if (!(dlon > 0)) throw new TanhuiError('BadValue', 'longitudes must increase', { context: { file, variable: lonVar } });
   const regular = (v: ArrayLike<number>, d: number, name: string): void => {
     for (let k = 1; k < v.length; k++) {
       if (Math.abs(v[k]! - v[k - 1]! - d) > 1e-4 * Math.abs(d)) {
@@ -60,20 +78,49 @@ export function gridFromCentres(lat: ArrayLike<number>, lon: ArrayLike<number>, 
   };
   regular(latS, dlat, latVar);
   regular(lon, dlon, lonVar);
-  if (Math.abs(nlat * dlat - 180) > 1e-3 * dlat || Math.abs(latS[0]! - dlat / 2 + 90) > 1e-3 * dlat) {
-    throw new TanhuiError('BadShape', `latitudes ${latS[0]}…${latS[nlat - 1]} do not cover −90…90 in cells of ${dlat}°`, {
-      context: { file, variable: latVar },
-      hint: 'only global grids are supported; pad regional fluxes with zeros',
+  const globalLat = Math.abs(nlat * dlat - 180) <= 1e-3 * dlat && Math.abs(latS[0]! - dlat / 2 + 90) <= 1e-3 * dlat;
+  const globalLon = Math.abs(nlon * dlon - 360) <= 1e-3 * dlon;
+  const near = (x: number): boolean => Math.abs(x - Math.round(x)) < 1e-3;
+  const snap = (x: number): number => (Math.abs(x - Math.round(x * 1e6) / 1e6) < 1e-9 ? Math.round(x * 1e6) / 1e6 : x);
+  if (globalLat && globalLon) {
+    const latEdges = Float64Array.from({ length: nlat + 1 }, (_, j) => -90 + (180 * j) / nlat);
+    const lon0 = snap(lon[0]! - dlon / 2);
+    const lonEdges = Float64Array.from({ length: nlon + 1 }, (_, i) => lon0 + (360 * i) / nlon);
+    return { grid: new LatLonGrid(lonEdges, latEdges), flipLat, nlatFile: nlat, nlonFile: nlon };
+  }
+  const latSouthEdge = latS[0]! - dlat / 2;
+  const lonWestEdge = lon[0]! - dlon / 2;
+  const NLAT = Math.round(180 / dlat);
+  const NLON = Math.round(360 / dlon);
+  const aligned = near(180 / dlat) && near(360 / dlon) && near((latSouthEdge + 90) / dlat) && latS[nlat - 1]! + dlat / 2 <= 90 + 1e-3 * dlat && nlon <= NLON;
+  if (!opts.allowRegional || !aligned) {
+    throw new TanhuiError('BadShape', `coordinates ${latS[0]}…${latS[nlat - 1]}°N, ${lon[0]}…${lon[nlon - 1]}°E do not cover the globe${opts.allowRegional ? ' and are not aligned to a global grid of the same spacing' : ''}`, {
+      context: { file, variable: globalLat ? lonVar : latVar },
+      hint: opts.allowRegional ? 'regional fluxes must sit on a global lattice (edges at multiples of the spacing from −90° and −180°)' : 'only global grids are supported for this format; pad regional fluxes with zeros',
     });
   }
-  if (Math.abs(nlon * dlon - 360) > 1e-3 * dlon) {
-    throw new TanhuiError('BadShape', `longitudes do not span 360° (${nlon} cells of ${dlon}°)`, { context: { file, variable: lonVar }, hint: 'only global grids are supported' });
+  // Global lattice sharing the file's longitude phase, starting at or just above −180°.
+  const lon0 = snap(-180 + ((((lonWestEdge + 180) % dlon) + dlon) % dlon));
+  const latEdges = Float64Array.from({ length: NLAT + 1 }, (_, j) => -90 + (180 * j) / NLAT);
+  const lonEdges = Float64Array.from({ length: NLON + 1 }, (_, i) => lon0 + (360 * i) / NLON);
+  const j0 = Math.round((latSouthEdge + 90) / dlat);
+  const i0 = ((Math.round((lonWestEdge - lon0) / dlon) % NLON) + NLON) % NLON;
+  return { grid: new LatLonGrid(lonEdges, latEdges), flipLat, nlatFile: nlat, nlonFile: nlon, region: { j0, i0 } };
+}
+
+/** Place a regional [time][lat][lon] block (rows south → north) on its global grid. */
+export function placeOnGlobal(block: Float64Array, nt: number, g: GridFromCentres): Float64Array {
+  if (!g.region) return block;
+  const { nlat: NLAT, nlon: NLON } = g.grid;
+  const out = new Float64Array(nt * NLAT * NLON);
+  for (let t = 0; t < nt; t++) {
+    for (let j = 0; j < g.nlatFile; j++) {
+      for (let i = 0; i < g.nlonFile; i++) {
+        out[(t * NLAT + g.region.j0 + j) * NLON + ((g.region.i0 + i) % NLON)] = block[(t * g.nlatFile + j) * g.nlonFile + i]!;
+      }
+    }
   }
-  const latEdges = Float64Array.from({ length: nlat + 1 }, (_, j) => -90 + (180 * j) / nlat);
-  const lon0 = lon[0]! - dlon / 2;
-  const lon0r = Math.abs(lon0 - Math.round(lon0 * 1e6) / 1e6) < 1e-9 ? Math.round(lon0 * 1e6) / 1e6 : lon0;
-  const lonEdges = Float64Array.from({ length: nlon + 1 }, (_, i) => lon0r + (360 * i) / nlon);
-  return { grid: new LatLonGrid(lonEdges, latEdges), flipLat };
+  return out;
 }
 
 /**

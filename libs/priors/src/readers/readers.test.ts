@@ -92,6 +92,20 @@ describe.skipIf(!havePython)('prior readers on files in the public layouts (writ
     expect(rel(totalMolPerSecond(cb)[0]!, (expected['beps_nep_umol.nc']!.totals_mol_s as number[])[0]!)).toBeLessThan(1e-9);
   });
 
+  it('regional BEPS (China, 0.5°) is placed on the global 0.5° grid; a misaligned domain is rejected', async () => {
+    const r = await readPriorFile(join(dir, 'beps_china_0p5.nc'));
+    const c = r.components[0]!;
+    expect(c.grid.nlat).toBe(360);
+    expect(c.grid.nlon).toBe(720);
+    const e = expected['beps_china_0p5.nc']!.totals_mol_s as number[];
+    totalMolPerSecond(c).forEach((v, t) => expect(rel(v, e[t]!)).toBeLessThan(1e-9));
+    expect(c.fluxMolM2S[c.grid.locate(-30, 0).index]).toBe(0);
+    expect(r.notes.join(' ')).toMatch(/regional domain/);
+    const bad = await rejection(readPriorFile(join(dir, 'bad_regional_misaligned.nc')));
+    expect(bad.code).toBe('BadShape');
+    expect(bad.context.variable).toBe('lat');
+  });
+
   it('GCAS layout: molecules cm-2 s-1 convention applied and noted; datesec centres → starts', async () => {
     const f = join(dir, 'emissions.bio.20140906.nc');
     expect(await detectPriorFormat(f)).toBe('gcas');
