@@ -69,15 +69,23 @@ function toStoredType(raw: NumericArray, v: number): number {
 export function cfDecode(raw: NumericArray, attrs: Attrs): Float64Array {
   const p = cfPacking(attrs);
   const src = p.unsigned ? unsignedView(raw) : raw;
-  const fills = p.fillValues.map((f) => toStoredType(src, f));
+  // Widen natively first, then work on one monomorphic Float64Array (fast in V8). Integer and
+  // float32 values are exact as doubles, so comparing with the fill values after widening is
+  // the same as comparing in the stored type.
   const out = new Float64Array(src.length);
+  out.set(src);
+  const fills = p.fillValues.map((f) => toStoredType(src, f)).filter((f) => !Number.isNaN(f));
   const { scale, offset } = p;
-  const nf = fills.length;
-  for (let i = 0; i < src.length; i++) {
-    const v = src[i];
-    let missing = v !== v;
-    for (let k = 0; k < nf && !missing; k++) missing = v === fills[k];
-    out[i] = missing ? NaN : v * scale + offset;
+  const n = out.length;
+  const f0 = fills.length > 0 ? fills[0] : NaN;
+  const f1 = fills.length > 1 ? fills[1] : NaN;
+  const more = fills.slice(2);
+  const affine = scale !== 1 || offset !== 0;
+  for (let i = 0; i < n; i++) {
+    const v = out[i];
+    // NaN compares unequal to everything, so NaN data stay NaN and NaN fills never match.
+    if (v === f0 || v === f1 || (more.length > 0 && more.includes(v))) out[i] = NaN;
+    else if (affine) out[i] = v * scale + offset;
   }
   return out;
 }
