@@ -8,3 +8,4 @@ export * from './time';
 export * from './units';
 export * from './regions';
 export * from './builtin-regions';
+export * from './sampling';

@@ -14,4 +14,3 @@ export * from './superobs';
 export * from './synthetic';
 export * from './store';
 export * from './summary';
-export type { SamplePlan, SamplingContext } from './contract';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HybridLevels, LatLonGrid } from '@tanhui/core';
-import type { SamplingContext } from './contract';
+import type { SamplingContext } from '@tanhui/core';
 import { emptyTable, kindCode } from './record';
 import {
   adjointPlan,

@@ -23,7 +23,7 @@
 //   column whatever the orography difference (p*_j beyond the lowest / highest mid pressure
 //   takes that layer). Horizontal: the containing cell (default) or bilinear.
 import { TanhuiError } from '@tanhui/core';
-import type { SamplePlan, SamplingContext } from './contract';
+import type { SamplePlan, SamplingContext } from '@tanhui/core';
 import type { ObservationTable } from './record';
 
 /** Pressure [Pa] at altitude z [m a.s.l.] in the ICAO standard atmosphere. */
