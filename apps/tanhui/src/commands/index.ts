@@ -2,21 +2,25 @@
 import type { Command } from 'commander';
 import { registerConfig } from './config';
 import { registerDemo } from './demo';
+import { registerInvert } from './invert';
 import { registerRun } from './run';
 import { registerInfo } from './info';
 import { registerObs } from './obs';
 import { registerPrior } from './prior';
 import { registerSolve } from './solve';
 import { registerBudget } from './budget';
+import { registerFootprint } from './footprint';
 
 export function registerCommands(program: Command): void {
   // One line per command file, e.g. `registerInfo(program);`
   registerConfig(program);
   registerRun(program);
   registerDemo(program);
+  registerInvert(program);
   registerInfo(program);
   registerObs(program);
   registerPrior(program);
   registerSolve(program);
   registerBudget(program);
+  registerFootprint(program);
 }
