@@ -141,6 +141,10 @@ export const SolverSection = z
     lag: posInt('an integer ≥ 1').min(1, { error: 'expected an integer ≥ 1' }).max(1, { error: 'expected 1 (lagged windows are not supported by this orchestrator yet)' }).default(1),
     /** Observations with |innovation| > rejectionThreshold·σ are flagged (not dropped). */
     rejectionThreshold: posNum('a positive number').default(3),
+    /** GCAS step (b), the posterior-mean transport run: 'rerun' runs transport again; 'combine'
+     * combines the member runs (exact for linear transport: the posterior-mean increment lies
+     * in the span of the prior deviations), saving one transport run per window. */
+    twoStep: z.enum(['rerun', 'combine'], { error: "expected 'rerun' or 'combine'" }).default('rerun'),
     /** Seed of the named PRNG that draws the ensembles. */
     seed: posInt('an integer ≥ 0').min(0, { error: 'expected an integer ≥ 0' }).default(20201),
     /** 4D-Var: iteration limit and gradient-norm reduction. */

@@ -19,6 +19,7 @@ import { createRng, drawEnsemble, ensrfBulk, ensrfEnsembleSpace, ensrfSerial, ty
 import type { SamplePlan } from '@tanhui/transport';
 import { budgetsOf, COMPONENTS, FLUX_PERIOD_SECONDS, type ComponentName, type World, type WindowPrior } from '../compose';
 import type { Executor } from '../executor/executor';
+import { combineColumns, combineWeights } from './combine';
 import { InlineExecutor } from '../executor/inline-executor';
 import { PiscinaExecutor } from '../executor/piscina-executor';
 import type { MemberGroupInput, MemberGroupOutput } from '../workers/tasks';
@@ -239,12 +240,15 @@ async function runWindow(
   const fixed = shared(prior.fixed);
   const initial = shared(carried.moleFraction);
   const splan = sharedPlan(plan);
-  let extra: MemberGroupInput['extra'];
+  let extra: { initial: Float64Array; flux: Float64Array } | undefined;
   if (world.truthScaling && carried.truthMoleFraction) {
     extra = { initial: shared(carried.truthMoleFraction), flux: shared(truthFlux(world, prior)) };
   }
   const base = { modelSpec: world.modelSpec, window: win, periodSeconds: FLUX_PERIOD_SECONDS, mapping, fixed, initial, plan: splan };
   const HX = new Float64Array(nobs * N); // ppm
+  const nCell = carried.moleFraction.length;
+  const combine = config.solver.twoStep === 'combine';
+  const finals = combine ? new Float64Array(nCell * N) : undefined;
   let truthSamples: Float64Array | undefined;
   let truthFinal: Float64Array | undefined;
   let done = 0;
@@ -255,16 +259,20 @@ async function runWindow(
       const K = Math.min(N, m0 + groupSize) - m0;
       const st = new Float64Array(ns * K);
       for (let i = 0; i < ns; i++) for (let k = 0; k < K; k++) st[i * K + k] = states[i * N + m0 + k]!;
-      const input: MemberGroupInput = { ...base, states: st, K, extra: g === 0 ? extra : undefined, returnFinal: g === 0 && extra ? 'extra' : 'none' };
+      const input: MemberGroupInput = { ...base, states: st, K, extras: g === 0 && extra ? [extra] : undefined, returnFinal: combine ? 'all' : g === 0 && extra ? 'extras' : 'none' };
       const submit = performance.timeOrigin + performance.now();
       const r = await executor.run<MemberGroupInput, MemberGroupOutput>('memberGroupTransport', input, { label: `window ${w + 1} members ${m0}–${m0 + K - 1}` });
       const received = performance.timeOrigin + performance.now();
       timings.transferMs += Math.max(0, r.timing.startMs - submit) + Math.max(0, received - r.timing.endMs);
       const Kt = K + (g === 0 && extra ? 1 : 0);
       for (let s = 0; s < nobs; s++) for (let k = 0; k < K; k++) HX[s * N + m0 + k] = offsetPpm[s]! + 1e6 * r.samples[s * Kt + k]!;
+      if (combine) {
+        const f = r.final!;
+        for (let c = 0; c < nCell; c++) for (let k = 0; k < K; k++) finals![c * N + m0 + k] = f[c * Kt + k]!;
+      }
       if (g === 0 && extra) {
         truthSamples = Float64Array.from({ length: nobs }, (_, s) => offsetPpm[s]! + 1e6 * r.samples[s * Kt + K]!);
-        truthFinal = r.final;
+        truthFinal = combine ? Float64Array.from({ length: nCell }, (_, c) => r.final![c * Kt + K]!) : r.final;
       }
       progress.taskDone(w, ++done, nGroups);
     }),
@@ -325,13 +333,28 @@ async function runWindow(
   }
   chi2 = nAssim > 0 ? chi2 / nAssim : NaN;
 
-  // (d) forward run with the posterior mean: its final field starts the next window.
+  // (d) forward run with the posterior mean: its final field starts the next window. With
+  // twoStep 'combine' it is the exact linear combination of the member runs (see combine.ts).
   const tf = performance.now();
-  const fwd = await executor.run<MemberGroupInput, MemberGroupOutput>(
-    'memberGroupTransport',
-    { ...base, states: Float64Array.from(solved.x), K: 1, returnFinal: 'all' },
-    { label: `window ${w + 1} posterior-mean forward run` },
-  );
+  let fwd: { final: Float64Array; samples: Float64Array } | undefined;
+  if (combine) {
+    const d = Float64Array.from(solved.x, (v, i) => v - x[i]!);
+    const { w: weights, relResidual } = combineWeights(Xprime, ns, N, d);
+    if (relResidual < 1e-9) {
+      const samples = combineColumns(HX, nobs, N, weights);
+      for (let s = 0; s < nobs; s++) samples[s] = (samples[s]! - offsetPpm[s]!) / 1e6;
+      fwd = { final: combineColumns(finals!, nCell, N, weights), samples };
+    }
+    progress.step(w, 'combine-weights', { relResidual });
+  }
+  if (!fwd) {
+    const r = await executor.run<MemberGroupInput, MemberGroupOutput>(
+      'memberGroupTransport',
+      { ...base, states: Float64Array.from(solved.x), K: 1, returnFinal: 'all' },
+      { label: `window ${w + 1} posterior-mean forward run` },
+    );
+    fwd = { final: r.final!, samples: r.samples };
+  }
   timings.forwardMs += performance.now() - tf;
   progress.step(w, 'forward-run-done');
 

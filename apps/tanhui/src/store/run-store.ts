@@ -5,6 +5,8 @@
 // metadata). A run that dies mid-window leaves chunks of an uncommitted window that the resumed
 // run rewrites with the same bytes, so the final store is identical to an uninterrupted run's.
 // Nothing in the store depends on the wall clock or the process (no timestamps, no pids).
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { ZarrStore, type ZarrAttrs } from '@tanhui/io';
 import { TanhuiError, type RegionInfo } from '@tanhui/core';
 import { OBS_KINDS } from '@tanhui/observations';
@@ -154,7 +156,17 @@ export async function createRunStore(world: World, attrs: ZarrAttrs): Promise<Za
   return store;
 }
 
-/** Open an existing run store for resuming; checks it belongs to the same configuration. */
+/** Remove temporary files of writes interrupted before their rename (a killed run's). */
+function removeStrayTempFiles(dir: string): void {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) removeStrayTempFiles(p);
+    else if (/^\..*\.tmp-\d+-/.test(e.name)) rmSync(p, { force: true });
+  }
+}
+
+/** Open an existing run store for resuming (the caller holds the lock); checks it belongs to
+ * the same configuration and removes what a killed writer left behind. */
 export async function openRunStore(world: World): Promise<RunStoreInfo> {
   const store = await ZarrStore.open(world.storePath);
   const a = store.getAttrs('');
@@ -170,6 +182,7 @@ export async function openRunStore(world: World): Promise<RunStoreInfo> {
       hint: 'use the configuration that created it to resume, or choose another output.store',
     });
   }
+  removeStrayTempFiles(world.storePath);
   return { store, complete: Number(a.windows_complete ?? 0), total: Number(a.windows_total ?? world.windows.length) };
 }
 

@@ -16,13 +16,16 @@ export interface MemberGroupInput {
   /** States of the K members of this group, [state][K]. */
   states: Float64Array;
   K: number;
-  /** Initial mole fraction [level][lat][lon] shared by every member. */
+  /** Initial mole fraction [level][lat][lon] shared by every member, or [cell][K] per member
+   * when `initialPerMember`. */
   initial: Float64Array;
-  /** One more tracer with its own initial field and flux [period][cell] (the OSSE truth). */
-  extra?: { initial: Float64Array; flux: Float64Array };
+  initialPerMember?: boolean;
+  /** More tracers, each with its own initial field and flux [period][cell] (the OSSE truth, the
+   * background of a synthesis inversion); they follow the K members. */
+  extras?: ReadonlyArray<{ initial: Float64Array; flux: Float64Array }>;
   plan: SamplePlan;
-  /** Which final fields to send back: none, the extra tracer's, or all [cell][Ktot]. */
-  returnFinal: 'none' | 'extra' | 'all';
+  /** Which final fields to send back: none, the extras' [cell][nExtras], or all [cell][Ktot]. */
+  returnFinal: 'none' | 'extras' | 'all';
 }
 
 export interface MemberGroupOutput {
@@ -53,24 +56,29 @@ export function memberGroupTransport(input: MemberGroupInput): unknown {
   const startMs = now();
   const model = modelOf(input.modelSpec);
   const { K, mapping } = input;
-  const Kt = K + (input.extra ? 1 : 0);
-  const nCell = input.initial.length;
+  const extras = input.extras ?? [];
+  const E = extras.length;
+  const Kt = K + E;
+  const nCell = input.initialPerMember ? input.initial.length / K : input.initial.length;
   const nFlux = mapping.nPeriods * mapping.nCells;
   let flux = ensembleFlux(mapping, input.fixed, input.states, K);
   let init = new Float64Array(nCell * Kt);
   for (let c = 0; c < nCell; c++) {
-    const v = input.initial[c]!;
     const b = c * Kt;
-    for (let k = 0; k < K; k++) init[b + k] = v;
+    if (input.initialPerMember) for (let k = 0; k < K; k++) init[b + k] = input.initial[c * K + k]!;
+    else {
+      const v = input.initial[c]!;
+      for (let k = 0; k < K; k++) init[b + k] = v;
+    }
+    for (let e = 0; e < E; e++) init[b + K + e] = extras[e]!.initial[c]!;
   }
-  if (input.extra) {
+  if (E > 0) {
     const wide = new Float64Array(nFlux * Kt);
     for (let pc = 0; pc < nFlux; pc++) {
       for (let k = 0; k < K; k++) wide[pc * Kt + k] = flux[pc * K + k]!;
-      wide[pc * Kt + K] = input.extra.flux[pc]!;
+      for (let e = 0; e < E; e++) wide[pc * Kt + K + e] = extras[e]!.flux[pc]!;
     }
     flux = wide;
-    for (let c = 0; c < nCell; c++) init[c * Kt + K] = input.extra.initial[c]!;
   }
   const t0 = now();
   const out = model.forward({
@@ -84,9 +92,9 @@ export function memberGroupTransport(input: MemberGroupInput): unknown {
   init = new Float64Array(0);
   let final: Float64Array | undefined;
   if (input.returnFinal === 'all') final = out.finalMoleFraction;
-  else if (input.returnFinal === 'extra') {
-    final = new Float64Array(nCell);
-    for (let c = 0; c < nCell; c++) final[c] = out.finalMoleFraction[c * Kt + K]!;
+  else if (input.returnFinal === 'extras') {
+    final = new Float64Array(nCell * E);
+    for (let c = 0; c < nCell; c++) for (let e = 0; e < E; e++) final[c * E + e] = out.finalMoleFraction[c * Kt + K + e]!;
   }
   const result: MemberGroupOutput = { samples: out.samples, final, timing: { startMs, endMs: now(), transportMs } };
   const transfer = [out.samples.buffer];

@@ -1,0 +1,59 @@
+// Shared helpers of the app's tests: tiny configurations and a way to run the CLI in-process.
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { main } from '../main';
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `tanhui-${prefix}-`));
+}
+
+export function writeConfig(dir: string, yaml: string, name = 'run.yaml'): string {
+  const p = join(dir, name);
+  writeFileSync(p, yaml);
+  return p;
+}
+
+/** Run the CLI in this process, capturing stdout and stderr. */
+export async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const ow = process.stdout.write.bind(process.stdout);
+  const ew = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((c: string | Uint8Array) => ((stdout += String(c)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((c: string | Uint8Array) => ((stderr += String(c)), true)) as typeof process.stderr.write;
+  try {
+    const code = await main(['node', 'tanhui', ...args]);
+    return { code, stdout, stderr };
+  } finally {
+    process.stdout.write = ow;
+    process.stderr.write = ew;
+  }
+}
+
+/** Every file under a directory with its bytes (for byte-for-byte store comparisons). */
+export function snapshotTree(root: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d).sort()) {
+      const p = join(d, e);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.set(relative(root, p), readFileSync(p));
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/** The demo's truth anomalies, as YAML lines (shared by the OSSE test). */
+export const TRUTH_YAML = `truth:
+  anomalies:
+    - { name: china, component: bio, latMin: 20, latMax: 50, lonMin: 75, lonMax: 135, delta: 0.5 }
+    - { name: tropical source, component: bio, latMin: -15, latMax: 10, lonMin: -80, lonMax: -35, delta: -1.5 }
+    - { name: boreal, component: bio, latMin: 55, latMax: 90, lonMin: -180, lonMax: 180, delta: -0.2 }
+    - { name: na temperate, component: bio, latMin: 25, latMax: 50, lonMin: -130, lonMax: -60, delta: 0.4 }
+    - { name: europe, component: bio, latMin: 35, latMax: 50, lonMin: -10, lonMax: 40, delta: 0.3 }
+    - { name: africa, component: bio, latMin: -35, latMax: 15, lonMin: -20, lonMax: 52, delta: -0.4 }
+    - { name: australia, component: bio, latMin: -45, latMax: -10, lonMin: 110, lonMax: 155, delta: 0.5 }
+    - { name: tropical asia, component: bio, latMin: -10, latMax: 25, lonMin: 90, lonMax: 150, delta: 0.4 }
+`;

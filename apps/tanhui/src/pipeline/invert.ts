@@ -1,0 +1,322 @@
+// Bayesian synthesis inversion (`tanhui invert`): response functions of region×month basis
+// fluxes computed by fanning the basis functions over the executor as tracers (with the prior
+// background and, in an OSSE, the truth as extra tracers), then the batch solver (or 4D-Var on
+// the same linear operator). Outputs: posterior basis increments with full covariance, and
+// regional budgets (PgC yr⁻¹) with their full posterior covariance.
+import { availableParallelism } from 'node:os';
+import { TanhuiError, molSToPgCYr } from '@tanhui/core';
+import { ZarrStore, type ZarrAttrs } from '@tanhui/io';
+import { buildMapping, regionMonthTerm, type StateMapping } from '@tanhui/priors';
+import { batchInversion, createRng, fourDVar, matrixOperator } from '@tanhui/solvers';
+import { budgetRegions, budgetsOf, COMPONENTS, FLUX_PERIOD_SECONDS, type World } from '../compose';
+import type { Executor } from '../executor/executor';
+import { PiscinaExecutor } from '../executor/piscina-executor';
+import { InlineExecutor } from '../executor/inline-executor';
+import type { Progress } from '../progress';
+import { acquireStoreLock } from '../store/lock';
+import type { MemberGroupInput, MemberGroupOutput } from '../workers/tasks';
+import { INITIAL_MOLE_FRACTION, shared, sharedMapping, sharedPlan } from './run';
+
+export interface InvertResult {
+  labels: string[];
+  xa: Float64Array;
+  Pa: Float64Array;
+  sigmaA: Float64Array;
+  sigmaB: Float64Array;
+  regions: string[];
+  budgetTruth?: Float64Array;
+  budgetPrior: Float64Array;
+  budgetPosterior: Float64Array;
+  budgetPosteriorCov: Float64Array;
+  budgetPriorSd: Float64Array;
+  chi2: number;
+  dofs: number;
+  nobs: number;
+  method: string;
+}
+
+const TASKS_MODULE = new URL('../workers/tasks.ts', import.meta.url);
+
+/** A mapping restricted to the periods [p0, p0+np) of a longer one (views, no copies). */
+function periodView(m: StateMapping, p0: number, np: number): StateMapping {
+  const n = m.nCells;
+  return { ...m, nPeriods: np, terms: m.terms.map((t) => ({ ...t, pattern: t.pattern.subarray(p0 * n, (p0 + np) * n), block: t.block.subarray(p0, p0 + np) })) };
+}
+
+export async function runInversion(world: World, opts: { progress: Progress; provenance: ZarrAttrs; executor?: Executor }): Promise<InvertResult> {
+  const { config, grid } = world;
+  const method = config.solver.method === 'ensrf' ? 'batch' : config.solver.method;
+  const lock = acquireStoreLock(world.storePath, 'tanhui invert');
+  const e = config.executor;
+  const executor =
+    opts.executor ?? (e.engine === 'inline' ? new InlineExecutor(() => import('../workers/tasks'), e.retries) : new PiscinaExecutor({ filename: TASKS_MODULE, workers: e.workers > 0 ? e.workers : availableParallelism(), retries: e.retries }));
+  try {
+    if (ZarrStore.exists(world.storePath)) {
+      throw new TanhuiError('StoreConflict', 'the inversion output store already exists', { context: { file: world.storePath }, hint: 'remove it or choose another output.store' });
+    }
+    const n = grid.size;
+    const W = world.windows.length;
+    const periodsPer = world.windows.map((w) => Math.round((w.endSec - w.startSec) / FLUX_PERIOD_SECONDS));
+    const nPeriods = periodsPer.reduce((a, b) => a + b, 0);
+    const times = new Float64Array(nPeriods);
+    let p = 0;
+    world.windows.forEach((w, k) => {
+      for (let q = 0; q < periodsPer[k]!; q++) times[p++] = w.startSec + q * FLUX_PERIOD_SECONDS;
+    });
+    // Basis functions: one per (region, month), 1 state unit = 1 PgC yr⁻¹ out of the region,
+    // shaped like the prior's flux magnitude on land and uniform on the ocean.
+    const unit = 1 / molSToPgCYr(1);
+    const land = world.regions.regions.filter((r) => r.kind === 'land');
+    const ocean = world.regions.regions.filter((r) => r.kind === 'ocean');
+    const idOf = (list: typeof land): Int32Array => {
+      const pos = new Map(list.map((r, i) => [r.code, i + 1]));
+      return Int32Array.from(world.regions.codes, (c) => pos.get(c) ?? 0);
+    };
+    const prior0 = await world.priorFor(0);
+    const bioShape = new Float64Array(n);
+    for (let q = 0; q < prior0.nPeriods; q++) for (let c = 0; c < n; c++) bioShape[c] += Math.abs(prior0.components.bio.fluxMolM2S[q * n + c]!);
+    const mapping = sharedMapping(
+      buildMapping(nPeriods, n, [
+        regionMonthTerm('land', idOf(land), grid.cellAreaM2, times, { unitMolPerSecond: unit, shape: bioShape, regionNames: land.map((r) => r.name) }),
+        regionMonthTerm('ocean', idOf(ocean), grid.cellAreaM2, times, { unitMolPerSecond: unit, regionNames: ocean.map((r) => r.name) }),
+      ]),
+    );
+    const ns = mapping.nState;
+    const nMonths = mapping.terms[0]!.nBlocks;
+
+    // Prior budgets over the run and σ of each basis function: sigmaLand (sigmaOcean) times the
+    // region's prior |budget|, at least 0.1 PgC yr⁻¹.
+    const natural = new Float64Array(n);
+    const truthNat = world.truthScaling ? new Float64Array(n) : undefined;
+    for (let w = 0; w < W; w++) {
+      const pr = await world.priorFor(w);
+      for (const name of world.optimised) {
+        const f = pr.components[name].fluxMolM2S;
+        const s = world.truthScaling?.[name];
+        for (let q = 0; q < pr.nPeriods; q++) {
+          for (let c = 0; c < n; c++) {
+            const v = (f[q * n + c]! * periodsPer[w]!) / nPeriods / pr.nPeriods;
+            natural[c] += v;
+            if (truthNat && s) truthNat[c] += v * s[c]!;
+          }
+        }
+      }
+    }
+    const budgetPrior = budgetsOf(world, natural, 1);
+    const sigmaB = new Float64Array(ns);
+    for (const [ti, t] of mapping.terms.entries()) {
+      const list = ti === 0 ? land : ocean;
+      const sig = ti === 0 ? config.stateVector.sigmaLand : config.stateVector.sigmaOcean;
+      for (let b = 0; b < t.nBlocks; b++) {
+        for (let u = 0; u < t.nUnits; u++) sigmaB[t.offset + b * t.nUnits + u] = sig * Math.max(0.1, Math.abs(budgetPrior[world.regions.rowOf(list[u]!.code)]!));
+      }
+    }
+
+    // Response functions, window by window, tracers carried between windows in the main thread.
+    const groups = Math.max(1, Math.min(executor.concurrency, ns));
+    const size = Math.ceil(ns / groups);
+    const nCell = world.levels.nlev * n;
+    const zeros = shared(new Float64Array(nPeriods * n));
+    const fieldsOf: Float64Array[] = Array.from({ length: groups }, (_, g) => new Float64Array(nCell * (Math.min(ns, (g + 1) * size) - g * size)));
+    let bg = new Float64Array(nCell).fill(INITIAL_MOLE_FRACTION);
+    let truthField = truthNat ? new Float64Array(nCell).fill(INITIAL_MOLE_FRACTION) : undefined;
+    const rowsG: number[][] = [];
+    const yList: number[] = [];
+    const bgList: number[] = [];
+    const sigList: number[] = [];
+    const noise = createRng(config.observations.noiseSeed * 100_003 + 999);
+    let p0 = 0;
+    for (let w = 0; w < W; w++) {
+      opts.progress.windowStart(w, new Date(world.windows[w]!.startSec * 1000).toISOString());
+      const np = periodsPer[w]!;
+      const view = periodView(mapping, p0, np);
+      const pr = await world.priorFor(w);
+      const { plan, offsetPpm, rows } = world.planFor(w);
+      const splan = sharedPlan(plan);
+      const total = new Float64Array(np * n);
+      for (const c of COMPONENTS) for (let k = 0; k < total.length; k++) total[k] += pr.components[c].fluxMolM2S[k]!;
+      const extras = [{ initial: shared(bg), flux: shared(total) }];
+      if (truthField && world.truthScaling) {
+        const tf = Float64Array.from(pr.fixed);
+        for (const name of world.optimised) {
+          const f = pr.components[name].fluxMolM2S;
+          const s = world.truthScaling[name]!;
+          for (let q = 0; q < np; q++) for (let c = 0; c < n; c++) tf[q * n + c] += f[q * n + c]! * s[c]!;
+        }
+        extras.push({ initial: shared(truthField), flux: shared(tf) });
+      }
+      const results = await Promise.all(
+        fieldsOf.map((field, g) => {
+          const j0 = g * size;
+          const K = field.length / nCell;
+          const states = new Float64Array(ns * K);
+          for (let k = 0; k < K; k++) states[(j0 + k) * K + k] = 1;
+          const input: MemberGroupInput = {
+            modelSpec: world.modelSpec,
+            window: world.windows[w]!,
+            periodSeconds: FLUX_PERIOD_SECONDS,
+            mapping: view,
+            fixed: zeros.subarray(0, np * n),
+            states,
+            K,
+            initial: shared(field),
+            initialPerMember: true,
+            extras: g === 0 ? extras : undefined,
+            plan: splan,
+            returnFinal: 'all',
+          };
+          return executor.run<MemberGroupInput, MemberGroupOutput>('memberGroupTransport', input, { label: `window ${w + 1} basis functions ${j0}–${j0 + K - 1}` });
+        }),
+      );
+      const nobs = rows.length;
+      const G = Array.from({ length: nobs }, () => new Array<number>(ns).fill(0));
+      results.forEach((r, g) => {
+        const K = fieldsOf[g]!.length / nCell;
+        const E = g === 0 ? extras.length : 0;
+        const Kt = K + E;
+        for (let s = 0; s < nobs; s++) for (let k = 0; k < K; k++) G[s]![g * size + k] = 1e6 * r.samples[s * Kt + k]!;
+        const next = new Float64Array(nCell * K);
+        for (let c = 0; c < nCell; c++) for (let k = 0; k < K; k++) next[c * K + k] = r.final![c * Kt + k]!;
+        fieldsOf[g] = next;
+        if (g === 0) {
+          for (let s = 0; s < nobs; s++) {
+            const k = rows[s]!;
+            const sigma = world.obs.qc.totalErrorPpm[k]!;
+            const bgPpm = offsetPpm[s]! + 1e6 * r.samples[s * Kt + K]!;
+            const e = noise.normal() * sigma;
+            let y: number;
+            if (world.obs.synthetic[k]) {
+              if (!truthField) throw new TanhuiError('InvalidConfig', 'synthetic observations need a truth (add a truth section)', { context: { key: 'truth' } });
+              y = offsetPpm[s]! + 1e6 * r.samples[s * Kt + K + 1]! + e;
+            } else y = world.obs.table.valuePpm[k]!;
+            yList.push(y);
+            bgList.push(bgPpm);
+            sigList.push(sigma);
+          }
+          bg = Float64Array.from({ length: nCell }, (_, c) => r.final![c * Kt + K]!);
+          if (truthField) truthField = Float64Array.from({ length: nCell }, (_, c) => r.final![c * Kt + K + 1]!);
+        }
+      });
+      rowsG.push(...G);
+      opts.progress.windowDone(w, { observations: nobs });
+      p0 += np;
+    }
+    const nobs = yList.length;
+    const H = new Float64Array(nobs * ns);
+    rowsG.forEach((row, s) => H.set(row, s * ns));
+    const y = Float64Array.from(yList, (v, s) => v - bgList[s]!);
+    const R = Float64Array.from(sigList, (v) => v * v);
+    const B = Float64Array.from(sigmaB, (v) => v * v);
+    const xb = new Float64Array(ns);
+    opts.progress.step(W - 1, 'solve', { method, nobs, nState: ns });
+    let xa: Float64Array;
+    let Pa: Float64Array;
+    let chi2: number;
+    let dofs: number;
+    if (method === '4dvar') {
+      const op = matrixOperator(nobs, ns, H);
+      const r = fourDVar({ n: ns, nobs, xb, y, R, H: op.H, HT: op.HT, B: { kind: 'diag', variances: B } }, { maxIterations: config.solver.maxIterations, tolerance: config.solver.gradientReduction, posteriorCovariance: true });
+      xa = r.xa;
+      Pa = r.Pa!;
+      chi2 = r.chi2;
+      dofs = r.dofs;
+    } else {
+      const r = batchInversion({ nobs, n: ns, H, y, R, xb, B });
+      xa = r.xa;
+      Pa = r.Pa;
+      chi2 = r.chi2;
+      dofs = r.dofs;
+    }
+    // Budgets: unit u of month m adds 1 PgC/yr to its region during that month.
+    const regions = budgetRegions(world);
+    const nr = regions.length;
+    const monthFrac = new Float64Array(nMonths);
+    for (let q = 0; q < nPeriods; q++) monthFrac[mapping.terms[0]!.block[q]!]! += 1 / nPeriods;
+    const Gb = new Float64Array(nr * ns);
+    const nReg = world.regions.size;
+    for (const [ti, t] of mapping.terms.entries()) {
+      const list = ti === 0 ? land : ocean;
+      for (let b = 0; b < t.nBlocks; b++) {
+        for (let u = 0; u < t.nUnits; u++) {
+          const j = t.offset + b * t.nUnits + u;
+          const r = world.regions.rowOf(list[u]!.code);
+          Gb[r * ns + j] = monthFrac[b]!;
+          Gb[(nReg + (ti === 0 ? 0 : 1)) * ns + j] = monthFrac[b]!;
+          Gb[(nReg + 2) * ns + j] = monthFrac[b]!;
+        }
+      }
+    }
+    const budgetPosterior = Float64Array.from(budgetPrior, (v, r) => v + Gb.subarray(r * ns, (r + 1) * ns).reduce((s, g, j) => s + g * xa[j]!, 0));
+    const tmp = new Float64Array(nr * ns);
+    for (let r = 0; r < nr; r++) for (let j = 0; j < ns; j++) {
+      let s = 0;
+      for (let i = 0; i < ns; i++) s += Gb[r * ns + i]! * Pa[i * ns + j]!;
+      tmp[r * ns + j] = s;
+    }
+    const cov = new Float64Array(nr * nr);
+    for (let a = 0; a < nr; a++) for (let b = 0; b < nr; b++) {
+      let s = 0;
+      for (let j = 0; j < ns; j++) s += tmp[a * ns + j]! * Gb[b * ns + j]!;
+      cov[a * nr + b] = s;
+    }
+    const priorSd = Float64Array.from({ length: nr }, (_, r) => Math.sqrt(Gb.subarray(r * ns, (r + 1) * ns).reduce((s, g, j) => s + g * g * B[j]!, 0)));
+    const result: InvertResult = {
+      labels: [...mapping.labels],
+      xa,
+      Pa,
+      sigmaA: Float64Array.from({ length: ns }, (_, j) => Math.sqrt(Pa[j * ns + j]!)),
+      sigmaB,
+      regions: regions.map((r) => r.name),
+      budgetTruth: truthNat ? budgetsOf(world, truthNat, 1) : undefined,
+      budgetPrior,
+      budgetPosterior,
+      budgetPosteriorCov: cov,
+      budgetPriorSd: priorSd,
+      chi2,
+      dofs,
+      nobs,
+      method,
+    };
+    await writeInversionStore(world, result, regions.map((r) => r.code), regions.map((r) => r.kind), opts.provenance);
+    opts.progress.runDone({ store: world.storePath });
+    return result;
+  } finally {
+    if (!opts.executor) await executor.close();
+    lock.release();
+  }
+}
+
+async function writeInversionStore(world: World, r: InvertResult, codes: number[], kinds: string[], provenance: ZarrAttrs): Promise<void> {
+  const ns = r.xa.length;
+  const nr = r.regions.length;
+  const store = await ZarrStore.create(world.storePath, {
+    attrs: {
+      Conventions: 'CF-1.8',
+      title: `tanhui synthesis inversion (${r.method}): ${world.config.name}`,
+      tanhui_store_format: 'tanhui-inversion-store/1',
+      ...provenance,
+      config: JSON.parse(JSON.stringify(world.config)) as ZarrAttrs,
+      config_sha256: world.configSha256,
+      input_checksums: world.inputChecksums,
+      J_chi2_per_obs: r.chi2,
+      dofs: r.dofs,
+      nobs: r.nobs,
+    },
+  });
+  const c = { compressor: 'zlib' as const };
+  await store.writeArray('state_label', r.labels, { dims: ['state'] });
+  await store.writeArray('x_posterior', r.xa, { dims: ['state'], attrs: { units: 'PgC yr-1', long_name: 'posterior basis-function increments (region x month), prior 0' }, ...c });
+  await store.writeArray('sigma_prior', r.sigmaB, { dims: ['state'], attrs: { units: 'PgC yr-1' }, ...c });
+  await store.writeArray('sigma_posterior', r.sigmaA, { dims: ['state'], attrs: { units: 'PgC yr-1' }, ...c });
+  await store.writeArray('P_posterior', r.Pa, { shape: [ns, ns], dims: ['state', 'state_b'], attrs: { units: 'PgC2 yr-2', long_name: 'posterior covariance of the basis increments' }, ...c });
+  await store.writeArray('region', Int32Array.from(codes), { dims: ['region'], ...c });
+  await store.writeArray('region_name', r.regions, { dims: ['region'] });
+  await store.writeArray('region_kind', kinds, { dims: ['region'] });
+  const b = (what: string): ZarrAttrs => ({ units: 'PgC yr-1', long_name: `${what} of the optimised components (bio + ocean), mean over the run` });
+  await store.writeArray('budget_prior', r.budgetPrior, { dims: ['region'], attrs: b('prior budget'), ...c });
+  await store.writeArray('budget_prior_sd', r.budgetPriorSd, { dims: ['region'], attrs: b('prior sd'), ...c });
+  await store.writeArray('budget_posterior', r.budgetPosterior, { dims: ['region'], attrs: b('posterior budget'), ...c });
+  await store.writeArray('budget_posterior_sd', Float64Array.from({ length: nr }, (_, k) => Math.sqrt(r.budgetPosteriorCov[k * nr + k]!)), { dims: ['region'], attrs: b('posterior sd'), ...c });
+  await store.writeArray('budget_posterior_cov', r.budgetPosteriorCov, { shape: [nr, nr], dims: ['region', 'region_b'], attrs: { units: 'PgC2 yr-2', long_name: 'posterior covariance of the regional budgets' }, ...c });
+  if (r.budgetTruth) await store.writeArray('truth/budget', r.budgetTruth, { dims: ['region'], attrs: b('truth budget'), ...c });
+}
