@@ -101,6 +101,7 @@ describe('@tanhui/io exports', () => {
         'isZarrPath',
         'listVariables',
         'ncdumpNumericLists',
+        'ncdumpScalarNames',
         'ncdumpStrings',
         'needsCfDecoding',
         'openDataset',

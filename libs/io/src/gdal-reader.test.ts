@@ -244,3 +244,27 @@ describe.skipIf(!hasNcgen)('NetCDF classic truncation check', () => {
     expect(classicFileSizes(path.join(tmp, 's.cdl'))).toBeNull();
   });
 });
+
+describe.skipIf(!hasNcgen)('scalar (0-D) variables, which GDAL does not list', () => {
+  it('are listed and read, in the root and in groups', async () => {
+    const cdl = path.join(tmp, 'scalar.cdl');
+    fs.writeFileSync(
+      cdl,
+      'netcdf scalar {\ndimensions:\n n = 2 ;\nvariables:\n float num_of_land ;\n  num_of_land:units = "1" ;\n double P0 ;\n int v(n) ;\ndata:\n num_of_land = 145 ;\n P0 = 100000 ;\n v = 1, 2 ;\n\ngroup: inner {\n variables:\n  short flag ;\n data:\n  flag = -3 ;\n }\n}\n',
+    );
+    const file = path.join(tmp, 'scalar.nc');
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('ncgen', ['-k', 'nc4', '-o', file, cdl]);
+    const ds = await openDataset(file);
+    try {
+      expect(ds.variableNames().sort()).toEqual(['P0', 'inner/flag', 'num_of_land', 'v']);
+      const land = await ds.read('num_of_land');
+      expect(land).toMatchObject({ dims: [], shape: [], units: '1' });
+      expect(Array.from(land.data)).toEqual([145]);
+      expect(Array.from((await ds.read('P0')).data)).toEqual([100000]);
+      expect(Array.from((await ds.read('inner/flag')).data)).toEqual([-3]);
+    } finally {
+      ds.close();
+    }
+  });
+});

@@ -17,7 +17,7 @@ import { TanhuiError, isTanhuiError } from '@tanhui/core';
 import { cfDecode, type AttrValue, type Attrs, type NumericArray } from './cf';
 import { cfTimesToEpochSeconds, isCfTimeUnits } from './cf-time';
 import { classicFileSizes } from './netcdf3-size';
-import { ncdumpStrings } from './netcdf-strings';
+import { ncdumpScalarNames, ncdumpStrings } from './netcdf-strings';
 
 export interface DimensionInfo {
   name: string;
@@ -241,7 +241,8 @@ export class GdalDataset {
     }
     const out = new GdalDataset(file, ds, multidim);
     try {
-      out.index();
+      const scalars = multidim && out.format === 'netcdf' ? await ncdumpScalarNames(file) : new Map<string, string[]>();
+      out.index(scalars);
     } catch (err) {
       out.close();
       if (isTanhuiError(err)) throw err;
@@ -270,13 +271,13 @@ export class GdalDataset {
     return this.ds;
   }
 
-  private index(): void {
+  private index(scalars: Map<string, string[]>): void {
     const ds = this.dataset();
-    if (this.multidim) this.indexMultidim(ds.root);
+    if (this.multidim) this.indexMultidim(ds.root, scalars);
     else this.indexRaster(ds);
   }
 
-  private indexMultidim(root: gdal.Group): void {
+  private indexMultidim(root: gdal.Group, scalars: Map<string, string[]>): void {
     this.arrays = new Map();
     this.rootAttrs = readAttributes(root.attributes, []);
     const dimSizes = new Map<string, number>();
@@ -285,7 +286,10 @@ export class GdalDataset {
         const name = prefix + baseName(d.description);
         if (!dimSizes.has(name)) dimSizes.set(name, d.size);
       }
-      for (const arrayName of group.arrays.names) {
+      // GDAL's netCDF driver lists no 0-D variables; ncdump found their names.
+      const listed = group.arrays.names;
+      const extra = (scalars.get(prefix.replace(/^\//, '')) ?? []).filter((n) => !listed.includes(n));
+      for (const arrayName of [...listed, ...extra]) {
         const full = `${prefix}/${arrayName}`.replace(/^\/+/, '/');
         const arr = group.arrays.get(arrayName);
         const dims = arr.dimensions.names.slice();

@@ -1,7 +1,10 @@
-// Character and string variables of NetCDF files (ObsPack's qcflag, obspack_id, site codes).
-// gdal-async 3.12 cannot read GDAL's String arrays ("Reading of extended data types is not
-// supported yet"), so these go through `ncdump` (Debian package netcdf-bin, installed by
-// `make`), run as a child process and parsed. char(n, len) → n strings; string(n) → n strings.
+// What gdal-async cannot do for NetCDF files, done with `ncdump` (Debian package netcdf-bin,
+// installed by `make`) run as a child process:
+// - character and string variables (ObsPack's qcflag, obspack_id, site codes): gdal-async 3.12
+//   cannot read GDAL's String arrays ("Reading of extended data types is not supported yet");
+//   char(n, len) → n strings; string(n) → n strings;
+// - the names of scalar (0-D) variables, which GDAL's netCDF driver leaves out of its list of
+//   arrays (they can still be opened by name).
 import { execFile } from 'node:child_process';
 import { TanhuiError, isTanhuiError } from '@tanhui/core';
 import type { VariableInfo } from './gdal-reader';
@@ -100,4 +103,38 @@ export async function ncdumpStrings(file: string, info: VariableInfo): Promise<s
     throw new TanhuiError('CorruptFile', `expected ${n} strings, found ${data.length}`, { context: { file, variable } });
   }
   return data;
+}
+
+const CDL_TYPES = 'byte|char|short|int|long|float|real|double|ubyte|ushort|uint|int64|uint64|string';
+
+/**
+ * Names of scalar variables per group ("" = root, "g/h" = nested), from `ncdump -h`.
+ * Empty when ncdump is not installed or fails (then scalars stay invisible, as in GDAL).
+ */
+export function ncdumpScalarNames(file: string): Promise<Map<string, string[]>> {
+  return runNcdump(['-h', file]).then(
+    (text) => {
+      const out = new Map<string, string[]>();
+      const groups: string[] = [];
+      const re = new RegExp(`^\\s*(?:${CDL_TYPES})\\s+((?:[^\\s(;\\\\]|\\\\.)+)\\s*;\\s*$`);
+      for (const line of text.split('\n')) {
+        const g = /^\s*group: (\S+) \{/.exec(line);
+        if (g) {
+          groups.push(g[1]);
+          continue;
+        }
+        if (/^\s*\} \/\/ group /.test(line)) {
+          groups.pop();
+          continue;
+        }
+        const m = re.exec(line);
+        if (!m) continue;
+        const key = groups.join('/');
+        if (!out.has(key)) out.set(key, []);
+        out.get(key)!.push(m[1].replace(/\\(.)/g, '$1'));
+      }
+      return out;
+    },
+    () => new Map<string, string[]>(),
+  );
 }
