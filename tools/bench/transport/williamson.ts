@@ -20,11 +20,12 @@ const grids: [number, number, number][] = [[6, 4, 4 * 3600], [3, 2, 2 * 3600], [
 const fmt = (x: number) => x.toExponential(3);
 if (process.argv[1]?.endsWith('williamson.ts')) {
   const which = process.argv[2] ?? 'all';
-  const cases: { name: string; make: (g: LatLonGrid) => Meteorology; init: (lon: number, lat: number) => number }[] = [
+  const cases: { name: string; make: (g: LatLonGrid) => Meteorology; init: (lon: number, lat: number) => number; dtFactor?: number }[] = [
     { name: 'TC1 α=0', make: (g) => new SolidBodyRotation(g, { alphaRad: 0 }), init: (l, p) => cosineBell(l, p) },
     { name: 'TC1 α=π/2−0.05', make: (g) => new SolidBodyRotation(g, { alphaRad: Math.PI / 2 - 0.05 }), init: (l, p) => cosineBell(l, p) },
     { name: 'Lauritzen non-divergent', make: (g) => new DeformationalFlow(g, { divergent: false }), init: gaussianHills },
-    { name: 'Lauritzen divergent', make: (g) => new DeformationalFlow(g, { divergent: true }), init: gaussianHills },
+    // The divergent flow compresses the air ~40-fold: mass fluxes follow the air only step by step.
+    { name: 'Lauritzen divergent', make: (g) => new DeformationalFlow(g, { divergent: true }), init: gaussianHills, dtFactor: 0.25 },
   ];
   const maxGrids = Number(process.argv[3] ?? 3);
   for (const c of cases) {
@@ -35,9 +36,10 @@ if (process.argv[1]?.endsWith('williamson.ts')) {
     for (const [dlon, dlat, dt] of grids.slice(0, maxGrids)) {
       const g = LatLonGrid.regular(dlon, dlat);
       const t0 = performance.now();
-      const e = runCase(c.make(g), dt, c.init, 12 * DAY);
+      const step = dt * (c.dtFactor ?? 1);
+      const e = runCase(c.make(g), step, c.init, 12 * DAY);
       const order = prev === null ? '' : Math.log2(prev / e.l2).toFixed(2);
-      console.log(`${dlon}°×${dlat}°`.padEnd(12) + `${dt / 3600}`.padEnd(8) + `${fmt(e.l1)}  ${fmt(e.l2)}  ${fmt(e.linf)}  ${order}   (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+      console.log(`${dlon}°×${dlat}°`.padEnd(12) + `${step / 3600}`.padEnd(8) + `${fmt(e.l1)}  ${fmt(e.l2)}  ${fmt(e.linf)}  ${order}   (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
       prev = e.l2;
     }
   }

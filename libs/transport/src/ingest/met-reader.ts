@@ -5,6 +5,7 @@
 import { HybridLevels, TanhuiError } from '@tanhui/core';
 import type { ArrayMetData } from '../met/array-met';
 import { gridFromCenters, openFile, placeField } from './common';
+import { scalarWithNcdump } from './mozart';
 
 export interface MetFileNames {
   u?: string;
@@ -30,7 +31,7 @@ export async function readMeteorologyFile(file: string, names: MetFileNames = {}
       for (const x of ['hyai', 'hybi']) if (!f.has(x)) throw new TanhuiError('MissingVariable', `meteorology file lacks ${x}; pass the levels explicitly`, { context: { file, variable: x } });
       const a = (await f.read('hyai')).data as Float64Array;
       const b = (await f.read('hybi')).data as Float64Array;
-      const p0 = f.has('P0') ? ((await f.read('P0')).data as Float64Array)[0]! : 1;
+      const p0 = f.has('P0') ? ((await f.read('P0')).data as Float64Array)[0]! : await scalarWithNcdump(file, 'P0').catch(() => 1);
       lev = HybridLevels.fromHyaiHybi(a, b, p0);
       flipLev = a[0]! * p0 + b[0]! * 1e5 < a[a.length - 1]! * p0 + b[b.length - 1]! * 1e5;
     }

@@ -180,7 +180,8 @@ export function pressureFixer(grid: LatLonGrid, levels: HybridLevels, ps: Float6
     rmean += rhs[c]!;
   }
   for (let c = 0; c < ncol; c++) rhs[c] = rhs[c]! - rmean / ncol;
-  // Solve L χ = rhs with (Lχ)_c = Σ_neighbours (χ_n − χ_c) (flux χ_c − χ_n leaves c towards n).
+  // The correction flux from c to a neighbour n is χ_n − χ_c, so its convergence in c is −(Lχ)_c
+  // with (Lχ)_c = Σ_n (χ_n − χ_c): solve −L χ = rhs.
   const chi = cgLaplacian(nlat, nlon, rhs);
   // Correction flux through each face, split over layers ∝ layer thickness at the face.
   for (let j = 0; j < nlat; j++) {
@@ -218,17 +219,16 @@ function applyLaplacian(nlat: number, nlon: number, x: Float64Array, out: Float6
   }
 }
 
-/** Conjugate gradients on −L (symmetric positive semi-definite; rhs has zero mean). */
+/** Solve −L x = rhs by conjugate gradients (−L is symmetric positive semi-definite; rhs has zero mean). */
 function cgLaplacian(nlat: number, nlon: number, rhs: Float64Array): Float64Array {
   const n = nlat * nlon;
   const x = new Float64Array(n);
   const r = new Float64Array(n);
   const p = new Float64Array(n);
   const Ap = new Float64Array(n);
-  // Solve (−L) x = −rhs.
   let rr = 0;
   for (let c = 0; c < n; c++) {
-    r[c] = -rhs[c]!;
+    r[c] = rhs[c]!;
     p[c] = r[c]!;
     rr += r[c]! * r[c]!;
   }
