@@ -10,6 +10,9 @@ import { registerPrior } from './prior';
 import { registerSolve } from './solve';
 import { registerBudget } from './budget';
 import { registerFootprint } from './footprint';
+import { registerReport } from './report';
+import { registerValidate } from './validate';
+import { registerCompare } from './compare';
 
 export function registerCommands(program: Command): void {
   // One line per command file, e.g. `registerInfo(program);`
@@ -23,4 +26,7 @@ export function registerCommands(program: Command): void {
   registerSolve(program);
   registerBudget(program);
   registerFootprint(program);
+  registerReport(program);
+  registerValidate(program);
+  registerCompare(program);
 }

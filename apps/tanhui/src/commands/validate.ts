@@ -1,0 +1,51 @@
+// `tanhui validate RUN [--holdout SITES] [--include-assimilated]`: bias, RMSE, correlation and
+// χ²/n of the prior and posterior simulated CO2 against observations the run did not
+// assimilate, per site, per category and per latitude band (@tanhui/analysis' validate).
+// Supported: rows of the store's observation table that were sampled but not assimilated
+// (see ../analysis/validation-records.ts). Sampling a finished run at new observation files
+// (--against) is not supported yet: the command says so instead of guessing.
+import type { Command } from 'commander';
+import { formatBiasRmse, formatValidationTable, validate, type ValidationGroup } from '@tanhui/analysis';
+import { TanhuiError } from '@tanhui/core';
+import { readRunStore } from '../analysis/run-store-reader';
+import { validationRecords, type SelectedRecords } from '../analysis/validation-records';
+import { parseList } from '../analysis/output';
+
+export interface ValidateCommandOptions {
+  holdout?: string;
+  includeAssimilated?: boolean;
+  against?: string[];
+  json?: boolean;
+}
+
+export async function validateRun(run: string, opts: ValidateCommandOptions = {}): Promise<{ selection: SelectedRecords; groups: ValidationGroup[] }> {
+  if (opts.against && opts.against.length > 0) {
+    throw new TanhuiError('NotImplemented', 'validating against observation files that the run did not sample is not supported yet', {
+      context: { file: opts.against[0] },
+      hint: 'add the files to the run config as observations held out from the assimilation, or validate against the held-out rows of the store (--holdout SITES)',
+    });
+  }
+  const data = await readRunStore(run);
+  const selection = validationRecords(data, { holdoutSites: parseList(opts.holdout), includeAssimilated: opts.includeAssimilated });
+  return { selection, groups: validate(selection.records) };
+}
+
+export function registerValidate(program: Command): void {
+  program
+    .command('validate')
+    .description('bias, RMSE, r and χ²/n of prior and posterior CO2 against observations not assimilated (per site, category, latitude band)')
+    .argument('<run>', 'run store (e.g. out/demo.zarr)')
+    .option('--holdout <sites>', 'only these sites (comma-separated)')
+    .option('--include-assimilated', 'also use assimilated observations (then it is a fit, not a validation)')
+    .option('--against <files...>', 'observation files the run did not sample (not supported yet: exits with a message)')
+    .option('--json', 'print the statistics as JSON')
+    .action(async (run: string, opts: ValidateCommandOptions) => {
+      const { selection, groups } = await validateRun(run, opts);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ selection: selection.description, assimilated: selection.assimilated, groups }, null, 2)}\n`);
+        return;
+      }
+      const all = groups.find((g) => g.kind === 'all')!;
+      process.stdout.write(`Validation of ${run}: ${selection.description}\n${formatBiasRmse(all)} ppm (prior → posterior; simulated − observed)\n\n${formatValidationTable(groups)}`);
+    });
+}
