@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { HybridLevels, LatLonGrid } from '@tanhui/core';
+import { HybridLevels, LatLonGrid, type SamplingContext } from '@tanhui/core';
 import {
   applyPlan,
   applyQc,
@@ -14,7 +14,6 @@ import {
   goodRows,
   readObservationFile,
   superObservations,
-  type SamplingContext,
 } from '@tanhui/observations';
 
 const n = Number(process.argv[2] ?? 1_000_000);
