@@ -142,23 +142,42 @@ export function lineSweepForward(
         if (hasR) {
           const fi = faceBase + b;
           const al = alpha[fi]!, be = beta[fi]!, ga = gamma[fi]!, F3 = 3 * flux[fi]!;
-          const u = al >= 0 ? e : e + BK;
-          for (let t = 0; t < K; t++) {
-            const xu = sa[u + t]!;
-            const fr = al * rm[u + t]! + be * xu;
-            const pr = ga * xu - F3 * fr;
-            const yr = al * s1[u + t]!;
-            const zr = al * s2[u + t]!;
-            const r0 = rm[e + t]!;
-            const fl = bf[bk + t]!;
-            rm[e + t] = r0 + fl - fr;
-            sa[e + t] = c1 * sa[e + t]! + c2 * r0 + (bp[bk + t]! - pr) * inv + cl * fl - cr * fr;
-            s1[e + t] = s1[e + t]! + by[bk + t]! - yr;
-            s2[e + t] = s2[e + t]! + bz[bk + t]! - zr;
-            bf[bk + t] = fr;
-            bp[bk + t] = pr;
-            by[bk + t] = yr;
-            bz[bk + t] = zr;
+          if (al >= 0) {
+            for (let t = 0; t < K; t++) {
+              const r0 = rm[e + t]!, x0 = sa[e + t]!, y0 = s1[e + t]!, z0 = s2[e + t]!;
+              const fr = al * r0 + be * x0;
+              const pr = ga * x0 - F3 * fr;
+              const yr = al * y0;
+              const zr = al * z0;
+              const fl = bf[bk + t]!;
+              rm[e + t] = r0 + fl - fr;
+              sa[e + t] = c1 * x0 + c2 * r0 + (bp[bk + t]! - pr) * inv + cl * fl - cr * fr;
+              s1[e + t] = y0 + by[bk + t]! - yr;
+              s2[e + t] = z0 + bz[bk + t]! - zr;
+              bf[bk + t] = fr;
+              bp[bk + t] = pr;
+              by[bk + t] = yr;
+              bz[bk + t] = zr;
+            }
+          } else {
+            const u = e + BK;
+            for (let t = 0; t < K; t++) {
+              const xu = sa[u + t]!;
+              const fr = al * rm[u + t]! + be * xu;
+              const pr = ga * xu - F3 * fr;
+              const yr = al * s1[u + t]!;
+              const zr = al * s2[u + t]!;
+              const r0 = rm[e + t]!;
+              const fl = bf[bk + t]!;
+              rm[e + t] = r0 + fl - fr;
+              sa[e + t] = c1 * sa[e + t]! + c2 * r0 + (bp[bk + t]! - pr) * inv + cl * fl - cr * fr;
+              s1[e + t] = s1[e + t]! + by[bk + t]! - yr;
+              s2[e + t] = s2[e + t]! + bz[bk + t]! - zr;
+              bf[bk + t] = fr;
+              bp[bk + t] = pr;
+              by[bk + t] = yr;
+              bz[bk + t] = zr;
+            }
           }
         } else {
           for (let t = 0; t < K; t++) {
@@ -303,23 +322,43 @@ export function periodicRowForward(
     const c1 = a1[ci]!, c2 = a2[ci]!, cl = cL[ci]!, cr = cR[ci]!, inv = invM[ci]!;
     const al = alpha[ci]!, be = beta[ci]!, ga = gamma[ci]!, F3 = 3 * flux[ci]!;
     const e = base + a * K;
-    const u = al >= 0 ? e : e + K;
-    for (let t = 0; t < K; t++) {
-      const xu = sa[u + t]!;
-      const fr = al * rm[u + t]! + be * xu;
-      const pr = ga * xu - F3 * fr;
-      const yr = al * s1[u + t]!;
-      const zr = al * s2[u + t]!;
-      const r0 = rm[e + t]!;
-      const fl = bf[t]!;
-      rm[e + t] = r0 + fl - fr;
-      sa[e + t] = c1 * sa[e + t]! + c2 * r0 + (bp[t]! - pr) * inv + cl * fl - cr * fr;
-      s1[e + t] = s1[e + t]! + by[t]! - yr;
-      s2[e + t] = s2[e + t]! + bz[t]! - zr;
-      bf[t] = fr;
-      bp[t] = pr;
-      by[t] = yr;
-      bz[t] = zr;
+    if (al >= 0) {
+      // Outflow through the east face comes from this cell: load its values once.
+      for (let t = 0; t < K; t++) {
+        const r0 = rm[e + t]!, x0 = sa[e + t]!, y0 = s1[e + t]!, z0 = s2[e + t]!;
+        const fr = al * r0 + be * x0;
+        const pr = ga * x0 - F3 * fr;
+        const yr = al * y0;
+        const zr = al * z0;
+        const fl = bf[t]!;
+        rm[e + t] = r0 + fl - fr;
+        sa[e + t] = c1 * x0 + c2 * r0 + (bp[t]! - pr) * inv + cl * fl - cr * fr;
+        s1[e + t] = y0 + by[t]! - yr;
+        s2[e + t] = z0 + bz[t]! - zr;
+        bf[t] = fr;
+        bp[t] = pr;
+        by[t] = yr;
+        bz[t] = zr;
+      }
+    } else {
+      const u = e + K;
+      for (let t = 0; t < K; t++) {
+        const xu = sa[u + t]!;
+        const fr = al * rm[u + t]! + be * xu;
+        const pr = ga * xu - F3 * fr;
+        const yr = al * s1[u + t]!;
+        const zr = al * s2[u + t]!;
+        const r0 = rm[e + t]!;
+        const fl = bf[t]!;
+        rm[e + t] = r0 + fl - fr;
+        sa[e + t] = c1 * sa[e + t]! + c2 * r0 + (bp[t]! - pr) * inv + cl * fl - cr * fr;
+        s1[e + t] = s1[e + t]! + by[t]! - yr;
+        s2[e + t] = s2[e + t]! + bz[t]! - zr;
+        bf[t] = fr;
+        bp[t] = pr;
+        by[t] = yr;
+        bz[t] = zr;
+      }
     }
   }
   {
