@@ -7,4 +7,4 @@ const { spec, c0, flux, K } = workerData as { spec: BuiltinModelSpec; c0: Float6
 const model = createBuiltinModel(spec);
 const window = { startSec: 1.6e9, endSec: 1.6e9 + model.stepSeconds };
 const out = model.forward({ window, nTracers: K, initialMoleFraction: c0, fluxes: { periodSeconds: model.stepSeconds, data: flux } });
-parentPort!.postMessage({ final: out.finalMoleFraction }, [out.finalMoleFraction.buffer]);
+parentPort!.postMessage({ final: out.finalMoleFraction }, [out.finalMoleFraction.buffer as ArrayBuffer]);
