@@ -4,7 +4,7 @@
 // x = x₀ + X′₀w, X′ = X′₀T. Cost O(nobs·N² + nparams·N²). The final product is row-separable:
 // ensrfEnsembleSpacePlan + applyEnsembleTransform let an orchestrator split rows over workers.
 import { TanhuiError } from '@tanhui/core';
-import { gemmStrided } from '../kernels/gemm';
+import { gemm, gemmStrided } from '../kernels/gemm';
 import { dot } from '../kernels/vector';
 import { obsSequenceTransform } from './sequence';
 import { prepareEnsemble } from './validate';
@@ -23,13 +23,17 @@ export interface EnsembleTransform {
  * are final while x and Xprime are still the prior (copies unless inPlace).
  */
 export function ensrfEnsembleSpacePlan(problem: EnsembleProblem, options: EnsrfOptions = {}): { result: EnsrfResult; transform: EnsembleTransform } {
+  return plan(problem, options, true);
+}
+
+function plan(problem: EnsembleProblem, options: EnsrfOptions, copyState: boolean): { result: EnsrfResult; transform: EnsembleTransform } {
   if (options.localization && options.localization.kind !== 'none') {
     throw new TanhuiError('InvalidArgument', `ensemble-space EnSRF cannot localise (got ${options.localization.kind})`, {
       hint: 'localisation makes each state row its own transform; use ensrfSerial (row kernel) instead',
       context: { variable: 'localization' },
     });
   }
-  const e = prepareEnsemble(problem, options);
+  const e = prepareEnsemble(problem, options, copyState);
   const { T, w, HPHR } = obsSequenceTransform(e, false);
   return {
     result: { x: e.x, Xprime: e.Xprime, Hx: e.Hx, HXprime: e.HXprime, flags: e.flags, HPHR },
@@ -51,7 +55,16 @@ export function applyEnsembleTransform(tr: EnsembleTransform, x: Float64Array, X
 }
 
 export function ensrfEnsembleSpace(problem: EnsembleProblem, options: EnsrfOptions = {}): EnsrfResult {
-  const { result, transform } = ensrfEnsembleSpacePlan(problem, options);
-  applyEnsembleTransform(transform, result.x, result.Xprime, 0, problem.nparams);
-  return result;
+  if (options.inPlace) {
+    const { result, transform } = plan(problem, options, true);
+    applyEnsembleTransform(transform, result.x, result.Xprime, 0, problem.nparams);
+    return result;
+  }
+  // New arrays straight from the prior ones: no copy of X′ first.
+  const { result, transform } = plan(problem, options, false);
+  const { nparams } = problem;
+  const N = transform.nmembers;
+  const x = new Float64Array(nparams);
+  for (let r = 0; r < nparams; r++) x[r] = problem.x[r] + dot(N, problem.Xprime, transform.w, r * N, 0);
+  return { ...result, x, Xprime: gemm(nparams, N, N, problem.Xprime, transform.T) };
 }

@@ -19,7 +19,8 @@ export interface PreparedEnsemble {
   threshold: number;
 }
 
-export function prepareEnsemble(p: EnsembleProblem, options: EnsrfOptions): PreparedEnsemble {
+/** `copyState: false` leaves x and Xprime as the caller's arrays (for solvers that write new ones). */
+export function prepareEnsemble(p: EnsembleProblem, options: EnsrfOptions, copyState = true): PreparedEnsemble {
   const { nparams, nmembers: N, nobs } = p;
   expectPositiveInteger('nparams', nparams);
   expectPositiveInteger('nmembers', N, 2);
@@ -48,10 +49,10 @@ export function prepareEnsemble(p: EnsembleProblem, options: EnsrfOptions): Prep
     nparams,
     nmembers: N,
     nobs,
-    x: inPlace ? p.x : Float64Array.from(p.x),
-    Xprime: inPlace ? p.Xprime : Float64Array.from(p.Xprime),
-    Hx: inPlace ? p.Hx : Float64Array.from(p.Hx),
-    HXprime: inPlace ? p.HXprime : Float64Array.from(p.HXprime),
+    x: inPlace || !copyState ? p.x : p.x.slice(),
+    Xprime: inPlace || !copyState ? p.Xprime : p.Xprime.slice(),
+    Hx: inPlace ? p.Hx : p.Hx.slice(),
+    HXprime: inPlace ? p.HXprime : p.HXprime.slice(),
     obs: p.obs,
     R: p.R,
     mayReject: Uint8Array.from(p.mayReject ?? new Uint8Array(nobs).fill(1), (v) => (v ? 1 : 0)),
