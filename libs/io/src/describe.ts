@@ -132,7 +132,7 @@ function numberOfCdl(token: string): number {
  */
 export function ncdumpNumericLists(file: string): Promise<Map<string, Map<string, number[]>>> {
   return new Promise((resolve) => {
-    execFile('ncdump', ['-h', '-p', '9,17', file], { encoding: 'utf8', maxBuffer: 1 << 28 }, (err, stdout) => {
+    execFile('ncdump', ['-h', '-p', '9,17', file], { encoding: 'utf8', maxBuffer: 1 << 28, timeout: 120_000 }, (err, stdout) => {
       const out = new Map<string, Map<string, number[]>>();
       if (err) return resolve(out);
       const groups: string[] = [];

@@ -11,7 +11,7 @@ import type { VariableInfo } from './gdal-reader';
 
 function runNcdump(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('ncdump', args, { encoding: 'utf8', maxBuffer: 1 << 30 }, (err, stdout, stderr) => {
+    execFile('ncdump', args, { encoding: 'utf8', maxBuffer: 1 << 30, timeout: 300_000 }, (err, stdout, stderr) => {
       if (err) reject(Object.assign(err, { stderr }));
       else resolve(stdout);
     });
