@@ -301,6 +301,17 @@ function timeMeanOf(data: Float64Array, nPeriods: number, n: number): Float64Arr
 /** Compose the world of a run. Rejects with a TanhuiError on any bad input. */
 export async function composeWorld(loaded: LoadedConfig): Promise<World> {
   const config = loaded.config;
+  // Missing input files first: before any model, prior or observation is built.
+  for (const [idx, c] of config.prior.components.entries()) {
+    if (c.source === 'file' && !existsSync(resolvePath(loaded, c.path!))) {
+      throw new TanhuiError('MissingFile', `prior file for component ${c.name} not found`, { context: { file: c.path, key: `prior.components.${idx}.path` } });
+    }
+  }
+  for (const [k, f] of config.observations.files.entries()) {
+    if (!existsSync(resolvePath(loaded, f.path))) {
+      throw new TanhuiError('MissingFile', 'observation file not found', { context: { file: f.path, key: `observations.files.${k}.path` } });
+    }
+  }
   if (config.met.source !== 'synthetic') {
     const p = resolvePath(loaded, config.met.path!);
     if (!existsSync(p)) throw new TanhuiError('MissingFile', 'meteorology file not found', { context: { file: config.met.path, key: 'met.path' } });

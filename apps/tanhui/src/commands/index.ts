@@ -1,6 +1,7 @@
 // Each command lives in its own file exporting `register(program)`; add one line per command.
 import type { Command } from 'commander';
 import { registerConfig } from './config';
+import { registerBench } from './bench';
 import { registerDemo } from './demo';
 import { registerInvert } from './invert';
 import { registerRun } from './run';
@@ -20,6 +21,7 @@ export function registerCommands(program: Command): void {
   registerRun(program);
   registerDemo(program);
   registerInvert(program);
+  registerBench(program);
   registerInfo(program);
   registerObs(program);
   registerPrior(program);

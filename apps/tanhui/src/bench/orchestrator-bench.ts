@@ -1,0 +1,91 @@
+// Orchestrator benchmark (run by tools/bench/orchestrator/main.ts through the hidden
+// `tanhui bench-orchestrator` command, since tools may not import the app):
+//  1. the ensemble step of one window with 1 worker and with 2 workers (same members) → speed-up;
+//  2. the share of the ensemble step spent moving data between threads (submit → worker start
+//     plus worker end → result received, over the whole task time);
+//  3. one window of a full run at N members on the 3°×2°×25 grid: wall time and peak RSS of the
+//     process (worker threads included).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { composeWorld } from '../compose';
+import { loadConfig } from '../config/load';
+import { PiscinaExecutor } from '../executor/piscina-executor';
+import { runCycling } from '../pipeline/run';
+import { SilentProgress } from '../progress';
+
+export interface OrchestratorBenchOptions {
+  members: number;
+  windowDays: number;
+  bigMembers: number;
+  bigWindowDays: number;
+  bigGrid: '3x2' | '6x4';
+}
+
+async function ensembleStep(dir: string, name: string, opts: OrchestratorBenchOptions, workers: number): Promise<{ ms: number; transferShare: number }> {
+  const cfg = join(dir, `${name}.yaml`);
+  writeFileSync(
+    cfg,
+    `time: {windows: 1, windowDays: ${opts.windowDays}}
+solver: {members: ${opts.members}, twoStep: combine}
+executor: {workers: ${workers}}
+observations: {satellite: {soundingsPerDay: 60}}
+truth: {anomalies: []}
+output: {store: ${name}.zarr}
+`,
+  );
+  const world = await composeWorld(await loadConfig(cfg));
+  world.planFor(0);
+  await world.priorFor(0);
+  const executor = new PiscinaExecutor({ filename: new URL('../workers/tasks.ts', import.meta.url), workers, retries: 0 });
+  try {
+    // Warm the workers (module loading, tsx) outside the measurement.
+    await Promise.all(Array.from({ length: workers }, () => executor.run('memberGroupTransport', null).catch(() => undefined)));
+    const s = await runCycling(world, { progress: new SilentProgress(), provenance: { tanhui_command: 'bench' }, executor });
+    const t = s.timings;
+    return { ms: t.ensembleMs, transferShare: t.transferMs / (t.ensembleMs * workers) };
+  } finally {
+    await executor.close();
+  }
+}
+
+export async function orchestratorBench(opts: OrchestratorBenchOptions, print: (line: string) => void): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'tanhui-bench-orch-'));
+  try {
+    print(`ensemble step: ${opts.members} members, 6°×4°×25, ${opts.windowDays}-day window (synthetic met, stations + OCO-2-like tracks)`);
+    const one = await ensembleStep(dir, 'w1', opts, 1);
+    const two = await ensembleStep(dir, 'w2', opts, 2);
+    print(`  1 worker : ${(one.ms / 1000).toFixed(2)} s`);
+    print(`  2 workers: ${(two.ms / 1000).toFixed(2)} s`);
+    print(`  speed-up 2 workers over 1: ${(one.ms / two.ms).toFixed(2)}x (target >= 1.8x)`);
+    print(`  share of time moving data between threads (2 workers): ${(100 * two.transferShare).toFixed(2)} % (target < 5 %)`);
+
+    print(`full window: N = ${opts.bigMembers} members, ${opts.bigGrid}x25, ${opts.bigWindowDays}-day window, 2 workers`);
+    const cfg = join(dir, 'big.yaml');
+    writeFileSync(
+      cfg,
+      `grid: {preset: '${opts.bigGrid}'}
+time: {windows: 1, windowDays: ${opts.bigWindowDays}}
+solver: {members: ${opts.bigMembers}, twoStep: combine}
+stateVector: {mapping: grid-scaling}
+executor: {workers: 2}
+observations: {satellite: {soundingsPerDay: 200}}
+truth: {anomalies: []}
+output: {store: big.zarr}
+`,
+    );
+    const rss0 = process.resourceUsage().maxRSS;
+    const t0 = performance.now();
+    const world = await composeWorld(await loadConfig(cfg));
+    const s = await runCycling(world, { progress: new SilentProgress(), provenance: { tanhui_command: 'bench' } });
+    const ms = performance.now() - t0;
+    const peakKiB = process.resourceUsage().maxRSS;
+    const t = s.timings;
+    print(`  state size: ${world.nState} (grid-scaling bio + ocean), observations in the window: ${world.obs.windowRows[0]!.length}`);
+    print(`  one window: ${(ms / 1000).toFixed(1)} s (ensemble ${(t.ensembleMs / 1000).toFixed(1)} s, solve ${(t.solveMs / 1000).toFixed(1)} s, two-step ${(t.forwardMs / 1000).toFixed(1)} s, write ${(t.writeMs / 1000).toFixed(1)} s)`);
+    print(`  data movement share: ${(100 * (t.transferMs / (t.ensembleMs * 2))).toFixed(2)} %`);
+    print(`  peak memory (max RSS, main + worker threads): ${(peakKiB / 2 ** 20).toFixed(2)} GiB (before: ${(rss0 / 2 ** 20).toFixed(2)} GiB; target < 4 GiB)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,26 @@
+// Hidden `tanhui bench-orchestrator`: the orchestrator benchmark (tools/bench/orchestrator).
+import type { Command } from 'commander';
+import { orchestratorBench } from '../bench/orchestrator-bench';
+
+export function registerBench(program: Command): void {
+  program
+    .command('bench-orchestrator', { hidden: true })
+    .description('orchestrator benchmark: worker speed-up, data-movement share, N=150 window memory and time')
+    .option('--members <n>', 'members of the speed-up case', '32')
+    .option('--window-days <d>', 'window length of the speed-up case', '2')
+    .option('--big-members <n>', 'members of the big case', '150')
+    .option('--big-window-days <d>', 'window length of the big case', '1')
+    .option('--big-grid <g>', 'grid of the big case', '3x2')
+    .action(async (o: Record<string, string>) => {
+      await orchestratorBench(
+        {
+          members: Number(o.members),
+          windowDays: Number(o.windowDays),
+          bigMembers: Number(o.bigMembers),
+          bigWindowDays: Number(o.bigWindowDays),
+          bigGrid: o.bigGrid === '6x4' ? '6x4' : '3x2',
+        },
+        (l) => process.stdout.write(`${l}\n`),
+      );
+    });
+}
