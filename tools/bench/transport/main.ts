@@ -84,3 +84,13 @@ for (const grid of ['6x4', '3x2'] as const) {
   const { wall, cpu } = runForward(model, 50, steps);
   console.log(`one simulated week, 50 tracers, ${grid === '6x4' ? '6°×4°' : '3°×2°'}×25: ${cpu.toFixed(2)} s CPU, ${wall.toFixed(2)} s wall (${steps} steps of ${model.stepSeconds / 3600} h)`);
 }
+
+// 4. The demo's case: one week of 33 tracers (32 members + mean) at 6°×4°×25, both splittings.
+if (!only || only === 'demo') {
+  for (const splitting of ['xyzzyx', 'xyzyx'] as const) {
+    const model = createBuiltinModel({ met: { kind: 'synthetic', grid: '6x4', seed: 1 }, options: { splitting } });
+    const steps = (7 * 86400) / model.stepSeconds;
+    const { wall, cpu } = runForward(model, 33, steps);
+    console.log(`demo case, one week, 33 tracers, 6°×4°×25, ${splitting}: ${cpu.toFixed(2)} s CPU, ${wall.toFixed(2)} s wall`);
+  }
+}

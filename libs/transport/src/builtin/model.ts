@@ -29,6 +29,7 @@ export const DEFAULT_BUILTIN_OPTIONS: Omit<BuiltinOptions, 'stepSeconds'> = {
   diffusion: true,
   convection: true,
   limiter: false,
+  splitting: 'xyzzyx',
 };
 
 /** Default time step: 6 h on 4° grids, 3 h on 2° grids, scaled with the latitude spacing below. */

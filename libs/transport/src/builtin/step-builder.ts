@@ -23,6 +23,11 @@ export interface BuiltinOptions {
   convection: boolean;
   /** Apply TM5's optional slope limiter |rxm| ≤ rm (makes the model non-linear). Off by default. */
   limiter: boolean;
+  /**
+   * Operator splitting of one advection step: TM5's 'xyzzyx' (default; six half-step sweeps) or
+   * 'xyzyx' (the two vertical half steps merged into one full step: one sweep fewer, ~15 % faster).
+   */
+  splitting: 'xyzzyx' | 'xyzyx';
 }
 
 export interface StepOperators {
@@ -99,6 +104,7 @@ export class StepBuilder {
   private readonly amS: Float64Array;
   private readonly bmS: Float64Array;
   private readonly cmS: Float64Array;
+  private readonly cmFull: Float64Array;
   private readonly m: Float64Array;
   private readonly scratchM: Float64Array;
   private readonly kz: Float64Array;
@@ -124,6 +130,7 @@ export class StepBuilder {
     this.amS = new Float64Array(this.ncell);
     this.bmS = new Float64Array(this.bm.length);
     this.cmS = new Float64Array(this.cm.length);
+    this.cmFull = new Float64Array(this.cm.length);
     this.m = new Float64Array(this.ncell);
     this.scratchM = new Float64Array(4 * nlon + 4);
     this.kz = new Float64Array(Math.max(1, (nlev - 1) * this.ncol));
@@ -216,8 +223,10 @@ export class StepBuilder {
     const sweeps: Sweep[] = [];
     let nx = 0, ny = 0, nz = 0;
     const cfl = this.options.cflMax;
+    const order = this.options.splitting === 'xyzyx' ? (['x', 'y', 'Z', 'y', 'x'] as const) : (['x', 'y', 'z', 'z', 'y', 'x'] as const);
+    if (this.options.splitting === 'xyzyx') for (let q = 0; q < this.cm.length; q++) this.cmFull[q] = this.cm[q]! * 2 * s;
     for (let a = 0; a < nAdv; a++) {
-      for (const dir of ['x', 'y', 'z', 'z', 'y', 'x'] as const) {
+      for (const dir of order) {
         if (dir === 'x') {
           let plan = this.xPlans[nx];
           if (!plan) this.xPlans.push((plan = allocXSweepPlan(nlev, nlat, nlon, this.cluster)));
@@ -234,7 +243,7 @@ export class StepBuilder {
           let co = this.zCo[nz];
           if (!co) this.zCo.push((co = allocSweepCoefficients((nlev - 1) * this.ncol || 1, this.ncell)));
           nz++;
-          if (!buildLine(co, this.m, 1, nlev, this.ncol, this.cmS, cfl)) return false;
+          if (!buildLine(co, this.m, 1, nlev, this.ncol, dir === 'Z' ? this.cmFull : this.cmS, cfl)) return false;
           sweeps.push({ kind: 'z', co });
         }
       }
