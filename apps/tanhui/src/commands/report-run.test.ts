@@ -8,6 +8,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZarrStore } from '@tanhui/io';
+import { emptyTable, OBS_KINDS } from '@tanhui/observations';
+import { sampleRunAt } from '../analysis/resample';
 import { composeWorld } from '../compose';
 import { loadConfig } from '../config/load';
 import { runCycling } from '../pipeline/run';
@@ -126,4 +128,49 @@ describe('analysis commands on an orchestrator run store', () => {
       if (Number.isFinite(b.relativeReduction)) expect(b.relativeReduction).toBeCloseTo(0, 12);
     }
   });
+
+  it('resampling the run at its own station rows reproduces its stored prior and posterior simulations', async () => {
+    const s = await ZarrStore.open(store);
+    const col = async (n: string) => (await s.readArray(n)).data as Float64Array;
+    const [time, lat, lon, alt, kind, flag, prior, post] = await Promise.all(['obs_time', 'obs_lat', 'obs_lon', 'obs_altitude', 'obs_kind', 'obs_flag', 'obs_prior_sim', 'obs_posterior_sim'].map(col));
+    const rows = Array.from(time.keys()).filter((k) => OBS_KINDS[kind[k]!] !== 'xco2' && flag[k] === 0);
+    const t = emptyTable(rows.length);
+    rows.forEach((k, i) => {
+      t.timeSec[i] = time[k]!;
+      t.latDeg[i] = lat[k]!;
+      t.lonDeg[i] = lon[k]!;
+      t.altitudeM[i] = alt[k]!;
+      t.kind[i] = kind[k]!;
+    });
+    const r = await sampleRunAt(store, t);
+    rows.forEach((k, i) => {
+      expect(Math.abs(r.priorPpm[i]! - prior[k]!)).toBeLessThan(1e-9);
+      expect(Math.abs(r.posteriorPpm[i]! - post[k]!)).toBeLessThan(1e-9);
+    });
+    expect(new Set(Array.from(r.window)).size).toBe(2);
+
+    // The same positions in a GCAS-style text file under a site code the run does not know:
+    // validate --against must give the bias and RMSE of the stored simulations at those rows.
+    const value = await col('obs_value');
+    const pick = rows.filter((_, i) => i % 7 === 0);
+    const lines = pick.map((k) => {
+      const d = new Date(time[k]! * 1000);
+      const ymd = d.toISOString().slice(0, 10).replace(/-/g, '');
+      const sod = d.getUTCHours() * 3600 + d.getUTCMinutes() * 60 + d.getUTCSeconds();
+      return `co2_zzz_surface-flask_1_representative ${ymd} ${sod} ${lat[k]} ${(lon[k]! + 360) % 360} ${alt[k]} ${value[k]} 0`;
+    });
+    const file = join(dir, 'srf_held_out.txt');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const v = await runCli(['validate', store, '--against', file, '--json']);
+    expect(v.stderr).toBe('');
+    expect(v.code).toBe(0);
+    const out = JSON.parse(v.stdout) as { groups: { kind: string; prior: { count: number; bias: number; rmse: number }; posterior: { bias: number; rmse: number } }[] };
+    const all = out.groups.find((g) => g.kind === 'all')!;
+    expect(all.prior.count).toBe(pick.length);
+    const mean = (f: (k: number) => number): number => pick.reduce((a, k) => a + f(k), 0) / pick.length;
+    expect(all.prior.bias).toBeCloseTo(mean((k) => prior[k]! - value[k]!), 6);
+    expect(all.prior.rmse).toBeCloseTo(Math.sqrt(mean((k) => (prior[k]! - value[k]!) ** 2)), 6);
+    expect(all.posterior.bias).toBeCloseTo(mean((k) => post[k]! - value[k]!), 6);
+    expect(all.posterior.rmse).toBeCloseTo(Math.sqrt(mean((k) => (post[k]! - value[k]!) ** 2)), 6);
+  }, 120_000);
 });

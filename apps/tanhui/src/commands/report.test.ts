@@ -89,7 +89,7 @@ describe('tanhui validate', () => {
     const cases: [string[], RegExp][] = [
       [['--holdout', 'xyz'], /EmptyInput: nothing to validate against: all 1 sampled observations of these sites were assimilated/],
       [['--holdout', 'nope'], /BadValue: the run store has no observations of nope/],
-      [['--against', join(dir, 'obs.nc')], /NotImplemented: validating against observation files/],
+      [['--against', join(dir, 'obs.nc')], /MissingFile: no such file.*obs\.nc/],
     ];
     for (const [args, re] of cases) {
       const r = await runCli(['validate', storeA, ...args]);

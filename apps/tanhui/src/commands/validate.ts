@@ -1,12 +1,12 @@
 // `tanhui validate RUN [--holdout SITES] [--include-assimilated]`: bias, RMSE, correlation and
 // χ²/n of the prior and posterior simulated CO2 against observations the run did not
 // assimilate, per site, per category and per latitude band (@tanhui/analysis' validate).
-// Supported: rows of the store's observation table that were sampled but not assimilated
-// (see ../analysis/validation-records.ts). Sampling a finished run at new observation files
-// (--against) is not supported yet: the command says so instead of guessing.
+// Two sources: rows of the store's observation table that were sampled but not assimilated
+// (../analysis/validation-records.ts), or observation files the run never saw (--against),
+// at which the run's prior and posterior are sampled again (../analysis/against.ts).
 import type { Command } from 'commander';
 import { formatBiasRmse, formatValidationTable, validate, type ValidationGroup } from '@tanhui/analysis';
-import { TanhuiError } from '@tanhui/core';
+import { againstRecords } from '../analysis/against';
 import { readRunStore } from '../analysis/run-store-reader';
 import { validationRecords, type SelectedRecords } from '../analysis/validation-records';
 import { parseList } from '../analysis/output';
@@ -20,10 +20,8 @@ export interface ValidateCommandOptions {
 
 export async function validateRun(run: string, opts: ValidateCommandOptions = {}): Promise<{ selection: SelectedRecords; groups: ValidationGroup[] }> {
   if (opts.against && opts.against.length > 0) {
-    throw new TanhuiError('NotImplemented', 'validating against observation files that the run did not sample is not supported yet', {
-      context: { file: opts.against[0] },
-      hint: 'add the files to the run config as observations held out from the assimilation, or validate against the held-out rows of the store (--holdout SITES)',
-    });
+    const a = await againstRecords(run, opts.against, parseList(opts.holdout));
+    return { selection: { records: a.records, assimilated: 0, description: a.description }, groups: validate(a.records) };
   }
   const data = await readRunStore(run);
   const selection = validationRecords(data, { holdoutSites: parseList(opts.holdout), includeAssimilated: opts.includeAssimilated });
@@ -37,7 +35,7 @@ export function registerValidate(program: Command): void {
     .argument('<run>', 'run store (e.g. out/demo.zarr)')
     .option('--holdout <sites>', 'only these sites (comma-separated)')
     .option('--include-assimilated', 'also use assimilated observations (then it is a fit, not a validation)')
-    .option('--against <files...>', 'observation files the run did not sample (not supported yet: exits with a message)')
+    .option('--against <files...>', 'observation files (ObsPack, text, …) the run did not assimilate: the run is sampled there again (point observations)')
     .option('--json', 'print the statistics as JSON')
     .action(async (run: string, opts: ValidateCommandOptions) => {
       const { selection, groups } = await validateRun(run, opts);
