@@ -197,11 +197,21 @@ export async function describeDataset(file: string): Promise<DatasetDescription>
   }
 }
 
+/** Shortest text of a number; float32 values (1e15f read as 999999986991104) print as 1e+15. */
+function showNumber(x: number): string {
+  if (!Number.isFinite(x) || (Number.isInteger(x) && Math.abs(x) < 2 ** 24) || Math.fround(x) !== x) return String(x);
+  for (let p = 1; p <= 9; p++) {
+    const t = Number(x.toPrecision(p));
+    if (Math.fround(t) === x) return Math.abs(t) >= 1e7 ? t.toExponential() : String(t);
+  }
+  return String(x);
+}
+
 function showValue(v: AttrValue, max = 100): string {
   let s: string;
   if (typeof v === 'string') s = JSON.stringify(v);
-  else if (Array.isArray(v)) s = v.map((x) => String(x)).join(', ');
-  else s = String(v);
+  else if (Array.isArray(v)) s = v.map(showNumber).join(', ');
+  else s = showNumber(v);
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
