@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DEMO_YAML } from '../demo/demo-config';
 import { runCommand } from './run';
+import { writeRunReport } from './report';
 
 export function registerDemo(program: Command): void {
   program
@@ -17,5 +18,8 @@ export function registerDemo(program: Command): void {
       if (!existsSync(cfg) || readFileSync(cfg, 'utf8') !== DEMO_YAML) writeFileSync(cfg, DEMO_YAML);
       process.stderr.write(`tanhui demo: config ${cfg}, store ${join(opts.out, 'demo.zarr')}\n`);
       await runCommand(cfg, 'demo');
+      // Analysis (added by the analysis commands, see ./report.ts): the run's HTML report, DIR/report.html.
+      const report = await writeRunReport(join(opts.out, 'demo.zarr'), { out: join(opts.out, 'report.html') });
+      process.stdout.write(`report: ${report.file}\n`);
     });
 }
