@@ -1,12 +1,18 @@
 // Test helpers of the analysis commands: run the CLI in-process capturing stdout and stderr,
 // and temporary directories. (Kept here so the analysis tests depend on nothing else's helpers.)
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../main';
 
+const made: string[] = [];
+
+/** A fresh temporary directory, removed when the test process exits. */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `tanhui-${prefix}-`));
+  if (made.length === 0) process.once('exit', () => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const d = mkdtempSync(join(tmpdir(), `tanhui-${prefix}-`));
+  made.push(d);
+  return d;
 }
 
 /** Run `tanhui ARGS…` in this process; returns the exit code and what was printed. */
