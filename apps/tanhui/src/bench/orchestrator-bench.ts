@@ -20,9 +20,12 @@ export interface OrchestratorBenchOptions {
   bigMembers: number;
   bigWindowDays: number;
   bigGrid: '3x2' | '6x4';
+  repeats: number;
+  /** Skip the N-member full window (speed-up only). */
+  skipBig?: boolean;
 }
 
-async function ensembleStep(dir: string, name: string, opts: OrchestratorBenchOptions, workers: number): Promise<{ ms: number; transferShare: number }> {
+async function ensembleStep(dir: string, name: string, opts: OrchestratorBenchOptions, workers: number): Promise<{ ms: number; transferShare: number; cpuMs: number }> {
   const cfg = join(dir, `${name}.yaml`);
   writeFileSync(
     cfg,
@@ -41,9 +44,11 @@ output: {store: ${name}.zarr}
   try {
     // Warm the workers (module loading, tsx) outside the measurement.
     await Promise.all(Array.from({ length: workers }, () => executor.run('memberGroupTransport', null).catch(() => undefined)));
+    const c0 = process.cpuUsage();
     const s = await runCycling(world, { progress: new SilentProgress(), provenance: { tanhui_command: 'bench' }, executor });
+    const c = process.cpuUsage(c0);
     const t = s.timings;
-    return { ms: t.ensembleMs, transferShare: t.transferMs / (t.ensembleMs * workers) };
+    return { ms: t.ensembleMs, transferShare: t.transferMs / (t.ensembleMs * workers), cpuMs: (c.user + c.system) / 1000 };
   } finally {
     await executor.close();
   }
@@ -53,13 +58,22 @@ export async function orchestratorBench(opts: OrchestratorBenchOptions, print: (
   const dir = mkdtempSync(join(tmpdir(), 'tanhui-bench-orch-'));
   try {
     print(`ensemble step: ${opts.members} members, 6°×4°×25, ${opts.windowDays}-day window (synthetic met, stations + OCO-2-like tracks)`);
-    const one = await ensembleStep(dir, 'w1', opts, 1);
-    const two = await ensembleStep(dir, 'w2', opts, 2);
-    print(`  1 worker : ${(one.ms / 1000).toFixed(2)} s`);
-    print(`  2 workers: ${(two.ms / 1000).toFixed(2)} s`);
-    print(`  speed-up 2 workers over 1: ${(one.ms / two.ms).toFixed(2)}x (target >= 1.8x)`);
+    // Alternate 1 and 2 workers and keep the best of each (the machine is shared and noisy).
+    const runs: Array<{ workers: number; r: { ms: number; transferShare: number; cpuMs: number } }> = [];
+    for (let rep = 0; rep < opts.repeats; rep++) {
+      for (const workers of [1, 2]) {
+        const r = await ensembleStep(dir, `w${workers}r${rep}`, opts, workers);
+        runs.push({ workers, r });
+        print(`  ${workers} worker${workers > 1 ? 's' : ' '}: ensemble step ${(r.ms / 1000).toFixed(2)} s wall, whole window ${(r.cpuMs / 1000).toFixed(2)} s CPU (all threads)`);
+      }
+    }
+    const best = (w: number) => runs.filter((x) => x.workers === w).reduce((a, b) => (b.r.ms < a.r.ms ? b : a)).r;
+    const one = best(1);
+    const two = best(2);
+    print(`  speed-up 2 workers over 1 (best of ${opts.repeats} each): ${(one.ms / two.ms).toFixed(2)}x (target >= 1.8x)`);
     print(`  share of time moving data between threads (2 workers): ${(100 * two.transferShare).toFixed(2)} % (target < 5 %)`);
 
+    if (opts.skipBig) return;
     print(`full window: N = ${opts.bigMembers} members, ${opts.bigGrid}x25, ${opts.bigWindowDays}-day window, 2 workers`);
     const cfg = join(dir, 'big.yaml');
     writeFileSync(

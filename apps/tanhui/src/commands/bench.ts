@@ -11,7 +11,9 @@ export function registerBench(program: Command): void {
     .option('--big-members <n>', 'members of the big case', '150')
     .option('--big-window-days <d>', 'window length of the big case', '1')
     .option('--big-grid <g>', 'grid of the big case', '3x2')
-    .action(async (o: Record<string, string>) => {
+    .option('--repeats <n>', 'alternating repetitions of the speed-up case', '2')
+    .option('--skip-big', 'only the speed-up case')
+    .action(async (o: Record<string, string | boolean>) => {
       await orchestratorBench(
         {
           members: Number(o.members),
@@ -19,6 +21,8 @@ export function registerBench(program: Command): void {
           bigMembers: Number(o.bigMembers),
           bigWindowDays: Number(o.bigWindowDays),
           bigGrid: o.bigGrid === '6x4' ? '6x4' : '3x2',
+          repeats: Number(o.repeats),
+          skipBig: Boolean(o.skipBig),
         },
         (l) => process.stdout.write(`${l}\n`),
       );

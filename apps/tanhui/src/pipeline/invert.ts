@@ -1,14 +1,14 @@
 // Bayesian synthesis inversion (`tanhui invert`): response functions of region×month basis
-// fluxes computed by fanning the basis functions over the executor as tracers (with the prior
+// fluxes (the prior's flux pattern within each region and month, one scaling factor each) computed by fanning the basis functions over the executor as tracers (with the prior
 // background and, in an OSSE, the truth as extra tracers), then the batch solver (or 4D-Var on
 // the same linear operator). Outputs: posterior basis increments with full covariance, and
 // regional budgets (PgC yr⁻¹) with their full posterior covariance.
 import { availableParallelism } from 'node:os';
-import { TanhuiError, molSToPgCYr } from '@tanhui/core';
+import { TanhuiError } from '@tanhui/core';
 import { ZarrStore, type ZarrAttrs } from '@tanhui/io';
-import { buildMapping, regionMonthTerm, type StateMapping } from '@tanhui/priors';
+import { applyMapping, buildMapping, monthBlocks, regionEcosystemTerm, type StateMapping, type TermSpec } from '@tanhui/priors';
 import { batchInversion, createRng, fourDVar, matrixOperator } from '@tanhui/solvers';
-import { budgetRegions, budgetsOf, COMPONENTS, FLUX_PERIOD_SECONDS, type World } from '../compose';
+import { budgetRegions, budgetsOf, FLUX_PERIOD_SECONDS, type World } from '../compose';
 import type { Executor } from '../executor/executor';
 import { PiscinaExecutor } from '../executor/piscina-executor';
 import { InlineExecutor } from '../executor/inline-executor';
@@ -63,52 +63,79 @@ export async function runInversion(world: World, opts: { progress: Progress; pro
     world.windows.forEach((w, k) => {
       for (let q = 0; q < periodsPer[k]!; q++) times[p++] = w.startSec + q * FLUX_PERIOD_SECONDS;
     });
-    // Basis functions: one per (region, month), 1 state unit = 1 PgC yr⁻¹ out of the region,
-    // shaped like the prior's flux magnitude on land and uniform on the ocean.
-    const unit = 1 / molSToPgCYr(1);
+    // Basis functions: one per (region, month) and optimised component, with the prior flux's
+    // own space-time pattern inside the region and month (so the state is a region×month
+    // scaling factor, prior 1: the diurnal and synoptic shape of the prior is kept, which a
+    // flat basis would turn into representation error at the stations).
     const land = world.regions.regions.filter((r) => r.kind === 'land');
     const ocean = world.regions.regions.filter((r) => r.kind === 'ocean');
-    const idOf = (list: typeof land): Int32Array => {
-      const pos = new Map(list.map((r, i) => [r.code, i + 1]));
-      return Int32Array.from(world.regions.codes, (c) => pos.get(c) ?? 0);
-    };
-    const prior0 = await world.priorFor(0);
-    const bioShape = new Float64Array(n);
-    for (let q = 0; q < prior0.nPeriods; q++) for (let c = 0; c < n; c++) bioShape[c] += Math.abs(prior0.components.bio.fluxMolM2S[q * n + c]!);
-    const mapping = sharedMapping(
-      buildMapping(nPeriods, n, [
-        regionMonthTerm('land', idOf(land), grid.cellAreaM2, times, { unitMolPerSecond: unit, shape: bioShape, regionNames: land.map((r) => r.name) }),
-        regionMonthTerm('ocean', idOf(ocean), grid.cellAreaM2, times, { unitMolPerSecond: unit, regionNames: ocean.map((r) => r.name) }),
-      ]),
-    );
-    const ns = mapping.nState;
-    const nMonths = mapping.terms[0]!.nBlocks;
-
-    // Prior budgets over the run and σ of each basis function: sigmaLand (sigmaOcean) times the
-    // region's prior |budget|, at least 0.1 PgC yr⁻¹.
-    const natural = new Float64Array(n);
-    const truthNat = world.truthScaling ? new Float64Array(n) : undefined;
-    for (let w = 0; w < W; w++) {
-      const pr = await world.priorFor(w);
-      for (const name of world.optimised) {
-        const f = pr.components[name].fluxMolM2S;
-        const s = world.truthScaling?.[name];
-        for (let q = 0; q < pr.nPeriods; q++) {
-          for (let c = 0; c < n; c++) {
-            const v = (f[q * n + c]! * periodsPer[w]!) / nPeriods / pr.nPeriods;
-            natural[c] += v;
-            if (truthNat && s) truthNat[c] += v * s[c]!;
-          }
-        }
+    const listOf = (name: string): typeof land => (name === 'bio' ? land : ocean);
+    const all: Record<string, Float64Array> = {};
+    for (const name of world.optimised) all[name] = new Float64Array(nPeriods * n);
+    const fixedAll = new Float64Array(nPeriods * n);
+    {
+      let q0 = 0;
+      for (let w = 0; w < W; w++) {
+        const pr = await world.priorFor(w);
+        for (const name of world.optimised) all[name]!.set(pr.components[name].fluxMolM2S, q0 * n);
+        fixedAll.set(pr.fixed, q0 * n);
+        q0 += pr.nPeriods;
       }
     }
-    const budgetPrior = budgetsOf(world, natural, 1);
+    const months = monthBlocks(times);
+    const specs: TermSpec[] = world.optimised.map((name) => {
+      const list = listOf(name);
+      const codes = new Set(list.map((r) => r.code));
+      const region = Int32Array.from(world.regions.codes, (c) => (codes.has(c) ? c : 0));
+      const eco = Int32Array.from(region, (c) => (c > 0 ? 1 : 0));
+      const t = regionEcosystemTerm(name, all[name]!, region, eco);
+      return { ...t, block: months.block, blockNames: months.names };
+    });
+    const mapping = sharedMapping(buildMapping(nPeriods, n, specs));
+    const ns = mapping.nState;
+    const nMonths = months.names.length;
+
+    // Budget operator Gb (regions × state): run-mean budget of each basis function, from the
+    // mapping averaged per month block (sum over blocks = time mean).
+    const blockMean = buildMapping(
+      nMonths,
+      n,
+      specs.map((t) => {
+        const pat = new Float64Array(nMonths * n);
+        for (let q = 0; q < nPeriods; q++) {
+          const b = months.block[q]!;
+          for (let c = 0; c < n; c++) pat[b * n + c] += t.pattern[q * n + c]! / nPeriods;
+        }
+        return { ...t, pattern: pat, block: Int32Array.from({ length: nMonths }, (_, b) => b) };
+      }),
+    );
+    const eye = new Float64Array(ns * ns);
+    for (let j = 0; j < ns; j++) eye[j * ns + j] = 1;
+    const perBlock = applyMapping(blockMean, eye, ns); // [block][cell][ns]
+    const runMean = new Float64Array(n * ns);
+    for (let b = 0; b < nMonths; b++) for (let k = 0; k < n * ns; k++) runMean[k] += perBlock[b * n * ns + k]!;
+    const GbT = budgetsOf(world, runMean, ns); // [region][ns]
+    const regions = budgetRegions(world);
+    const nr = regions.length;
+    const Gb = GbT; // row-major regions × state
+    const xb = Float64Array.from(mapping.xPrior);
     const sigmaB = new Float64Array(ns);
-    for (const [ti, t] of mapping.terms.entries()) {
-      const list = ti === 0 ? land : ocean;
-      const sig = ti === 0 ? config.stateVector.sigmaLand : config.stateVector.sigmaOcean;
-      for (let b = 0; b < t.nBlocks; b++) {
-        for (let u = 0; u < t.nUnits; u++) sigmaB[t.offset + b * t.nUnits + u] = sig * Math.max(0.1, Math.abs(budgetPrior[world.regions.rowOf(list[u]!.code)]!));
+    for (const t of mapping.terms) {
+      const sig = t.name === 'bio' ? config.stateVector.sigmaLand : config.stateVector.sigmaOcean;
+      sigmaB.fill(sig, t.offset, t.offset + t.nUnits * t.nBlocks);
+    }
+    const dot = (r: number, v: Float64Array): number => {
+      let s = 0;
+      for (let j = 0; j < ns; j++) s += Gb[r * ns + j]! * v[j]!;
+      return s;
+    };
+    const budgetPrior = Float64Array.from({ length: nr }, (_, r) => dot(r, xb));
+    let truthNat: Float64Array | undefined;
+    if (world.truthScaling) {
+      truthNat = new Float64Array(n);
+      for (const name of world.optimised) {
+        const s = world.truthScaling[name]!;
+        for (let q = 0; q < nPeriods; q++) for (let c = 0; c < n; c++) truthNat[c] += (all[name]![q * n + c]! * s[c]!) / nPeriods;
       }
     }
 
@@ -133,9 +160,7 @@ export async function runInversion(world: World, opts: { progress: Progress; pro
       const pr = await world.priorFor(w);
       const { plan, offsetPpm, rows } = world.planFor(w);
       const splan = sharedPlan(plan);
-      const total = new Float64Array(np * n);
-      for (const c of COMPONENTS) for (let k = 0; k < total.length; k++) total[k] += pr.components[c].fluxMolM2S[k]!;
-      const extras = [{ initial: shared(bg), flux: shared(total) }];
+      const extras = [{ initial: shared(bg), flux: shared(fixedAll.subarray(p0 * n, (p0 + np) * n)) }];
       if (truthField && world.truthScaling) {
         const tf = Float64Array.from(pr.fixed);
         for (const name of world.optimised) {
@@ -207,7 +232,6 @@ export async function runInversion(world: World, opts: { progress: Progress; pro
     const y = Float64Array.from(yList, (v, s) => v - bgList[s]!);
     const R = Float64Array.from(sigList, (v) => v * v);
     const B = Float64Array.from(sigmaB, (v) => v * v);
-    const xb = new Float64Array(ns);
     opts.progress.step(W - 1, 'solve', { method, nobs, nState: ns });
     let xa: Float64Array;
     let Pa: Float64Array;
@@ -227,26 +251,8 @@ export async function runInversion(world: World, opts: { progress: Progress; pro
       chi2 = r.chi2;
       dofs = r.dofs;
     }
-    // Budgets: unit u of month m adds 1 PgC/yr to its region during that month.
-    const regions = budgetRegions(world);
-    const nr = regions.length;
-    const monthFrac = new Float64Array(nMonths);
-    for (let q = 0; q < nPeriods; q++) monthFrac[mapping.terms[0]!.block[q]!]! += 1 / nPeriods;
-    const Gb = new Float64Array(nr * ns);
     const nReg = world.regions.size;
-    for (const [ti, t] of mapping.terms.entries()) {
-      const list = ti === 0 ? land : ocean;
-      for (let b = 0; b < t.nBlocks; b++) {
-        for (let u = 0; u < t.nUnits; u++) {
-          const j = t.offset + b * t.nUnits + u;
-          const r = world.regions.rowOf(list[u]!.code);
-          Gb[r * ns + j] = monthFrac[b]!;
-          Gb[(nReg + (ti === 0 ? 0 : 1)) * ns + j] = monthFrac[b]!;
-          Gb[(nReg + 2) * ns + j] = monthFrac[b]!;
-        }
-      }
-    }
-    const budgetPosterior = Float64Array.from(budgetPrior, (v, r) => v + Gb.subarray(r * ns, (r + 1) * ns).reduce((s, g, j) => s + g * xa[j]!, 0));
+    const budgetPosterior = Float64Array.from({ length: nr }, (_, r) => dot(r, xa));
     const tmp = new Float64Array(nr * ns);
     for (let r = 0; r < nr; r++) for (let j = 0; j < ns; j++) {
       let s = 0;
@@ -260,6 +266,7 @@ export async function runInversion(world: World, opts: { progress: Progress; pro
       cov[a * nr + b] = s;
     }
     const priorSd = Float64Array.from({ length: nr }, (_, r) => Math.sqrt(Gb.subarray(r * ns, (r + 1) * ns).reduce((s, g, j) => s + g * g * B[j]!, 0)));
+    void nReg;
     const result: InvertResult = {
       labels: [...mapping.labels],
       xa,
@@ -305,10 +312,10 @@ async function writeInversionStore(world: World, r: InvertResult, codes: number[
   });
   const c = { compressor: 'zlib' as const };
   await store.writeArray('state_label', r.labels, { dims: ['state'] });
-  await store.writeArray('x_posterior', r.xa, { dims: ['state'], attrs: { units: 'PgC yr-1', long_name: 'posterior basis-function increments (region x month), prior 0' }, ...c });
-  await store.writeArray('sigma_prior', r.sigmaB, { dims: ['state'], attrs: { units: 'PgC yr-1' }, ...c });
-  await store.writeArray('sigma_posterior', r.sigmaA, { dims: ['state'], attrs: { units: 'PgC yr-1' }, ...c });
-  await store.writeArray('P_posterior', r.Pa, { shape: [ns, ns], dims: ['state', 'state_b'], attrs: { units: 'PgC2 yr-2', long_name: 'posterior covariance of the basis increments' }, ...c });
+  await store.writeArray('x_posterior', r.xa, { dims: ['state'], attrs: { units: '1', long_name: 'posterior region x month scaling factors of the basis functions (prior 1)' }, ...c });
+  await store.writeArray('sigma_prior', r.sigmaB, { dims: ['state'], attrs: { units: '1' }, ...c });
+  await store.writeArray('sigma_posterior', r.sigmaA, { dims: ['state'], attrs: { units: '1' }, ...c });
+  await store.writeArray('P_posterior', r.Pa, { shape: [ns, ns], dims: ['state', 'state_b'], attrs: { units: '1', long_name: 'posterior covariance of the scaling factors' }, ...c });
   await store.writeArray('region', Int32Array.from(codes), { dims: ['region'], ...c });
   await store.writeArray('region_name', r.regions, { dims: ['region'] });
   await store.writeArray('region_kind', kinds, { dims: ['region'] });
