@@ -7,9 +7,13 @@ import { main } from '../main';
 
 const made: string[] = [];
 
-/** A fresh temporary directory, removed when the test process exits. */
+/** Remove every directory tempDir made (call from afterAll). */
+export function removeTempDirs(): void {
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
+/** A fresh temporary directory (removed by removeTempDirs). */
 export function tempDir(prefix: string): string {
-  if (made.length === 0) process.once('exit', () => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
   const d = mkdtempSync(join(tmpdir(), `tanhui-${prefix}-`));
   made.push(d);
   return d;

@@ -4,9 +4,11 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { closureFromFile } from './budget';
-import { runCli, tempDir } from '../analysis/cli-test-helpers';
+import { removeTempDirs, runCli, tempDir } from '../analysis/cli-test-helpers';
+
+afterAll(removeTempDirs);
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 const china = join(repoRoot, 'libs/analysis/docs/china-closure.yaml');

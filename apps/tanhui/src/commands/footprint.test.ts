@@ -4,11 +4,13 @@
 // non-negative up to the advection scheme's small undershoots), coverage and the CLI outputs.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { convolveFootprint } from '@tanhui/analysis';
 import { ZarrStore } from '@tanhui/io';
 import { computeFootprints, footprintModel, networkCoverage, sitePlan } from '../analysis/footprint';
-import { runCli, tempDir } from '../analysis/cli-test-helpers';
+import { removeTempDirs, runCli, tempDir } from '../analysis/cli-test-helpers';
+
+afterAll(removeTempDirs);
 
 const T = Date.parse('2020-06-04T06:00:00Z') / 1000;
 const HOURS = 48;

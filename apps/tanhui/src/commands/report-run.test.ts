@@ -15,10 +15,12 @@ import { loadConfig } from '../config/load';
 import { runCycling } from '../pipeline/run';
 import { readRunReport } from '../pipeline/report';
 import { SilentProgress } from '../progress';
-import { tempDir, runCli } from '../analysis/cli-test-helpers';
+import { removeTempDirs, runCli, tempDir } from '../analysis/cli-test-helpers';
 import { compareRunStores } from './compare';
 import { writeRunReport } from './report';
 import { validateRun } from './validate';
+
+afterAll(removeTempDirs);
 
 const CHROMIUM = '/usr/bin/chromium';
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));

@@ -2,12 +2,14 @@
 // @tanhui/io in the run-store layout, every expected number computed by hand).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../analysis/cli-test-helpers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeTempDirs, runCli, tempDir } from '../analysis/cli-test-helpers';
 import { TEST_T0, writeTestStore, type TestStoreSpec } from '../analysis/test-store';
 import { compareRunStores } from './compare';
 import { writeRunReport } from './report';
 import { validateRun } from './validate';
+
+afterAll(removeTempDirs);
 
 const DAY = 86400;
 const REGIONS: TestStoreSpec['regions'] = [
