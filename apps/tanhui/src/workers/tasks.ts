@@ -54,6 +54,10 @@ const now = (): number => performance.timeOrigin + performance.now();
 /** Transport for a group of ensemble members as tracers of one run, sampled by the plan. */
 export function memberGroupTransport(input: MemberGroupInput): unknown {
   const startMs = now();
+  // Test seam: TANHUI_FAIL_WINDOW_START=<epoch s> makes every task of that window fail (the
+  // nightly-run test of retries and of a failed window leaving the store intact).
+  const failAt = process.env.TANHUI_FAIL_WINDOW_START;
+  if (failAt !== undefined && Number(failAt) === input.window.startSec) throw new Error(`injected failure for the window starting at ${failAt}`);
   const model = modelOf(input.modelSpec);
   const { K, mapping } = input;
   const extras = input.extras ?? [];
