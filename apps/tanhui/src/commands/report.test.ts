@@ -8,6 +8,7 @@ import { TEST_T0, writeTestStore, type TestStoreSpec } from '../analysis/test-st
 import { compareRunStores } from './compare';
 import { writeRunReport } from './report';
 import { validateRun } from './validate';
+import { ZarrStore } from '@tanhui/io';
 
 afterAll(removeTempDirs);
 
@@ -166,5 +167,29 @@ describe('tanhui report', () => {
     const bad = await runCli(['report', footprintStore]);
     expect(bad.code).toBe(3);
     expect(bad.stderr).toMatch(/UnsupportedFormat: not a tanhui run store/);
+  });
+
+  it('reports a synthesis-inversion store (tanhui invert layout): budgets, truth and provenance', async () => {
+    const inv = join(dir, 'inv', 'inversion.zarr');
+    const z = await ZarrStore.create(inv, { attrs: { tanhui_store_format: 'tanhui-inversion-store/1', title: 'tanhui synthesis inversion (batch): hand-made', dofs: 3.5, config: { grid: { preset: '6x4' } } } });
+    await z.writeArray('region_name', ['Land A', 'Ocean C', 'Global land', 'Global ocean'], { dims: ['region'] });
+    await z.writeArray('region_kind', ['land', 'ocean', 'land', 'ocean'], { dims: ['region'] });
+    await z.writeArray('budget_prior', Float64Array.of(1, 2, 1, 2), { dims: ['region'] });
+    await z.writeArray('budget_prior_sd', Float64Array.of(0.5, 0.4, 0.5, 0.4), { dims: ['region'] });
+    await z.writeArray('budget_posterior', Float64Array.of(0.8, 2.1, 0.8, 2.1), { dims: ['region'] });
+    await z.writeArray('budget_posterior_sd', Float64Array.of(0.2, 0.3, 0.2, 0.3), { dims: ['region'] });
+    await z.writeArray('truth/budget', Float64Array.of(0.7, 2.2, 0.7, 2.2), { dims: ['region'] });
+    await z.consolidate();
+    const { file, report } = await writeRunReport(inv);
+    expect(file).toBe(join(dir, 'inv', 'report.html'));
+    expect(report.data.budgets!.rows).toEqual([
+      { region: 'Global land', prior: 1, priorSigma: 0.5, posterior: 0.8, posteriorSigma: 0.2 },
+      { region: 'Global ocean', prior: 2, priorSigma: 0.4, posterior: 2.1, posteriorSigma: 0.3 },
+      { region: 'Land A', prior: 1, priorSigma: 0.5, posterior: 0.8, posteriorSigma: 0.2 },
+    ]);
+    expect(report.data.provenance!['truth (OSSE), PgC yr⁻¹']).toContain('Land A: truth 0.700, prior 1.000, posterior 0.800 ± 0.200');
+    const html = readFileSync(file, 'utf8');
+    expect(html.match(/<figure class="tanhui-figure">/g)).toHaveLength(1);
+    expect(html).toContain('hand-made');
   });
 });

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { renderReport } from '@tanhui/analysis';
 import { closureFromFile } from './budget';
 import { buildRunReport, type RunReport } from '../analysis/report-data';
+import { inversionReportData, isInversionStore } from '../analysis/inversion-report';
 import { readRunStore } from '../analysis/run-store-reader';
 import { parseList, writeTextAtomic } from '../analysis/output';
 
@@ -22,9 +23,15 @@ export function defaultReportPath(run: string): string {
 
 /** Read the store, render the page, write it atomically; returns where and what was written. */
 export async function writeRunReport(run: string, opts: ReportCommandOptions = {}): Promise<{ file: string; report: RunReport; bytes: number }> {
-  const data = await readRunStore(run);
   const closure = opts.closure ? await closureFromFile(opts.closure) : undefined;
-  const report = buildRunReport(data, { holdoutSites: parseList(opts.holdout), includeAssimilated: opts.includeAssimilated, closure });
+  let report: RunReport;
+  if (await isInversionStore(run)) {
+    // `tanhui invert` stores: budgets and provenance only (no maps or observation table kept).
+    report = { data: { ...(await inversionReportData(run)), closure }, validation: { none: 'a synthesis-inversion store keeps no observation table' } };
+  } else {
+    const data = await readRunStore(run);
+    report = buildRunReport(data, { holdoutSites: parseList(opts.holdout), includeAssimilated: opts.includeAssimilated, closure });
+  }
   const html = renderReport(report.data);
   const file = opts.out ?? defaultReportPath(run);
   writeTextAtomic(file, html);
@@ -35,7 +42,7 @@ export function registerReport(program: Command): void {
   program
     .command('report')
     .description('self-contained HTML report of a run store: flux maps, budgets ± σ, time series, fits, validation, provenance')
-    .argument('<run>', 'run store (e.g. out/demo.zarr)')
+    .argument('<run>', 'run store (e.g. out/demo.zarr) or synthesis-inversion store (tanhui invert: budgets only)')
     .option('--out <file>', 'output HTML file (default: report.html beside the store)')
     .option('--holdout <sites>', 'validate against these sites only (comma-separated)')
     .option('--include-assimilated', 'let assimilated observations into the validation table (a fit, not a validation)')
