@@ -15,3 +15,5 @@ export { readMozartHistory, fieldAtTime, camDateToSeconds, type ModelFields, typ
 export { readTm5MixingRatio, readTm5FlaskOutput, type Tm5FlaskOutput } from './ingest/tm5';
 export { ResponseFunctionTransport, readResponseFunctions, type ResponseFunctionData } from './ingest/response-functions';
 export { readMeteorologyFile, type MetFileNames } from './ingest/met-reader';
+// The zonal advection kernel alone, for the C-comparison benchmark in tools/bench/transport.
+export * as advectionKernel from './builtin/advection';

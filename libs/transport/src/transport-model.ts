@@ -1,34 +1,9 @@
 // The contract between the orchestrator and every transport model (built-in, MOZART-4 member
 // fields, TM5 response functions). Linear in the tracers: K tracers (ensemble members or basis
 // functions) share one run, the tracer index innermost in every array.
-import type { HybridLevels, LatLonGrid } from '@tanhui/core';
+import type { HybridLevels, LatLonGrid, SamplePlan, SamplingContext } from '@tanhui/core';
 
-// SamplePlan and SamplingContext are the contract of libs/core/src/sampling.ts (operators build
-// plans, transport models evaluate them). They are restated here structurally so that this
-// file compiles whether or not @tanhui/core re-exports them; the shapes must stay identical.
-
-/** What an observation operator needs to know about the model to build a SamplePlan. */
-export interface SamplingContext {
-  readonly grid: LatLonGrid;
-  readonly levels: HybridLevels;
-  /** Window start [s since 1970-01-01 UTC]. */
-  readonly windowStartSec: number;
-  /** Length of one model time step [s]; step n is at windowStartSec + n·stepSeconds. */
-  readonly stepSeconds: number;
-  /** Number of steps in the window (the last sample time is step nSteps). */
-  readonly nSteps: number;
-  /** Surface pressure [Pa] at step n (0 … nSteps), flat index j*nlon + i. */
-  surfacePressurePa(step: number): Float64Array;
-}
-
-/** sample[s] = Σ_{e in row s} weight[e] · c(step[e], cell[e]) (CSR rows, flat 3-D cells). */
-export interface SamplePlan {
-  readonly nSamples: number;
-  readonly rowPtr: Int32Array;
-  readonly step: Int32Array;
-  readonly cell: Int32Array;
-  readonly weight: Float64Array;
-}
+export type { SamplePlan, SamplingContext };
 
 /** A simulation window [startSec, endSec) in seconds since 1970-01-01 UTC. */
 export interface TransportWindow {

@@ -8,8 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createBuiltinModel, type BuiltinTransportModel } from '@tanhui/transport';
-import { periodicRowForward, SweepScratch, allocSweepCoefficients, setCell, setFace } from '../../../libs/transport/src/builtin/advection';
+import { advectionKernel, createBuiltinModel, type BuiltinTransportModel } from '@tanhui/transport';
+
+const { periodicRowForward, SweepScratch, allocSweepCoefficients, setCell, setFace } = advectionKernel;
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
