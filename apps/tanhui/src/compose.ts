@@ -98,7 +98,10 @@ export interface World {
   stateLabels: readonly string[];
   nState: number;
   xPrior: Float64Array;
-  covariance: PriorCovariance;
+  /** Prior σ of each state element. */
+  sigmaState: Float64Array;
+  /** Structured prior covariance (spatially correlated B); undefined when B is diagonal. */
+  covariance?: PriorCovariance;
   /** Optimised components, in term order. */
   optimised: ComponentName[];
   /** Per-cell truth scaling (1 + anomaly) of each optimised component, when the config has a truth. */
@@ -414,11 +417,18 @@ export async function composeWorld(loaded: LoadedConfig): Promise<World> {
   const unitPatterns = Object.fromEntries(optimised.map((n) => [n, new Float64Array(grid.size).fill(1)]));
   const layout = buildMapping(1, grid.size, termsFor(unitPatterns, 1));
   const sv = config.stateVector;
-  const covariance = buildPriorCovariance(
-    layout,
-    grid,
-    optimised.map((name) => ({ sigma: name === 'bio' ? sv.sigmaLand : sv.sigmaOcean, correlationLengthM: sv.correlationLengthKm * 1000, temporalCorrelation: 0 })),
-  );
+  const sigmaState = new Float64Array(layout.nState);
+  for (const t of layout.terms) sigmaState.fill(t.name === 'bio' ? sv.sigmaLand : sv.sigmaOcean, t.offset, t.offset + t.nUnits * t.nBlocks);
+  // Correlated B only when asked for: its builder factors the nUnits² spatial correlation
+  // (O(nUnits³)), which is minutes for grid-cell states at 3°×2°; uncorrelated B is diagonal.
+  const covariance =
+    sv.correlationLengthKm > 0
+      ? buildPriorCovariance(
+          layout,
+          grid,
+          optimised.map((name) => ({ sigma: name === 'bio' ? sv.sigmaLand : sv.sigmaOcean, correlationLengthM: sv.correlationLengthKm * 1000, temporalCorrelation: 0 })),
+        )
+      : undefined;
 
   let truthScaling: Record<string, Float64Array> | undefined;
   if (config.truth) {
@@ -479,6 +489,7 @@ export async function composeWorld(loaded: LoadedConfig): Promise<World> {
     stateLabels: layout.labels,
     nState: layout.nState,
     xPrior: layout.xPrior,
+    sigmaState,
     covariance,
     optimised,
     truthScaling,

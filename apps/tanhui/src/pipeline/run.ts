@@ -84,9 +84,17 @@ export function sharedMapping(m: StateMapping): StateMapping {
 /** B^½ of the prior covariance of @tanhui/priors in the shape @tanhui/solvers draws from. */
 export function covarianceSqrtOf(world: World): CovarianceSqrt {
   const cov = world.covariance;
-  const n = cov.nState;
-  const variances = new Float64Array(n);
-  for (const t of cov.terms) for (let b = 0; b < t.nBlocks; b++) for (let u = 0; u < t.nUnits; u++) variances[t.offset + b * t.nUnits + u] = t.sigma[u]! ** 2;
+  const sig = world.sigmaState;
+  const n = sig.length;
+  const variances = Float64Array.from(sig, (v) => v * v);
+  if (!cov) {
+    const scale = (z: Float64Array, k: number): Float64Array => {
+      const out = new Float64Array(n * k);
+      for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) out[i * k + j] = sig[i]! * z[i * k + j]!;
+      return out;
+    };
+    return { n, variances, apply: (z) => scale(z, 1), applyT: (v) => scale(v, 1), applyMatrix: scale };
+  }
   return {
     n,
     variances,
