@@ -11,6 +11,7 @@ export function registerBench(program: Command): void {
     .option('--big-members <n>', 'members of the big case', '150')
     .option('--big-window-days <d>', 'window length of the big case', '1')
     .option('--big-grid <g>', 'grid of the big case', '3x2')
+    .option('--grid <g>', 'grid of the speed-up case', '6x4')
     .option('--repeats <n>', 'alternating repetitions of the speed-up case', '2')
     .option('--skip-big', 'only the speed-up case')
     .action(async (o: Record<string, string | boolean>) => {
@@ -22,6 +23,7 @@ export function registerBench(program: Command): void {
           bigWindowDays: Number(o.bigWindowDays),
           bigGrid: o.bigGrid === '6x4' ? '6x4' : '3x2',
           repeats: Number(o.repeats),
+          grid: o.grid === '3x2' ? '3x2' : '6x4',
           skipBig: Boolean(o.skipBig),
         },
         (l) => process.stdout.write(`${l}\n`),
