@@ -138,55 +138,57 @@ export function lineSweepForward(
         const ci = cellBase + b;
         const c1 = a1[ci]!, c2 = a2[ci]!, cl = cL[ci]!, cr = cR[ci]!, inv = invM[ci]!;
         const e = ci * K;
+        const end = e + K;
         const bk = (b - b0) * K;
         if (hasR) {
           const fi = faceBase + b;
           const al = alpha[fi]!, be = beta[fi]!, ga = gamma[fi]!, F3 = 3 * flux[fi]!;
+          // One induction variable per array family (q for the state, v for the face buffers),
+          // the along-sweep moment first and the carried moments last: fewer live values.
           if (al >= 0) {
-            for (let t = 0; t < K; t++) {
-              const r0 = rm[e + t]!, x0 = sa[e + t]!, y0 = s1[e + t]!, z0 = s2[e + t]!;
+            for (let q = e, v = bk; q < end; q++, v++) {
+              const r0 = rm[q]!, x0 = sa[q]!;
               const fr = al * r0 + be * x0;
               const pr = ga * x0 - F3 * fr;
-              const yr = al * y0;
-              const zr = al * z0;
-              const fl = bf[bk + t]!;
-              rm[e + t] = r0 + fl - fr;
-              sa[e + t] = c1 * x0 + c2 * r0 + (bp[bk + t]! - pr) * inv + cl * fl - cr * fr;
-              s1[e + t] = y0 + by[bk + t]! - yr;
-              s2[e + t] = z0 + bz[bk + t]! - zr;
-              bf[bk + t] = fr;
-              bp[bk + t] = pr;
-              by[bk + t] = yr;
-              bz[bk + t] = zr;
+              const fl = bf[v]!;
+              rm[q] = r0 + fl - fr;
+              sa[q] = c1 * x0 + c2 * r0 + (bp[v]! - pr) * inv + cl * fl - cr * fr;
+              bf[v] = fr;
+              bp[v] = pr;
+              const y0 = s1[q]!, yr = al * y0;
+              s1[q] = y0 + by[v]! - yr;
+              by[v] = yr;
+              const z0 = s2[q]!, zr = al * z0;
+              s2[q] = z0 + bz[v]! - zr;
+              bz[v] = zr;
             }
           } else {
-            const u = e + BK;
-            for (let t = 0; t < K; t++) {
-              const xu = sa[u + t]!;
-              const fr = al * rm[u + t]! + be * xu;
+            for (let q = e, u = e + BK, v = bk; q < end; q++, u++, v++) {
+              const xu = sa[u]!;
+              const fr = al * rm[u]! + be * xu;
               const pr = ga * xu - F3 * fr;
-              const yr = al * s1[u + t]!;
-              const zr = al * s2[u + t]!;
-              const r0 = rm[e + t]!;
-              const fl = bf[bk + t]!;
-              rm[e + t] = r0 + fl - fr;
-              sa[e + t] = c1 * sa[e + t]! + c2 * r0 + (bp[bk + t]! - pr) * inv + cl * fl - cr * fr;
-              s1[e + t] = s1[e + t]! + by[bk + t]! - yr;
-              s2[e + t] = s2[e + t]! + bz[bk + t]! - zr;
-              bf[bk + t] = fr;
-              bp[bk + t] = pr;
-              by[bk + t] = yr;
-              bz[bk + t] = zr;
+              const r0 = rm[q]!;
+              const fl = bf[v]!;
+              rm[q] = r0 + fl - fr;
+              sa[q] = c1 * sa[q]! + c2 * r0 + (bp[v]! - pr) * inv + cl * fl - cr * fr;
+              bf[v] = fr;
+              bp[v] = pr;
+              const yr = al * s1[u]!;
+              s1[q] = s1[q]! + by[v]! - yr;
+              by[v] = yr;
+              const zr = al * s2[u]!;
+              s2[q] = s2[q]! + bz[v]! - zr;
+              bz[v] = zr;
             }
           }
         } else {
-          for (let t = 0; t < K; t++) {
-            const r0 = rm[e + t]!;
-            const fl = bf[bk + t]!;
-            rm[e + t] = r0 + fl;
-            sa[e + t] = c1 * sa[e + t]! + c2 * r0 + bp[bk + t]! * inv + cl * fl;
-            s1[e + t] = s1[e + t]! + by[bk + t]!;
-            s2[e + t] = s2[e + t]! + bz[bk + t]!;
+          for (let q = e, v = bk; q < end; q++, v++) {
+            const r0 = rm[q]!;
+            const fl = bf[v]!;
+            rm[q] = r0 + fl;
+            sa[q] = c1 * sa[q]! + c2 * r0 + bp[v]! * inv + cl * fl;
+            s1[q] = s1[q]! + by[v]!;
+            s2[q] = s2[q]! + bz[v]!;
           }
         }
       }
@@ -322,41 +324,42 @@ export function periodicRowForward(
     const c1 = a1[ci]!, c2 = a2[ci]!, cl = cL[ci]!, cr = cR[ci]!, inv = invM[ci]!;
     const al = alpha[ci]!, be = beta[ci]!, ga = gamma[ci]!, F3 = 3 * flux[ci]!;
     const e = base + a * K;
+    const end = e + K;
     if (al >= 0) {
-      // Outflow through the east face comes from this cell: load its values once.
-      for (let t = 0; t < K; t++) {
-        const r0 = rm[e + t]!, x0 = sa[e + t]!, y0 = s1[e + t]!, z0 = s2[e + t]!;
+      // Outflow through the east face comes from this cell: load its values once. One
+      // induction variable for the state (q) and one for the face buffers (t).
+      for (let q = e, t = 0; q < end; q++, t++) {
+        const r0 = rm[q]!, x0 = sa[q]!;
         const fr = al * r0 + be * x0;
         const pr = ga * x0 - F3 * fr;
-        const yr = al * y0;
-        const zr = al * z0;
         const fl = bf[t]!;
-        rm[e + t] = r0 + fl - fr;
-        sa[e + t] = c1 * x0 + c2 * r0 + (bp[t]! - pr) * inv + cl * fl - cr * fr;
-        s1[e + t] = y0 + by[t]! - yr;
-        s2[e + t] = z0 + bz[t]! - zr;
+        rm[q] = r0 + fl - fr;
+        sa[q] = c1 * x0 + c2 * r0 + (bp[t]! - pr) * inv + cl * fl - cr * fr;
         bf[t] = fr;
         bp[t] = pr;
+        const y0 = s1[q]!, yr = al * y0;
+        s1[q] = y0 + by[t]! - yr;
         by[t] = yr;
+        const z0 = s2[q]!, zr = al * z0;
+        s2[q] = z0 + bz[t]! - zr;
         bz[t] = zr;
       }
     } else {
-      const u = e + K;
-      for (let t = 0; t < K; t++) {
-        const xu = sa[u + t]!;
-        const fr = al * rm[u + t]! + be * xu;
+      for (let q = e, u = e + K, t = 0; q < end; q++, u++, t++) {
+        const xu = sa[u]!;
+        const fr = al * rm[u]! + be * xu;
         const pr = ga * xu - F3 * fr;
-        const yr = al * s1[u + t]!;
-        const zr = al * s2[u + t]!;
-        const r0 = rm[e + t]!;
+        const r0 = rm[q]!;
         const fl = bf[t]!;
-        rm[e + t] = r0 + fl - fr;
-        sa[e + t] = c1 * sa[e + t]! + c2 * r0 + (bp[t]! - pr) * inv + cl * fl - cr * fr;
-        s1[e + t] = s1[e + t]! + by[t]! - yr;
-        s2[e + t] = s2[e + t]! + bz[t]! - zr;
+        rm[q] = r0 + fl - fr;
+        sa[q] = c1 * sa[q]! + c2 * r0 + (bp[t]! - pr) * inv + cl * fl - cr * fr;
         bf[t] = fr;
         bp[t] = pr;
+        const yr = al * s1[u]!;
+        s1[q] = s1[q]! + by[t]! - yr;
         by[t] = yr;
+        const zr = al * s2[u]!;
+        s2[q] = s2[q]! + bz[t]! - zr;
         bz[t] = zr;
       }
     }
