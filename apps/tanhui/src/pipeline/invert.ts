@@ -129,7 +129,11 @@ export async function runInversion(world: World, opts: { progress: Progress; pro
       for (let j = 0; j < ns; j++) s += Gb[r * ns + j]! * v[j]!;
       return s;
     };
-    const budgetPrior = Float64Array.from({ length: nr }, (_, r) => dot(r, xb));
+    // Budgets of the whole natural flux (cells outside every basis keep the prior):
+    // prior = budgets of the prior flux, posterior = prior + Gb (xa − xb).
+    const priorNat = new Float64Array(n);
+    for (const name of world.optimised) for (let q = 0; q < nPeriods; q++) for (let c = 0; c < n; c++) priorNat[c] += all[name]![q * n + c]! / nPeriods;
+    const budgetPrior = budgetsOf(world, priorNat, 1);
     let truthNat: Float64Array | undefined;
     if (world.truthScaling) {
       truthNat = new Float64Array(n);
@@ -252,7 +256,8 @@ export async function runInversion(world: World, opts: { progress: Progress; pro
       dofs = r.dofs;
     }
     const nReg = world.regions.size;
-    const budgetPosterior = Float64Array.from({ length: nr }, (_, r) => dot(r, xa));
+    const dx = Float64Array.from(xa, (v, j) => v - xb[j]!);
+    const budgetPosterior = Float64Array.from({ length: nr }, (_, r) => budgetPrior[r]! + dot(r, dx));
     const tmp = new Float64Array(nr * ns);
     for (let r = 0; r < nr; r++) for (let j = 0; j < ns; j++) {
       let s = 0;

@@ -369,15 +369,21 @@ async function runWindow(
   // (e) window outputs.
   const fluxPrior = {} as Record<ComponentName, Float64Array>;
   const fluxPosterior = {} as Record<ComponentName, Float64Array>;
+  // Cells a term does not cover (e.g. bio flux in a coastal cell of an ocean region) keep the
+  // prior flux: posterior = prior + M (x − x_prior).
+  const increment = Float64Array.from(solved.x, (v, i) => v - world.xPrior[i]!);
+  const naturalPrior = new Float64Array(n);
   for (const c of COMPONENTS) {
     fluxPrior[c] = meanOf(prior.components[c].fluxMolM2S, prior.nPeriods, n);
     const term = termOnly(prior.meanMapping, c);
-    fluxPosterior[c] = term ? applyMapping(term, solved.x, 1) : fluxPrior[c];
+    fluxPosterior[c] = term ? applyMapping(term, increment, 1).map((v, i) => v + fluxPrior[c][i]!) : fluxPrior[c];
+    if (term) for (let i = 0; i < n; i++) naturalPrior[i] += fluxPrior[c][i]!;
   }
   const natural = (m: StateMapping, X: Float64Array, K: number): Float64Array => budgetsOf(world, applyMapping(m, X, K), K);
   const nr = world.regions.size + 3;
-  const budgetPrior = natural(prior.meanMapping, world.xPrior, 1);
-  const budgetPosterior = natural(prior.meanMapping, solved.x, 1);
+  const budgetPrior = budgetsOf(world, naturalPrior, 1);
+  const budgetIncrement = natural(prior.meanMapping, increment, 1);
+  const budgetPosterior = Float64Array.from(budgetPrior, (v, r) => v + budgetIncrement[r]!);
   const devPrior = natural(prior.meanMapping, Xprime, N);
   const devPost = natural(prior.meanMapping, solved.Xprime, N);
   const cov = new Float64Array(nr * nr);
