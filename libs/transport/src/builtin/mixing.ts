@@ -99,22 +99,36 @@ export function buildDiffusion(
   return op;
 }
 
-/** Solve T x = rhs in place for all columns and tracers (levels < nd). */
-function thomasSolve(op: DiffusionOperator, K: number, x: Float64Array): void {
-  const { ncol, nd, lower, dinv, cp } = op;
+/**
+ * x ← M·T⁻¹·x (forward, `scaleAfter`) or x ← T⁻¹·M·x (adjoint) in place for all columns and
+ * tracers (levels < nd). The scaling by the air mass is fused into the Thomas sweeps (one pass
+ * fewer over the mixed layers; the same operations in the same order as a separate pass).
+ */
+function thomasSolve(op: DiffusionOperator, K: number, x: Float64Array, scaleAfter: boolean): void {
+  const { ncol, nd, lower, dinv, cp, m } = op;
   const CK = ncol * K;
   for (let col = 0; col < ncol; col++) {
     const e0 = col * K;
     const di = dinv[col]!;
-    for (let t = 0; t < K; t++) x[e0 + t] = x[e0 + t]! * di;
+    if (scaleAfter) {
+      for (let q = e0, end = e0 + K; q < end; q++) x[q] = x[q]! * di;
+    } else {
+      const mk = m[col]!;
+      for (let q = e0, end = e0 + K; q < end; q++) x[q] = x[q]! * mk * di;
+    }
   }
   for (let k = 1; k < nd; k++) {
     for (let col = 0; col < ncol; col++) {
       const idx = k * ncol + col;
       const low = lower[idx]!, di = dinv[idx]!;
       const e = idx * K;
-      const ep = e - CK;
-      for (let t = 0; t < K; t++) x[e + t] = (x[e + t]! - low * x[ep + t]!) * di;
+      const end = e + K;
+      if (scaleAfter) {
+        for (let q = e, p = e - CK; q < end; q++, p++) x[q] = (x[q]! - low * x[p]!) * di;
+      } else {
+        const mk = m[idx]!;
+        for (let q = e, p = e - CK; q < end; q++, p++) x[q] = (x[q]! * mk - low * x[p]!) * di;
+      }
     }
   }
   for (let k = nd - 2; k >= 0; k--) {
@@ -122,18 +136,27 @@ function thomasSolve(op: DiffusionOperator, K: number, x: Float64Array): void {
       const idx = k * ncol + col;
       const c = cp[idx]!;
       const e = idx * K;
-      const en = e + CK;
-      for (let t = 0; t < K; t++) x[e + t] = x[e + t]! - c * x[en + t]!;
+      const end = e + K;
+      if (scaleAfter) {
+        // Level k+1 is final once level k has used it.
+        const mn = m[idx + ncol]!;
+        for (let q = e, p = e + CK; q < end; q++, p++) {
+          const xn = x[p]!;
+          x[q] = x[q]! - c * xn;
+          x[p] = xn * mn;
+        }
+      } else {
+        for (let q = e, p = e + CK; q < end; q++, p++) x[q] = x[q]! - c * x[p]!;
+      }
     }
   }
-}
-
-function scaleByMass(op: { ncol: number; m: Float64Array }, nd: number, K: number, x: Float64Array, inverse: boolean): void {
-  const n = nd * op.ncol;
-  for (let idx = 0; idx < n; idx++) {
-    const f = inverse ? 1 / op.m[idx]! : op.m[idx]!;
-    const e = idx * K;
-    for (let t = 0; t < K; t++) x[e + t] = x[e + t]! * f;
+  if (scaleAfter) {
+    // Level 0 (or the only level when nd = 1).
+    for (let col = 0; col < ncol; col++) {
+      const mk = m[col]!;
+      const e0 = col * K;
+      for (let q = e0, end = e0 + K; q < end; q++) x[q] = x[q]! * mk;
+    }
   }
 }
 
@@ -145,19 +168,17 @@ function resetZ(mask: Uint8Array, n: number, K: number, rzm: Float64Array): void
 
 /** rm ← M·T⁻¹·rm (likewise rxm, rym); rzm reset in strongly mixed layers. */
 export function diffusionForward(op: DiffusionOperator, K: number, rm: Float64Array, rxm: Float64Array, rym: Float64Array, rzm: Float64Array): void {
-  for (const x of [rm, rxm, rym]) {
-    thomasSolve(op, K, x);
-    scaleByMass(op, op.nd, K, x, false);
-  }
+  thomasSolve(op, K, rm, true);
+  thomasSolve(op, K, rxm, true);
+  thomasSolve(op, K, rym, true);
   resetZ(op.resetZ, op.nd * op.ncol, K, rzm);
 }
 
 /** Transpose: x ← T⁻¹·M·x (T is symmetric). */
 export function diffusionAdjoint(op: DiffusionOperator, K: number, rm: Float64Array, rxm: Float64Array, rym: Float64Array, rzm: Float64Array): void {
-  for (const x of [rm, rxm, rym]) {
-    scaleByMass(op, op.nd, K, x, false);
-    thomasSolve(op, K, x);
-  }
+  thomasSolve(op, K, rm, false);
+  thomasSolve(op, K, rxm, false);
+  thomasSolve(op, K, rym, false);
   resetZ(op.resetZ, op.nd * op.ncol, K, rzm);
 }
 
