@@ -304,6 +304,12 @@ function timeMeanOf(data: Float64Array, nPeriods: number, n: number): Float64Arr
 /** Compose the world of a run. Rejects with a TanhuiError on any bad input. */
 export async function composeWorld(loaded: LoadedConfig): Promise<World> {
   const config = loaded.config;
+  if (config.solver.algorithm === 'ensemble-space' && config.solver.localization !== 'none') {
+    throw new TanhuiError('InvalidConfig', `the ensemble-space EnSRF cannot localise (localization: ${config.solver.localization})`, {
+      context: { file: loaded.file, key: 'solver.localization' },
+      hint: "use algorithm 'serial' or 'bulk' with localisation, or localization 'none'",
+    });
+  }
   // Missing input files first: before any model, prior or observation is built.
   for (const [idx, c] of config.prior.components.entries()) {
     if (c.source === 'file' && !existsSync(resolvePath(loaded, c.path!))) {
