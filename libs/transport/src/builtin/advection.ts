@@ -247,33 +247,33 @@ export function lineSweepAdjoint(
           const cn = ci + B;
           const inv0 = invM[ci]!, inv1 = invM[cn]!, cr0 = cR[ci]!, cl1 = cL[cn]!;
           const F3 = 3 * flux[fi]!;
-          const e2 = cn * K;
-          for (let t = 0; t < K; t++) {
-            const x0 = sa[e + t]!, x1 = sa[e2 + t]!;
-            const r0 = rm[e + t]!;
-            const y0 = s1[e + t]!, z0 = s2[e + t]!;
+          const end = e + K;
+          // One induction variable per array family: q (this cell), u (the next), v (buffers).
+          for (let q = e, u = cn * K, v = bk; q < end; q++, u++, v++) {
+            const x0 = sa[q]!, x1 = sa[u]!;
+            const r0 = rm[q]!;
             const P = x1 * inv1 - x0 * inv0;
-            const FR = rm[e2 + t]! + cl1 * x1 - r0 - cr0 * x0 - F3 * P;
-            const YR = s1[e2 + t]! - y0;
-            const ZR = s2[e2 + t]! - z0;
-            const FL = bf[bk + t]!;
-            rm[e + t] = r0 + c2 * x0 + alL * FL + alR * FR;
-            sa[e + t] = c1 * x0 + beL * FL + gaL * bp[bk + t]! + beR * FR + gaR * P;
-            s1[e + t] = y0 + alL * by[bk + t]! + alR * YR;
-            s2[e + t] = z0 + alL * bz[bk + t]! + alR * ZR;
-            bf[bk + t] = FR;
-            bp[bk + t] = P;
-            by[bk + t] = YR;
-            bz[bk + t] = ZR;
+            const FR = rm[u]! + cl1 * x1 - r0 - cr0 * x0 - F3 * P;
+            const FL = bf[v]!;
+            rm[q] = r0 + c2 * x0 + alL * FL + alR * FR;
+            sa[q] = c1 * x0 + beL * FL + gaL * bp[v]! + beR * FR + gaR * P;
+            bf[v] = FR;
+            bp[v] = P;
+            const y0 = s1[q]!, YR = s1[u]! - y0;
+            s1[q] = y0 + alL * by[v]! + alR * YR;
+            by[v] = YR;
+            const z0 = s2[q]!, ZR = s2[u]! - z0;
+            s2[q] = z0 + alL * bz[v]! + alR * ZR;
+            bz[v] = ZR;
           }
         } else {
-          for (let t = 0; t < K; t++) {
-            const x0 = sa[e + t]!;
-            const FL = bf[bk + t]!;
-            rm[e + t] = rm[e + t]! + c2 * x0 + alL * FL;
-            sa[e + t] = c1 * x0 + beL * FL + gaL * bp[bk + t]!;
-            s1[e + t] = s1[e + t]! + alL * by[bk + t]!;
-            s2[e + t] = s2[e + t]! + alL * bz[bk + t]!;
+          for (let q = e, end = e + K, v = bk; q < end; q++, v++) {
+            const x0 = sa[q]!;
+            const FL = bf[v]!;
+            rm[q] = rm[q]! + c2 * x0 + alL * FL;
+            sa[q] = c1 * x0 + beL * FL + gaL * bp[v]!;
+            s1[q] = s1[q]! + alL * by[v]!;
+            s2[q] = s2[q]! + alL * bz[v]!;
           }
         }
       }
@@ -435,23 +435,22 @@ export function periodicRowAdjoint(
       const cn = ci + 1;
       const inv0 = invM[ci]!, inv1 = invM[cn]!, cr0 = cR[ci]!, cl1 = cL[cn]!;
       const F3 = 3 * flux[ci]!;
-      const e2 = e + K;
-      for (let t = 0; t < K; t++) {
-        const x0 = sa[e + t]!, x1 = sa[e2 + t]!;
-        const r0 = rm[e + t]!;
-        const y0 = s1[e + t]!, z0 = s2[e + t]!;
+      const end = e + K;
+      for (let q = e, u = e + K, t = 0; q < end; q++, u++, t++) {
+        const x0 = sa[q]!, x1 = sa[u]!;
+        const r0 = rm[q]!;
         const P = x1 * inv1 - x0 * inv0;
-        const FR = rm[e2 + t]! + cl1 * x1 - r0 - cr0 * x0 - F3 * P;
-        const YR = s1[e2 + t]! - y0;
-        const ZR = s2[e2 + t]! - z0;
+        const FR = rm[u]! + cl1 * x1 - r0 - cr0 * x0 - F3 * P;
         const FL = bf[t]!;
-        rm[e + t] = r0 + c2 * x0 + alL * FL + alR * FR;
-        sa[e + t] = c1 * x0 + beL * FL + gaL * bp[t]! + beR * FR + gaR * P;
-        s1[e + t] = y0 + alL * by[t]! + alR * YR;
-        s2[e + t] = z0 + alL * bz[t]! + alR * ZR;
+        rm[q] = r0 + c2 * x0 + alL * FL + alR * FR;
+        sa[q] = c1 * x0 + beL * FL + gaL * bp[t]! + beR * FR + gaR * P;
         bf[t] = FR;
         bp[t] = P;
+        const y0 = s1[q]!, YR = s1[u]! - y0;
+        s1[q] = y0 + alL * by[t]! + alR * YR;
         by[t] = YR;
+        const z0 = s2[q]!, ZR = s2[u]! - z0;
+        s2[q] = z0 + alL * bz[t]! + alR * ZR;
         bz[t] = ZR;
       }
     } else {
