@@ -1,6 +1,8 @@
 // A small OSSE on the synthetic world: truth = prior with documented regional anomalies, obs
 // from the truth run plus noise. The posterior must be closer to the truth than the prior for
 // the global land total and for most TransCOM land regions.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { composeWorld } from '../compose';
@@ -39,5 +41,29 @@ ${TRUTH_YAML}`,
     for (const r of regions) expect(r.posteriorSd).toBeLessThan(r.priorSd);
     expect(rep.chi2PerObs).toBeGreaterThan(0.3);
     expect(rep.chi2PerObs).toBeLessThan(3);
+
+    // The store is what xarray reads: open_zarr (consolidated, CF time decoded) gives the same
+    // global land posterior; the truth group opens too.
+    if (existsSync('/usr/bin/python3')) {
+      const py = spawnSync(
+        '/usr/bin/python3',
+        [
+          '-c',
+          `import sys, xarray as xr
+ds = xr.open_zarr(sys.argv[1])
+t = xr.open_zarr(sys.argv[1], group='truth')
+assert str(ds.time.dtype).startswith('datetime64'), ds.time.dtype
+print(float(ds.budget_posterior.sel(region=101).mean()), float(t.budget.sel(region=101).mean()))`,
+          join(dir, 'osse.zarr'),
+        ],
+        { encoding: 'utf8' },
+      );
+      if (!/No module named/.test(py.stderr)) {
+        expect(py.status, py.stderr).toBe(0);
+        const [post, truth] = py.stdout.trim().split(/\s+/).map(Number);
+        expect(post).toBeCloseTo(land.posterior, 10);
+        expect(truth).toBeCloseTo(land.truth, 10);
+      }
+    }
   }, 600_000);
 });
