@@ -369,6 +369,12 @@ export async function composeWorld(loaded: LoadedConfig): Promise<World> {
   }
 
   const obs = await buildObservations(loaded, grid, landMask, windows, checksums);
+  if (!config.truth && obs.synthetic.some((v) => v === 1)) {
+    throw new TanhuiError('InvalidConfig', 'synthetic stations and satellite tracks take their values from a truth run, and the config has no truth section', {
+      context: { file: loaded.file, key: 'truth' },
+      hint: 'add `truth: {anomalies: []}` (truth = prior) or switch observations.stations/satellite off and give observation files',
+    });
+  }
 
   // State units per optimised component: grid cells (GCAS) or regions (CarbonTracker-like).
   const unitOf = (name: ComponentName): { region: Int32Array; eco: Int32Array } => {

@@ -57,6 +57,10 @@ describe('bad input → one line, non-zero exit, store untouched', () => {
     );
   });
 
+  it('synthetic observations without a truth', async () => {
+    await expectOneLineFailure('time: {windows: 1, windowDays: 1}', /InvalidConfig: synthetic stations and satellite tracks take their values from a truth run.*key truth/);
+  });
+
   it('a locked store', async () => {
     const dir = tempDir('locked');
     const cfg = writeConfig(dir, 'output: {store: out.zarr}\ntruth: {anomalies: []}\ntime: {windows: 1, windowDays: 1}\nobservations: {satellite: {enabled: false}}\n');
