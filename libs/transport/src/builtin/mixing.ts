@@ -347,8 +347,12 @@ export function buildConvection(
   };
 }
 
-/** x ← M·A⁻¹·x per convective column. */
-function convSolve(op: ConvectionOperator, K: number, x: Float64Array, transpose: boolean): void {
+/**
+ * x ← M·A⁻¹·x (or x ← A⁻ᵀ·M·x when `transpose`) per convective column, for the three moments
+ * x = rm, rxm, rym at once: every factor is loaded once and used for all 3·K right-hand sides
+ * (per array the same operations in the same order as three separate solves).
+ */
+function convSolve(op: ConvectionOperator, K: number, xa: Float64Array, xb: Float64Array, xc: Float64Array, transpose: boolean): void {
   const { ncol, columns, top, luOffset, lu, m } = op;
   const CK = ncol * K;
   for (let c = 0; c < op.nColumns; c++) {
@@ -360,54 +364,85 @@ function convSolve(op: ConvectionOperator, K: number, x: Float64Array, transpose
       // L y = x (unit lower), U z = y, then x = M z.
       for (let k = 1; k < n; k++) {
         const ek = base + k * CK;
+        const endk = ek + K;
         for (let j = 0; j < k; j++) {
           const l = lu[off + k * n + j]!;
           if (l === 0) continue;
-          const ej = base + j * CK;
-          for (let t = 0; t < K; t++) x[ek + t] -= l * x[ej + t]!;
+          for (let q = ek, p = base + j * CK; q < endk; q++, p++) {
+            xa[q] -= l * xa[p]!;
+            xb[q] -= l * xb[p]!;
+            xc[q] -= l * xc[p]!;
+          }
         }
       }
       for (let k = n - 1; k >= 0; k--) {
         const ek = base + k * CK;
+        const endk = ek + K;
         for (let j = k + 1; j < n; j++) {
           const u = lu[off + k * n + j]!;
           if (u === 0) continue;
-          const ej = base + j * CK;
-          for (let t = 0; t < K; t++) x[ek + t] -= u * x[ej + t]!;
+          for (let q = ek, p = base + j * CK; q < endk; q++, p++) {
+            xa[q] -= u * xa[p]!;
+            xb[q] -= u * xb[p]!;
+            xc[q] -= u * xc[p]!;
+          }
         }
         const di = 1 / lu[off + k * n + k]!;
-        for (let t = 0; t < K; t++) x[ek + t] *= di;
+        for (let q = ek; q < endk; q++) {
+          xa[q] = xa[q]! * di;
+          xb[q] = xb[q]! * di;
+          xc[q] = xc[q]! * di;
+        }
       }
+      // Rows below read the unscaled z of the rows above: scale by M only at the end.
       for (let k = 0; k < n; k++) {
         const ek = base + k * CK;
+        const endk = ek + K;
         const mk = m[k * ncol + col]!;
-        for (let t = 0; t < K; t++) x[ek + t] *= mk;
+        for (let q = ek; q < endk; q++) {
+          xa[q] = xa[q]! * mk;
+          xb[q] = xb[q]! * mk;
+          xc[q] = xc[q]! * mk;
+        }
       }
     } else {
       // x ← A⁻ᵀ M x: Uᵀ y = M x, Lᵀ z = y.
       for (let k = 0; k < n; k++) {
         const ek = base + k * CK;
+        const endk = ek + K;
         const mk = m[k * ncol + col]!;
-        for (let t = 0; t < K; t++) x[ek + t] *= mk;
-      }
-      for (let k = 0; k < n; k++) {
-        const ek = base + k * CK;
+        for (let q = ek; q < endk; q++) {
+          xa[q] = xa[q]! * mk;
+          xb[q] = xb[q]! * mk;
+          xc[q] = xc[q]! * mk;
+        }
         for (let j = 0; j < k; j++) {
           const u = lu[off + j * n + k]!;
           if (u === 0) continue;
-          const ej = base + j * CK;
-          for (let t = 0; t < K; t++) x[ek + t] -= u * x[ej + t]!;
+          for (let q = ek, p = base + j * CK; q < endk; q++, p++) {
+            xa[q] -= u * xa[p]!;
+            xb[q] -= u * xb[p]!;
+            xc[q] -= u * xc[p]!;
+          }
         }
         const di = 1 / lu[off + k * n + k]!;
-        for (let t = 0; t < K; t++) x[ek + t] *= di;
+        for (let q = ek; q < endk; q++) {
+          xa[q] = xa[q]! * di;
+          xb[q] = xb[q]! * di;
+          xc[q] = xc[q]! * di;
+        }
       }
       for (let k = n - 2; k >= 0; k--) {
         const ek = base + k * CK;
+        const endk = ek + K;
         for (let j = k + 1; j < n; j++) {
           const l = lu[off + j * n + k]!;
           if (l === 0) continue;
-          const ej = base + j * CK;
-          for (let t = 0; t < K; t++) x[ek + t] -= l * x[ej + t]!;
+          for (let q = ek, p = base + j * CK; q < endk; q++, p++) {
+            xa[q] -= l * xa[p]!;
+            xb[q] -= l * xb[p]!;
+            xc[q] -= l * xc[p]!;
+          }
         }
       }
     }
@@ -415,16 +450,12 @@ function convSolve(op: ConvectionOperator, K: number, x: Float64Array, transpose
 }
 
 export function convectionForward(op: ConvectionOperator, K: number, rm: Float64Array, rxm: Float64Array, rym: Float64Array, rzm: Float64Array): void {
-  convSolve(op, K, rm, false);
-  convSolve(op, K, rxm, false);
-  convSolve(op, K, rym, false);
+  convSolve(op, K, rm, rxm, rym, false);
   resetZ(op.resetZ, op.nlev * op.ncol, K, rzm);
 }
 
 export function convectionAdjoint(op: ConvectionOperator, K: number, rm: Float64Array, rxm: Float64Array, rym: Float64Array, rzm: Float64Array): void {
-  convSolve(op, K, rm, true);
-  convSolve(op, K, rxm, true);
-  convSolve(op, K, rym, true);
+  convSolve(op, K, rm, rxm, rym, true);
   resetZ(op.resetZ, op.nlev * op.ncol, K, rzm);
 }
 
