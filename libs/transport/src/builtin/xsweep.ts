@@ -221,6 +221,8 @@ export function xSweepForward(
   w: SweepScratch, xs: XScratch,
 ): void {
   const { nlev, nlat, nlon, cluster, nloop, offset, co } = plan;
+  const pcw = plan.cw, pcs = plan.cs, pu1 = plan.u1, pu2 = plan.u2, pu3 = plan.u3;
+  const { rm: crm, sx: csx, sy: csy, sz: csz } = xs;
   for (let k = 0; k < nlev; k++) {
     for (let j = 0; j < nlat; j++) {
       const row = k * nlat + j;
@@ -233,39 +235,38 @@ export function xSweepForward(
         for (let l = 0; l < nl; l++) periodicRowForward(co, off + l * nc, nc, K, start * K, rm, rxm, rym, rzm, w);
         continue;
       }
-      const { rm: crm, sx: csx, sy: csy, sz: csz } = xs;
       crm.fill(0, 0, nc * K);
       csx.fill(0, 0, nc * K);
       csy.fill(0, 0, nc * K);
       csz.fill(0, 0, nc * K);
       for (let c = 0; c < nc; c++) {
         const ce = c * K;
+        const ceEnd = ce + K;
         for (let s = 0; s < r; s++) {
           const cell = start + c * r + s;
-          const cw = plan.cw[cell]!, cs = plan.cs[cell]!;
-          const e = cell * K;
-          for (let t = 0; t < K; t++) {
-            const v = rm[e + t]!;
-            crm[ce + t] = crm[ce + t]! + v;
-            csx[ce + t] = csx[ce + t]! + cw * v + cs * rxm[e + t]!;
-            csy[ce + t] = csy[ce + t]! + rym[e + t]!;
-            csz[ce + t] = csz[ce + t]! + rzm[e + t]!;
+          const cw = pcw[cell]!, cs = pcs[cell]!;
+          for (let q = cell * K, p = ce; p < ceEnd; q++, p++) {
+            const v = rm[q]!;
+            crm[p] = crm[p]! + v;
+            csx[p] = csx[p]! + cw * v + cs * rxm[q]!;
+            csy[p] = csy[p]! + rym[q]!;
+            csz[p] = csz[p]! + rzm[q]!;
           }
         }
       }
       for (let l = 0; l < nl; l++) periodicRowForward(co, off + l * nc, nc, K, 0, crm, csx, csy, csz, w);
       for (let c = 0; c < nc; c++) {
         const ce = c * K;
+        const ceEnd = ce + K;
         for (let s = 0; s < r; s++) {
           const cell = start + c * r + s;
-          const u1 = plan.u1[cell]!, u2 = plan.u2[cell]!, u3 = plan.u3[cell]!;
-          const e = cell * K;
-          for (let t = 0; t < K; t++) {
-            const x = csx[ce + t]!;
-            rm[e + t] = u1 * crm[ce + t]! + u2 * x;
-            rxm[e + t] = u3 * x;
-            rym[e + t] = u1 * csy[ce + t]!;
-            rzm[e + t] = u1 * csz[ce + t]!;
+          const u1 = pu1[cell]!, u2 = pu2[cell]!, u3 = pu3[cell]!;
+          for (let q = cell * K, p = ce; p < ceEnd; q++, p++) {
+            const x = csx[p]!;
+            rm[q] = u1 * crm[p]! + u2 * x;
+            rxm[q] = u3 * x;
+            rym[q] = u1 * csy[p]!;
+            rzm[q] = u1 * csz[p]!;
           }
         }
       }
@@ -279,6 +280,8 @@ export function xSweepAdjoint(
   w: SweepScratch, xs: XScratch,
 ): void {
   const { nlev, nlat, nlon, cluster, nloop, offset, co } = plan;
+  const pcw = plan.cw, pcs = plan.cs, pu1 = plan.u1, pu2 = plan.u2, pu3 = plan.u3;
+  const { rm: crm, sx: csx, sy: csy, sz: csz } = xs;
   for (let k = 0; k < nlev; k++) {
     for (let j = 0; j < nlat; j++) {
       const row = k * nlat + j;
@@ -291,39 +294,38 @@ export function xSweepAdjoint(
         for (let l = nl - 1; l >= 0; l--) periodicRowAdjoint(co, off + l * nc, nc, K, start * K, rm, rxm, rym, rzm, w);
         continue;
       }
-      const { rm: crm, sx: csx, sy: csy, sz: csz } = xs;
       crm.fill(0, 0, nc * K);
       csx.fill(0, 0, nc * K);
       csy.fill(0, 0, nc * K);
       csz.fill(0, 0, nc * K);
       for (let c = 0; c < nc; c++) {
         const ce = c * K;
+        const ceEnd = ce + K;
         for (let s = 0; s < r; s++) {
           const cell = start + c * r + s;
-          const u1 = plan.u1[cell]!, u2 = plan.u2[cell]!, u3 = plan.u3[cell]!;
-          const e = cell * K;
-          for (let t = 0; t < K; t++) {
-            const a = rm[e + t]!;
-            crm[ce + t] = crm[ce + t]! + u1 * a;
-            csx[ce + t] = csx[ce + t]! + u2 * a + u3 * rxm[e + t]!;
-            csy[ce + t] = csy[ce + t]! + u1 * rym[e + t]!;
-            csz[ce + t] = csz[ce + t]! + u1 * rzm[e + t]!;
+          const u1 = pu1[cell]!, u2 = pu2[cell]!, u3 = pu3[cell]!;
+          for (let q = cell * K, p = ce; p < ceEnd; q++, p++) {
+            const a = rm[q]!;
+            crm[p] = crm[p]! + u1 * a;
+            csx[p] = csx[p]! + u2 * a + u3 * rxm[q]!;
+            csy[p] = csy[p]! + u1 * rym[q]!;
+            csz[p] = csz[p]! + u1 * rzm[q]!;
           }
         }
       }
       for (let l = nl - 1; l >= 0; l--) periodicRowAdjoint(co, off + l * nc, nc, K, 0, crm, csx, csy, csz, w);
       for (let c = 0; c < nc; c++) {
         const ce = c * K;
+        const ceEnd = ce + K;
         for (let s = 0; s < r; s++) {
           const cell = start + c * r + s;
-          const cw = plan.cw[cell]!, cs = plan.cs[cell]!;
-          const e = cell * K;
-          for (let t = 0; t < K; t++) {
-            const x = csx[ce + t]!;
-            rm[e + t] = crm[ce + t]! + cw * x;
-            rxm[e + t] = cs * x;
-            rym[e + t] = csy[ce + t]!;
-            rzm[e + t] = csz[ce + t]!;
+          const cw = pcw[cell]!, cs = pcs[cell]!;
+          for (let q = cell * K, p = ce; p < ceEnd; q++, p++) {
+            const x = csx[p]!;
+            rm[q] = crm[p]! + cw * x;
+            rxm[q] = cs * x;
+            rym[q] = csy[p]!;
+            rzm[q] = csz[p]!;
           }
         }
       }
