@@ -79,6 +79,8 @@ export class SweepScratch {
   p1: Float64Array;
   y1: Float64Array;
   z1: Float64Array;
+  /** Face quantities (f, p, y, z) interleaved per tracer, for the forward line sweep. */
+  face: Float64Array;
   fw: Float64Array;
   pw: Float64Array;
   yw: Float64Array;
@@ -93,6 +95,7 @@ export class SweepScratch {
     this.p1 = new Float64Array(n);
     this.y1 = new Float64Array(n);
     this.z1 = new Float64Array(n);
+    this.face = new Float64Array(4 * n);
     this.fw = new Float64Array(rowK);
     this.pw = new Float64Array(rowK);
     this.yw = new Float64Array(rowK);
@@ -121,15 +124,12 @@ export function lineSweepForward(
 ): void {
   const BK = B * K;
   const { alpha, beta, gamma, flux, a1, a2, cL, cR, invM } = co;
-  const bf = w.f0, bp = w.p0, by = w.y0, bz = w.z0;
+  const fb = w.face;
   // Lines are processed in blocks of LINE_BLOCK so that the face buffers stay in cache.
   for (let o = 0; o < outer; o++) for (let b0 = 0; b0 < B; b0 += LINE_BLOCK) {
     const b1 = Math.min(B, b0 + LINE_BLOCK);
     const nbK = (b1 - b0) * K;
-    bf.fill(0, 0, nbK);
-    bp.fill(0, 0, nbK);
-    by.fill(0, 0, nbK);
-    bz.fill(0, 0, nbK);
+    fb.fill(0, 0, 4 * nbK);
     for (let a = 0; a < n; a++) {
       const cellBase = (o * n + a) * B;
       const faceBase = (o * (n - 1) + a) * B;
@@ -139,56 +139,56 @@ export function lineSweepForward(
         const c1 = a1[ci]!, c2 = a2[ci]!, cl = cL[ci]!, cr = cR[ci]!, inv = invM[ci]!;
         const e = ci * K;
         const end = e + K;
-        const bk = (b - b0) * K;
+        const bk = 4 * (b - b0) * K;
         if (hasR) {
           const fi = faceBase + b;
           const al = alpha[fi]!, be = beta[fi]!, ga = gamma[fi]!, F3 = 3 * flux[fi]!;
-          // One induction variable per array family (q for the state, v for the face buffers),
-          // the along-sweep moment first and the carried moments last: fewer live values.
+          // One induction variable for the state (q) and one for the interleaved face buffer
+          // (v: f, p, y, z of one tracer), the along-sweep moment first: fewer live values.
           if (al >= 0) {
-            for (let q = e, v = bk; q < end; q++, v++) {
+            for (let q = e, v = bk; q < end; q++, v += 4) {
               const r0 = rm[q]!, x0 = sa[q]!;
               const fr = al * r0 + be * x0;
               const pr = ga * x0 - F3 * fr;
-              const fl = bf[v]!;
+              const fl = fb[v]!;
               rm[q] = r0 + fl - fr;
-              sa[q] = c1 * x0 + c2 * r0 + (bp[v]! - pr) * inv + cl * fl - cr * fr;
-              bf[v] = fr;
-              bp[v] = pr;
+              sa[q] = c1 * x0 + c2 * r0 + (fb[v + 1]! - pr) * inv + cl * fl - cr * fr;
+              fb[v] = fr;
+              fb[v + 1] = pr;
               const y0 = s1[q]!, yr = al * y0;
-              s1[q] = y0 + by[v]! - yr;
-              by[v] = yr;
+              s1[q] = y0 + fb[v + 2]! - yr;
+              fb[v + 2] = yr;
               const z0 = s2[q]!, zr = al * z0;
-              s2[q] = z0 + bz[v]! - zr;
-              bz[v] = zr;
+              s2[q] = z0 + fb[v + 3]! - zr;
+              fb[v + 3] = zr;
             }
           } else {
-            for (let q = e, u = e + BK, v = bk; q < end; q++, u++, v++) {
+            for (let q = e, u = e + BK, v = bk; q < end; q++, u++, v += 4) {
               const xu = sa[u]!;
               const fr = al * rm[u]! + be * xu;
               const pr = ga * xu - F3 * fr;
               const r0 = rm[q]!;
-              const fl = bf[v]!;
+              const fl = fb[v]!;
               rm[q] = r0 + fl - fr;
-              sa[q] = c1 * sa[q]! + c2 * r0 + (bp[v]! - pr) * inv + cl * fl - cr * fr;
-              bf[v] = fr;
-              bp[v] = pr;
+              sa[q] = c1 * sa[q]! + c2 * r0 + (fb[v + 1]! - pr) * inv + cl * fl - cr * fr;
+              fb[v] = fr;
+              fb[v + 1] = pr;
               const yr = al * s1[u]!;
-              s1[q] = s1[q]! + by[v]! - yr;
-              by[v] = yr;
+              s1[q] = s1[q]! + fb[v + 2]! - yr;
+              fb[v + 2] = yr;
               const zr = al * s2[u]!;
-              s2[q] = s2[q]! + bz[v]! - zr;
-              bz[v] = zr;
+              s2[q] = s2[q]! + fb[v + 3]! - zr;
+              fb[v + 3] = zr;
             }
           }
         } else {
-          for (let q = e, v = bk; q < end; q++, v++) {
+          for (let q = e, v = bk; q < end; q++, v += 4) {
             const r0 = rm[q]!;
-            const fl = bf[v]!;
+            const fl = fb[v]!;
             rm[q] = r0 + fl;
-            sa[q] = c1 * sa[q]! + c2 * r0 + bp[v]! * inv + cl * fl;
-            s1[q] = s1[q]! + by[v]!;
-            s2[q] = s2[q]! + bz[v]!;
+            sa[q] = c1 * sa[q]! + c2 * r0 + fb[v + 1]! * inv + cl * fl;
+            s1[q] = s1[q]! + fb[v + 2]!;
+            s2[q] = s2[q]! + fb[v + 3]!;
           }
         }
       }
@@ -300,7 +300,7 @@ export function periodicRowForward(
   w: SweepScratch,
 ): void {
   const { alpha, beta, gamma, flux, a1, a2, cL, cR, invM } = co;
-  const bf = w.f0, bp = w.p0, by = w.y0, bz = w.z0;
+  const fb = w.face;
   const fw = w.fw, pw = w.pw, yw = w.yw, zw = w.zw;
   {
     const fi = off + n - 1;
@@ -313,10 +313,10 @@ export function periodicRowForward(
       pw[t] = ga * x - F3 * ff;
       yw[t] = al * s1[u + t]!;
       zw[t] = al * s2[u + t]!;
-      bf[t] = ff;
-      bp[t] = pw[t]!;
-      by[t] = yw[t]!;
-      bz[t] = zw[t]!;
+      fb[4 * t] = ff;
+      fb[4 * t + 1] = pw[t]!;
+      fb[4 * t + 2] = yw[t]!;
+      fb[4 * t + 3] = zw[t]!;
     }
   }
   for (let a = 0; a < n - 1; a++) {
@@ -327,40 +327,40 @@ export function periodicRowForward(
     const end = e + K;
     if (al >= 0) {
       // Outflow through the east face comes from this cell: load its values once. One
-      // induction variable for the state (q) and one for the face buffers (t).
-      for (let q = e, t = 0; q < end; q++, t++) {
+      // induction variable for the state (q) and one for the interleaved face buffer (v).
+      for (let q = e, v = 0; q < end; q++, v += 4) {
         const r0 = rm[q]!, x0 = sa[q]!;
         const fr = al * r0 + be * x0;
         const pr = ga * x0 - F3 * fr;
-        const fl = bf[t]!;
+        const fl = fb[v]!;
         rm[q] = r0 + fl - fr;
-        sa[q] = c1 * x0 + c2 * r0 + (bp[t]! - pr) * inv + cl * fl - cr * fr;
-        bf[t] = fr;
-        bp[t] = pr;
+        sa[q] = c1 * x0 + c2 * r0 + (fb[v + 1]! - pr) * inv + cl * fl - cr * fr;
+        fb[v] = fr;
+        fb[v + 1] = pr;
         const y0 = s1[q]!, yr = al * y0;
-        s1[q] = y0 + by[t]! - yr;
-        by[t] = yr;
+        s1[q] = y0 + fb[v + 2]! - yr;
+        fb[v + 2] = yr;
         const z0 = s2[q]!, zr = al * z0;
-        s2[q] = z0 + bz[t]! - zr;
-        bz[t] = zr;
+        s2[q] = z0 + fb[v + 3]! - zr;
+        fb[v + 3] = zr;
       }
     } else {
-      for (let q = e, u = e + K, t = 0; q < end; q++, u++, t++) {
+      for (let q = e, u = e + K, v = 0; q < end; q++, u++, v += 4) {
         const xu = sa[u]!;
         const fr = al * rm[u]! + be * xu;
         const pr = ga * xu - F3 * fr;
         const r0 = rm[q]!;
-        const fl = bf[t]!;
+        const fl = fb[v]!;
         rm[q] = r0 + fl - fr;
-        sa[q] = c1 * sa[q]! + c2 * r0 + (bp[t]! - pr) * inv + cl * fl - cr * fr;
-        bf[t] = fr;
-        bp[t] = pr;
+        sa[q] = c1 * sa[q]! + c2 * r0 + (fb[v + 1]! - pr) * inv + cl * fl - cr * fr;
+        fb[v] = fr;
+        fb[v + 1] = pr;
         const yr = al * s1[u]!;
-        s1[q] = s1[q]! + by[t]! - yr;
-        by[t] = yr;
+        s1[q] = s1[q]! + fb[v + 2]! - yr;
+        fb[v + 2] = yr;
         const zr = al * s2[u]!;
-        s2[q] = s2[q]! + bz[t]! - zr;
-        bz[t] = zr;
+        s2[q] = s2[q]! + fb[v + 3]! - zr;
+        fb[v + 3] = zr;
       }
     }
   }
@@ -371,11 +371,12 @@ export function periodicRowForward(
     const e = base + a * K;
     for (let t = 0; t < K; t++) {
       const r0 = rm[e + t]!;
-      const fl = bf[t]!, fr = fw[t]!;
+      const v = 4 * t;
+      const fl = fb[v]!, fr = fw[t]!;
       rm[e + t] = r0 + fl - fr;
-      sa[e + t] = c1 * sa[e + t]! + c2 * r0 + (bp[t]! - pw[t]!) * inv + cl * fl - cr * fr;
-      s1[e + t] = s1[e + t]! + by[t]! - yw[t]!;
-      s2[e + t] = s2[e + t]! + bz[t]! - zw[t]!;
+      sa[e + t] = c1 * sa[e + t]! + c2 * r0 + (fb[v + 1]! - pw[t]!) * inv + cl * fl - cr * fr;
+      s1[e + t] = s1[e + t]! + fb[v + 2]! - yw[t]!;
+      s2[e + t] = s2[e + t]! + fb[v + 3]! - zw[t]!;
     }
   }
 }
