@@ -210,15 +210,12 @@ export function lineSweepAdjoint(
   w: SweepScratch,
 ): void {
   const { alpha, beta, gamma, flux, a1, a2, cL, cR, invM } = co;
-  const bf = w.f0, bp = w.p0, by = w.y0, bz = w.z0;
+  const fb = w.face;
   // Lines are processed in blocks of LINE_BLOCK so that the face buffers stay in cache.
   for (let o = 0; o < outer; o++) for (let b0 = 0; b0 < B; b0 += LINE_BLOCK) {
     const b1 = Math.min(B, b0 + LINE_BLOCK);
     const nbK = (b1 - b0) * K;
-    bf.fill(0, 0, nbK);
-    bp.fill(0, 0, nbK);
-    by.fill(0, 0, nbK);
-    bz.fill(0, 0, nbK);
+    fb.fill(0, 0, 4 * nbK);
     for (let a = 0; a < n; a++) {
       const cellBase = (o * n + a) * B;
       const faceBase = (o * (n - 1) + a) * B;
@@ -236,7 +233,7 @@ export function lineSweepAdjoint(
           }
         }
         const c1 = a1[ci]!, c2 = a2[ci]!;
-        const e = ci * K, bk = (b - b0) * K;
+        const e = ci * K, bk = 4 * (b - b0) * K;
         if (hasR) {
           const fi = faceBase + b;
           if (alpha[fi]! >= 0) {
@@ -249,31 +246,31 @@ export function lineSweepAdjoint(
           const F3 = 3 * flux[fi]!;
           const end = e + K;
           // One induction variable per array family: q (this cell), u (the next), v (buffers).
-          for (let q = e, u = cn * K, v = bk; q < end; q++, u++, v++) {
+          for (let q = e, u = cn * K, v = bk; q < end; q++, u++, v += 4) {
             const x0 = sa[q]!, x1 = sa[u]!;
             const r0 = rm[q]!;
             const P = x1 * inv1 - x0 * inv0;
             const FR = rm[u]! + cl1 * x1 - r0 - cr0 * x0 - F3 * P;
-            const FL = bf[v]!;
+            const FL = fb[v]!;
             rm[q] = r0 + c2 * x0 + alL * FL + alR * FR;
-            sa[q] = c1 * x0 + beL * FL + gaL * bp[v]! + beR * FR + gaR * P;
-            bf[v] = FR;
-            bp[v] = P;
+            sa[q] = c1 * x0 + beL * FL + gaL * fb[v + 1]! + beR * FR + gaR * P;
+            fb[v] = FR;
+            fb[v + 1] = P;
             const y0 = s1[q]!, YR = s1[u]! - y0;
-            s1[q] = y0 + alL * by[v]! + alR * YR;
-            by[v] = YR;
+            s1[q] = y0 + alL * fb[v + 2]! + alR * YR;
+            fb[v + 2] = YR;
             const z0 = s2[q]!, ZR = s2[u]! - z0;
-            s2[q] = z0 + alL * bz[v]! + alR * ZR;
-            bz[v] = ZR;
+            s2[q] = z0 + alL * fb[v + 3]! + alR * ZR;
+            fb[v + 3] = ZR;
           }
         } else {
-          for (let q = e, end = e + K, v = bk; q < end; q++, v++) {
+          for (let q = e, end = e + K, v = bk; q < end; q++, v += 4) {
             const x0 = sa[q]!;
-            const FL = bf[v]!;
+            const FL = fb[v]!;
             rm[q] = rm[q]! + c2 * x0 + alL * FL;
-            sa[q] = c1 * x0 + beL * FL + gaL * bp[v]!;
-            s1[q] = s1[q]! + alL * by[v]!;
-            s2[q] = s2[q]! + alL * bz[v]!;
+            sa[q] = c1 * x0 + beL * FL + gaL * fb[v + 1]!;
+            s1[q] = s1[q]! + alL * fb[v + 2]!;
+            s2[q] = s2[q]! + alL * fb[v + 3]!;
           }
         }
       }
@@ -395,7 +392,7 @@ export function periodicRowAdjoint(
   w: SweepScratch,
 ): void {
   const { alpha, beta, gamma, flux, a1, a2, cL, cR, invM } = co;
-  const bf = w.f0, bp = w.p0, by = w.y0, bz = w.z0;
+  const fb = w.face;
   const fw = w.fw, pw = w.pw, yw = w.yw, zw = w.zw;
   // Wrapping face (between cells n−1 and 0) from the old adjoint values.
   {
@@ -410,10 +407,10 @@ export function periodicRowAdjoint(
       fw[t] = rm[e2 + t]! + cl1 * x1 - rm[e + t]! - cr0 * x0 - F3 * P;
       yw[t] = s1[e2 + t]! - s1[e + t]!;
       zw[t] = s2[e2 + t]! - s2[e + t]!;
-      bf[t] = fw[t]!;
-      bp[t] = P;
-      by[t] = yw[t]!;
-      bz[t] = zw[t]!;
+      fb[4 * t] = fw[t]!;
+      fb[4 * t + 1] = P;
+      fb[4 * t + 2] = yw[t]!;
+      fb[4 * t + 3] = zw[t]!;
     }
   }
   for (let a = 0; a < n; a++) {
@@ -437,31 +434,32 @@ export function periodicRowAdjoint(
       const inv0 = invM[ci]!, inv1 = invM[cn]!, cr0 = cR[ci]!, cl1 = cL[cn]!;
       const F3 = 3 * flux[ci]!;
       const end = e + K;
-      for (let q = e, u = e + K, t = 0; q < end; q++, u++, t++) {
+      for (let q = e, u = e + K, v = 0; q < end; q++, u++, v += 4) {
         const x0 = sa[q]!, x1 = sa[u]!;
         const r0 = rm[q]!;
         const P = x1 * inv1 - x0 * inv0;
         const FR = rm[u]! + cl1 * x1 - r0 - cr0 * x0 - F3 * P;
-        const FL = bf[t]!;
+        const FL = fb[v]!;
         rm[q] = r0 + c2 * x0 + alL * FL + alR * FR;
-        sa[q] = c1 * x0 + beL * FL + gaL * bp[t]! + beR * FR + gaR * P;
-        bf[t] = FR;
-        bp[t] = P;
+        sa[q] = c1 * x0 + beL * FL + gaL * fb[v + 1]! + beR * FR + gaR * P;
+        fb[v] = FR;
+        fb[v + 1] = P;
         const y0 = s1[q]!, YR = s1[u]! - y0;
-        s1[q] = y0 + alL * by[t]! + alR * YR;
-        by[t] = YR;
+        s1[q] = y0 + alL * fb[v + 2]! + alR * YR;
+        fb[v + 2] = YR;
         const z0 = s2[q]!, ZR = s2[u]! - z0;
-        s2[q] = z0 + alL * bz[t]! + alR * ZR;
-        bz[t] = ZR;
+        s2[q] = z0 + alL * fb[v + 3]! + alR * ZR;
+        fb[v + 3] = ZR;
       }
     } else {
       for (let t = 0; t < K; t++) {
         const x0 = sa[e + t]!;
-        const FL = bf[t]!, FR = fw[t]!;
+        const v = 4 * t;
+        const FL = fb[v]!, FR = fw[t]!;
         rm[e + t] = rm[e + t]! + c2 * x0 + alL * FL + alR * FR;
-        sa[e + t] = c1 * x0 + beL * FL + gaL * bp[t]! + beR * FR + gaR * pw[t]!;
-        s1[e + t] = s1[e + t]! + alL * by[t]! + alR * yw[t]!;
-        s2[e + t] = s2[e + t]! + alL * bz[t]! + alR * zw[t]!;
+        sa[e + t] = c1 * x0 + beL * FL + gaL * fb[v + 1]! + beR * FR + gaR * pw[t]!;
+        s1[e + t] = s1[e + t]! + alL * fb[v + 2]! + alR * yw[t]!;
+        s2[e + t] = s2[e + t]! + alL * fb[v + 3]! + alR * zw[t]!;
       }
     }
   }
