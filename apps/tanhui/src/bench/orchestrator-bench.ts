@@ -27,7 +27,7 @@ export interface OrchestratorBenchOptions {
   skipBig?: boolean;
 }
 
-async function ensembleStep(dir: string, name: string, opts: OrchestratorBenchOptions, workers: number): Promise<{ ms: number; transferShare: number; cpuMs: number }> {
+function ensembleConfig(dir: string, name: string, opts: OrchestratorBenchOptions, workers: number): string {
   const cfg = join(dir, `${name}.yaml`);
   writeFileSync(
     cfg,
@@ -40,13 +40,20 @@ truth: {anomalies: []}
 output: {store: ${name}.zarr}
 `,
   );
-  const world = await composeWorld(await loadConfig(cfg));
-  world.planFor(0);
-  await world.priorFor(0);
+  return cfg;
+}
+
+async function ensembleStep(dir: string, name: string, opts: OrchestratorBenchOptions, workers: number): Promise<{ ms: number; transferShare: number; cpuMs: number }> {
   const executor = new PiscinaExecutor({ filename: new URL('../workers/tasks.ts', import.meta.url), workers, retries: 0 });
   try {
-    // Warm the workers (module loading, tsx) outside the measurement.
-    await Promise.all(Array.from({ length: workers }, () => executor.run('memberGroupTransport', null).catch(() => undefined)));
+    // Steady state of a nightly run: each worker has already run a window (modules loaded, the
+    // transport kernels JIT-compiled). A first window additionally pays ~1 s of warm-up per
+    // worker, in parallel, which a multi-window run amortises.
+    const warm = await composeWorld(await loadConfig(ensembleConfig(dir, `${name}-warm`, opts, workers)));
+    await runCycling(warm, { progress: new SilentProgress(), provenance: { tanhui_command: 'bench' }, executor });
+    const world = await composeWorld(await loadConfig(ensembleConfig(dir, name, opts, workers)));
+    world.planFor(0);
+    await world.priorFor(0);
     const c0 = process.cpuUsage();
     const s = await runCycling(world, { progress: new SilentProgress(), provenance: { tanhui_command: 'bench' }, executor });
     const c = process.cpuUsage(c0);
