@@ -82,6 +82,8 @@ export interface ObsSetup {
   synthetic: Uint8Array;
   /** Row ranges of point and column observations. */
   isColumn: Uint8Array;
+  /** Rows of held-out sites (observations.holdout): sampled, written with use flag 1, never assimilated. */
+  heldOut: Uint8Array;
 }
 
 export interface World {
@@ -242,20 +244,37 @@ async function buildObservations(loaded: LoadedConfig, grid: LatLonGrid, landMas
     siteTable: { rejectionThreshold: loaded.config.solver.rejectionThreshold, globalRScaling: 1, classes, sites: new Map(), moves: new Map() },
     window: [t0, t1],
   });
+  // Held-out sites: every code must name a site of the observation table.
+  const heldOut = new Uint8Array(table.n);
+  if (cfg.holdout.length > 0) {
+    const siteIndex = new Map(table.sites.map((s, i) => [s.toLowerCase(), i]));
+    const held = new Set<number>();
+    cfg.holdout.forEach((code, idx) => {
+      const i = siteIndex.get(code.trim().toLowerCase());
+      if (i === undefined) {
+        throw new TanhuiError('InvalidConfig', `held-out site '${code}' has no observations in this run`, {
+          context: { file: loaded.file, key: `observations.holdout.${idx}` },
+          hint: `sites observed: ${[...siteIndex.keys()].sort().join(', ')}`,
+        });
+      }
+      held.add(i);
+    });
+    for (let k = 0; k < table.n; k++) if (held.has(table.site[k]!)) heldOut[k] = 1;
+  }
   const windowRows = windows.map((w) => {
     const rows: number[] = [];
     for (let k = 0; k < table.n; k++) if (table.flags[k] === 0 && table.timeSec[k]! >= w.startSec && table.timeSec[k]! < w.endSec) rows.push(k);
     return Int32Array.from(rows);
   });
   windowRows.forEach((rows, w) => {
-    if (rows.length === 0) {
-      throw new TanhuiError('EmptyInput', `no usable observation in window ${w + 1} (${new Date(windows[w]!.startSec * 1000).toISOString().slice(0, 10)})`, {
+    if (rows.length === 0 || rows.every((k) => heldOut[k] === 1)) {
+      throw new TanhuiError('EmptyInput', `no usable observation${rows.length > 0 ? ' outside the held-out sites' : ''} in window ${w + 1} (${new Date(windows[w]!.startSec * 1000).toISOString().slice(0, 10)})`, {
         context: { file: loaded.file, key: 'observations' },
         hint: 'enable stations or satellite, add files covering the period, or shorten time.windows',
       });
     }
   });
-  return { table, qc, windowRows, synthetic: syn, isColumn };
+  return { table, qc, windowRows, synthetic: syn, isColumn, heldOut };
 }
 
 /** Read a prior component from a file onto the model grid, or fail naming the file. */

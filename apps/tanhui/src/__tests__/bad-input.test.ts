@@ -57,6 +57,14 @@ describe('bad input → one line, non-zero exit, store untouched', () => {
     );
   });
 
+  it('a held-out site without observations', async () => {
+    await expectOneLineFailure('observations: {stations: {sites: [mlo, brw]}, satellite: {enabled: false}, holdout: [brw, xyz]}', /InvalidConfig: held-out site 'xyz' has no observations in this run.*key observations\.holdout\.1/);
+  });
+
+  it('every observation of a window held out', async () => {
+    await expectOneLineFailure('observations: {stations: {sites: [mlo, brw]}, satellite: {enabled: false}, holdout: [MLO, brw]}', /EmptyInput: no usable observation outside the held-out sites in window 1/);
+  });
+
   it('synthetic observations without a truth', async () => {
     await expectOneLineFailure('time: {windows: 1, windowDays: 1}', /InvalidConfig: synthetic stations and satellite tracks take their values from a truth run.*key truth/);
   });

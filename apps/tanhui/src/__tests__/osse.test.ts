@@ -9,7 +9,8 @@ import { composeWorld } from '../compose';
 import { loadConfig } from '../config/load';
 import { runCycling } from '../pipeline/run';
 import { readRunReport } from '../pipeline/report';
-import { SilentProgress } from '../progress';
+import { readRunStore } from '../analysis/run-store-reader';
+import { SilentProgress, type Progress } from '../progress';
 import { tempDir, TRUTH_YAML, writeConfig } from './helpers';
 
 describe('OSSE on the synthetic world', () => {
@@ -20,12 +21,19 @@ describe('OSSE on the synthetic world', () => {
       `time: {windows: 2, windowDays: 2}
 solver: {members: 24, twoStep: combine}
 executor: {workers: 2}
-observations: {stations: {intervalHours: 12}, satellite: {soundingsPerDay: 120}}
+observations: {stations: {intervalHours: 12}, satellite: {soundingsPerDay: 120}, holdout: [LAN, pal, lef, cpt]}
 output: {store: osse.zarr}
 ${TRUTH_YAML}`,
     );
     const world = await composeWorld(await loadConfig(cfg));
-    await runCycling(world, { progress: new SilentProgress(), provenance: { tanhui_command: 'test' } });
+    // The solver's own counts per window (assimilated, rejected by the innovation test).
+    const solverCounts: { assimilated: number; rejected: number }[] = [];
+    const progress: Progress = Object.assign(new SilentProgress(), {
+      windowDone(w: number, fields: Record<string, unknown> = {}): void {
+        solverCounts[w] = { assimilated: Number(fields.assimilated), rejected: Number(fields.rejected) };
+      },
+    });
+    await runCycling(world, { progress, provenance: { tanhui_command: 'test' } });
     const rep = await readRunReport(join(dir, 'osse.zarr'));
     expect(rep.windows).toBe(2);
     const land = rep.rows.find((r) => r.name === 'Global land')!;
@@ -41,6 +49,45 @@ ${TRUTH_YAML}`,
     for (const r of regions) expect(r.posteriorSd).toBeLessThan(r.priorSd);
     expect(rep.chi2PerObs).toBeGreaterThan(0.3);
     expect(rep.chi2PerObs).toBeLessThan(3);
+
+    // Held-out sites (observations.holdout): every row of theirs in a window is sampled (prior
+    // and posterior simulated values written) with use flag 1, and none enters the solver: the
+    // solver saw exactly the rows of the other sites (assimilated + rejected).
+    const HELD = new Set(['lan', 'pal', 'lef', 'cpt']);
+    const run = await readRunStore(join(dir, 'osse.zarr'));
+    const o = run.obs;
+    for (let w = 0; w < 2; w++) {
+      let heldRows = 0;
+      let otherRows = 0;
+      for (let k = 0; k < o.n; k++) {
+        if (o.window[k] !== w) continue;
+        if (HELD.has(o.site[k]!.toLowerCase())) {
+          heldRows++;
+          expect(o.flag[k]).toBe(1);
+          expect(Number.isFinite(o.priorPpm[k]!) && Number.isFinite(o.posteriorPpm[k]!)).toBe(true);
+        } else {
+          otherRows++;
+          expect([0, 2]).toContain(o.flag[k]);
+        }
+      }
+      // Four sites sampled every 12 h over 2 days.
+      expect(heldRows).toBe(4 * 4);
+      expect(solverCounts[w]!.assimilated + solverCounts[w]!.rejected).toBe(otherRows);
+      const fromWorld = Array.from(world.obs.windowRows[w]!).filter((k) => !world.obs.heldOut[k]).length;
+      expect(otherRows).toBe(fromWorld);
+    }
+    // The posterior fits the held-out sites better than the prior (RMSE by hand).
+    let sp = 0;
+    let sq = 0;
+    let m = 0;
+    for (let k = 0; k < o.n; k++) {
+      if (o.flag[k] !== 1) continue;
+      sp += (o.priorPpm[k]! - o.valuePpm[k]!) ** 2;
+      sq += (o.posteriorPpm[k]! - o.valuePpm[k]!) ** 2;
+      m++;
+    }
+    expect(m).toBe(2 * 4 * 4);
+    expect(Math.sqrt(sq / m)).toBeLessThan(Math.sqrt(sp / m));
 
     // The store is what xarray reads: open_zarr (consolidated, CF time decoded) gives the same
     // global land posterior; the truth group opens too.

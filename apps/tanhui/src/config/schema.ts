@@ -110,6 +110,10 @@ export const ObservationsSection = z
         xco2: posNum('a positive number of ppm').default(1.5),
       })
       .prefault({}),
+    /** Held-out sites (codes, case-insensitive): their observations are sampled by the prior
+     * and posterior runs and written to the run store with use flag 1, but never assimilated;
+     * `tanhui validate` and `tanhui report` validate the run against them. */
+    holdout: z.array(z.string({ error: 'expected a site code' }).min(1, { error: 'expected a site code' }), { error: 'expected a list of site codes' }).default([]),
     /** Seed of the observation noise drawn in synthetic (OSSE) runs. */
     noiseSeed: posInt('an integer ≥ 0').min(0, { error: 'expected an integer ≥ 0' }).default(7),
   })

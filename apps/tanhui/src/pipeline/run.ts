@@ -57,6 +57,9 @@ export interface RunSummary {
   timings: RunTimings;
 }
 
+/** Use flag of held-out observations (sampled, not assimilated); 0 = assimilated, 2 = rejected. */
+export const FLAG_HELD_OUT = 1;
+
 const TASKS_MODULE = new URL('../workers/tasks.ts', import.meta.url);
 
 export function executorFor(world: World): Executor {
@@ -318,7 +321,9 @@ async function runWindow(
     R,
     mayReject: Uint8Array.from(rows, (k) => obs.qc.mayReject[k]!),
     mayLocalize: Uint8Array.from(rows, (k) => obs.qc.mayLocalize[k]!),
-    flags: new Int32Array(nobs),
+    // Held-out sites enter with use flag 1: the solver skips them (and leaves the flag), so they
+    // are sampled by the prior and posterior runs but never assimilated.
+    flags: Int32Array.from(rows, (k) => (obs.heldOut[k] ? FLAG_HELD_OUT : 0)),
   };
   const options: EnsrfOptions = {
     rejectionThreshold: config.solver.rejectionThreshold,

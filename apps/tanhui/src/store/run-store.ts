@@ -46,7 +46,7 @@ export interface ObsColumns {
   posteriorSim: Float64Array;
   innovation: Float64Array;
   hphr: Float64Array;
-  /** −1 not used (QC or outside the run), 0 assimilated, 2 rejected by the innovation test. */
+  /** −1 not used (QC or outside the run), 0 assimilated, 1 held out (sampled, not assimilated), 2 rejected by the innovation test. */
   flag: Int32Array;
 }
 
@@ -133,7 +133,7 @@ export async function createRunStore(world: World, attrs: ZarrAttrs): Promise<Za
   await ob('obs_posterior_sim', { units: 'ppm', long_name: 'simulated with the posterior mean state (forward run)' });
   await ob('obs_innovation', { units: 'ppm', long_name: 'observed minus prior simulated' });
   await ob('obs_hphr', { units: 'ppm2', long_name: 'HPH^T + R at assimilation' });
-  await ob('obs_flag', { long_name: 'use flag: -1 not used, 0 assimilated, 2 rejected (innovation test)' }, 'int32');
+  await ob('obs_flag', { long_name: 'use flag: -1 not used, 0 assimilated, 1 held out (sampled, not assimilated), 2 rejected (innovation test)' }, 'int32');
 
   // Restart state of each window (the last complete one starts the next window).
   await store.createGroup('restart', { long_name: 'restart state after each window' });
