@@ -1,5 +1,5 @@
 // `tanhui demo [--out DIR]`: writes DIR/demo.yaml and runs it as `tanhui run DIR/demo.yaml`.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { formatBiasRmse, validate } from '@tanhui/analysis';
@@ -29,7 +29,16 @@ export function registerDemo(program: Command): void {
       mkdirSync(opts.out, { recursive: true });
       const cfg = join(opts.out, 'demo.yaml');
       // Keep an existing demo.yaml only if it is ours unchanged, so a rerun resumes the same run.
-      if (!existsSync(cfg) || readFileSync(cfg, 'utf8') !== DEMO_YAML) writeFileSync(cfg, DEMO_YAML);
+      if (!existsSync(cfg) || readFileSync(cfg, 'utf8') !== DEMO_YAML) {
+        // A store written from another demo.yaml (an older demo, or an edited copy) cannot be
+        // resumed with this one: the demo's own output, so start it afresh.
+        const store = join(opts.out, 'demo.zarr');
+        if (existsSync(cfg) && existsSync(store) && !existsSync(`${store}.lock`)) {
+          process.stderr.write(`tanhui demo: ${cfg} differs from this version's demo config; removing ${store} and starting afresh\n`);
+          rmSync(store, { recursive: true, force: true });
+        }
+        writeFileSync(cfg, DEMO_YAML);
+      }
       process.stderr.write(`tanhui demo: config ${cfg}, store ${join(opts.out, 'demo.zarr')}\n`);
       await runCommand(cfg, 'demo');
       // The held-out sites of the config (observations.holdout): sampled, never assimilated.

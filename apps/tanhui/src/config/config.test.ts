@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { isTanhuiError } from '@tanhui/core';
 import { parseConfigText, validateConfig } from './load';
 import { configJsonSchema } from './schema';
+import { SITES } from '@tanhui/observations';
+import { DEMO_YAML } from '../demo/demo-config';
 
 function errorOf(text: string): { line: string; code: string } {
   try {
@@ -67,5 +69,23 @@ describe('run configuration', () => {
     }
     expect(s.properties.solver!.properties!.members!.default).toBe(32);
     expect(s.properties.executor!.properties!.retries!.default).toBe(2);
+  });
+});
+
+describe('observations.holdout', () => {
+  it('defaults to no held-out site and rejects a non-list', () => {
+    expect(parseConfigText('').observations.holdout).toEqual([]);
+    expect(errorOf('observations: {holdout: mlo}').line).toMatch(/expected a list of site codes.*key observations\.holdout/);
+  });
+
+  it('the demo holds out 3–4 catalogue stations and keeps the rest assimilated', () => {
+    const c = parseConfigText(DEMO_YAML, 'demo.yaml');
+    const held = c.observations.holdout.map((s) => s.toLowerCase());
+    expect(held.length).toBeGreaterThanOrEqual(3);
+    expect(held.length).toBeLessThanOrEqual(4);
+    const codes = new Set(SITES.map((s) => s.code));
+    for (const h of held) expect(codes.has(h)).toBe(true);
+    expect(c.observations.stations.sites).toBe('default');
+    expect(SITES.length - held.length).toBeGreaterThan(30);
   });
 });
