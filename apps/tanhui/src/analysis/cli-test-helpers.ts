@@ -1,9 +1,10 @@
-// Test helpers of the analysis commands: run the CLI in-process capturing stdout and stderr,
-// and temporary directories. (Kept here so the analysis tests depend on nothing else's helpers.)
+// Test helpers of the analysis commands: temporary directories removed after the tests, and
+// the app's in-process CLI runner.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../main';
+
+export { runCli } from '../__tests__/helpers';
 
 const made: string[] = [];
 
@@ -17,21 +18,4 @@ export function tempDir(prefix: string): string {
   const d = mkdtempSync(join(tmpdir(), `tanhui-${prefix}-`));
   made.push(d);
   return d;
-}
-
-/** Run `tanhui ARGS…` in this process; returns the exit code and what was printed. */
-export async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const ow = process.stdout.write.bind(process.stdout);
-  const ew = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((c: string | Uint8Array) => ((stdout += String(c)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((c: string | Uint8Array) => ((stderr += String(c)), true)) as typeof process.stderr.write;
-  try {
-    const code = await main(['node', 'tanhui', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-  }
 }
