@@ -56,7 +56,8 @@ export function mapSvg(id: string, grid: LatLonGrid, panel: MapPanel, width = 54
 
 /** Horizontal bars per region, prior and posterior side by side, with ±σ whiskers. */
 export function budgetBarsSvg(rows: readonly BudgetRow[], units: string, width = 540): string {
-  const left = 120;
+  // Room for the longest region name (≈ 6.5 px per character at the page's font size).
+  const left = Math.round(Math.max(80, 12 + 6.5 * Math.max(0, ...rows.map((r) => r.region.length))));
   const right = 20;
   const top = 24;
   const rowH = 26;
