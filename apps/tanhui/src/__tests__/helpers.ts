@@ -2,6 +2,7 @@
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { Command } from 'commander';
 import { main } from '../main';
 
 export function tempDir(prefix: string): string {
@@ -29,6 +30,24 @@ export async function runCli(args: string[]): Promise<{ code: number; stdout: st
     process.stdout.write = ow;
     process.stderr.write = ew;
   }
+}
+
+/**
+ * Run one command registered on a bare commander program (not through main(), so a failure
+ * arrives as the thrown error itself), returning what it printed on stdout.
+ */
+export async function runRegistered(register: (program: Command) => void, args: string[]): Promise<string> {
+  const program = new Command('tanhui').exitOverride();
+  register(program);
+  let out = '';
+  const ow = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((c: string | Uint8Array) => ((out += String(c)), true)) as typeof process.stdout.write;
+  try {
+    await program.parseAsync(['node', 'tanhui', ...args]);
+  } finally {
+    process.stdout.write = ow;
+  }
+  return out;
 }
 
 /** Every file under a directory with its bytes (for byte-for-byte store comparisons). */

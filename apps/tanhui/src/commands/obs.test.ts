@@ -2,11 +2,11 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Command } from 'commander';
+import { afterEach, describe, expect, it } from 'vitest';
 import { isTanhuiError } from '@tanhui/core';
 import { ZarrStore } from '@tanhui/io';
 import { registerObs } from './obs';
+import { runRegistered } from '../__tests__/helpers';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const shared = resolve(here, '../../../../../shared/data');
@@ -14,21 +14,7 @@ const evalDir = join(shared, 'gcasv2/obs/EvaluObs');
 const oco2 = join(shared, 'gcasv2/obs/oco2_v11.1/oco2_v11_20140906.nc');
 const rc = join(shared, 'public/obs_config/ctdas_sites_and_weights_co2.rc');
 
-async function run(args: string[]): Promise<string> {
-  const program = new Command('tanhui').exitOverride();
-  registerObs(program);
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    await program.parseAsync(['node', 'tanhui', ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
-}
+const run = (args: string[]): Promise<string> => runRegistered(registerObs, args);
 
 let dir = '';
 afterEach(() => {

@@ -3,10 +3,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Command } from 'commander';
+import { afterEach, describe, expect, it } from 'vitest';
 import { isTanhuiError } from '@tanhui/core';
 import { registerPrior } from './prior';
+import { runRegistered } from '../__tests__/helpers';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repo = resolve(here, '../../../..');
@@ -15,21 +15,7 @@ const haveGcas = existsSync(join(gcas, 'priorflux/emissions.bio.20140906.nc'));
 const python = '/usr/bin/python3';
 const havePython = existsSync(python) && spawnSync(python, ['-c', 'import netCDF4, xarray, zarr'], { encoding: 'utf8' }).status === 0;
 
-async function run(args: string[]): Promise<string> {
-  const program = new Command('tanhui').exitOverride();
-  registerPrior(program);
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    await program.parseAsync(['node', 'tanhui', ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
-}
+const run = (args: string[]): Promise<string> => runRegistered(registerPrior, args);
 
 let dir = '';
 afterEach(() => {
