@@ -47,6 +47,7 @@ import { createBuiltinModel, type BuiltinModelSpec, type BuiltinTransportModel, 
 import type { LoadedConfig } from './config/load';
 import { resolvePath } from './config/load';
 import type { RunConfig } from './config/schema';
+import { checkMetCoverage, readMetForRun } from './met-files';
 
 export const COMPONENTS = ['bio', 'ocean', 'fossil', 'fire'] as const;
 export type ComponentName = (typeof COMPONENTS)[number];
@@ -340,17 +341,17 @@ export async function composeWorld(loaded: LoadedConfig): Promise<World> {
       throw new TanhuiError('MissingFile', 'observation file not found', { context: { file: f.path, key: `observations.files.${k}.path` } });
     }
   }
-  if (config.met.source !== 'synthetic') {
-    const p = resolvePath(loaded, config.met.path!);
-    if (!existsSync(p)) throw new TanhuiError('MissingFile', 'meteorology file not found', { context: { file: config.met.path, key: 'met.path' } });
-    throw new TanhuiError('NotImplemented', 'met from files is not wired into the orchestrator yet', { context: { key: 'met.source' }, hint: "use met.source: synthetic" });
+  if (config.met.source === 'files' && !existsSync(resolvePath(loaded, config.met.path!))) {
+    throw new TanhuiError('MissingFile', 'meteorology file not found', { context: { file: config.met.path, key: 'met.path' } });
   }
   const grid = LatLonGrid.preset(config.grid.preset);
   const levels = HybridLevels.generic25();
-  const modelSpec: BuiltinModelSpec = {
-    met: { kind: 'synthetic', grid: config.grid.preset, levels: config.grid.levels },
-    options: config.time.stepSeconds > 0 ? { stepSeconds: config.time.stepSeconds } : {},
-  };
+  // Met from a file: read and checked here, fields on SharedArrayBuffers, cache key = content hash.
+  const metFile = config.met.source === 'files' ? await readMetForRun(loaded, grid, levels) : undefined;
+  const modelOptions = config.time.stepSeconds > 0 ? { stepSeconds: config.time.stepSeconds } : {};
+  const modelSpec: BuiltinModelSpec = metFile
+    ? { met: { kind: 'arrays', data: metFile.data }, options: modelOptions, key: `${metFile.key}:${JSON.stringify(modelOptions)}` }
+    : { met: { kind: 'synthetic', grid: config.grid.preset, levels: config.grid.levels }, options: modelOptions };
   let modelCache: BuiltinTransportModel | undefined;
   const model = (): BuiltinTransportModel => (modelCache ??= createBuiltinModel(modelSpec));
   const stepSeconds = config.time.stepSeconds > 0 ? config.time.stepSeconds : model().stepSeconds;
@@ -358,7 +359,8 @@ export async function composeWorld(loaded: LoadedConfig): Promise<World> {
     throw new TanhuiError('InvalidConfig', `time.stepSeconds ${stepSeconds} must divide or be a multiple of the 3-hour flux period`, { context: { key: 'time.stepSeconds' } });
   }
   const windows = windowsOf(config, stepSeconds);
-  const checksums: Record<string, string> = {};
+  if (metFile) checkMetCoverage(loaded, metFile.data, windows);
+  const checksums: Record<string, string> = metFile ? { [config.met.path!]: metFile.fileSha256 } : {};
 
   const br = builtinRegions(grid);
   let regions: RegionMap = br.transcom;

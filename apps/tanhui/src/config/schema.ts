@@ -33,11 +33,35 @@ export const TimeSection = z
   })
   .describe('assimilation windows');
 
+const metName = z.string({ error: 'expected a variable name' }).min(1, { error: 'expected a variable name' });
 export const MetSection = z
   .strictObject({
     /** synthetic: the built-in climate of @tanhui/transport; files: met fields read from `path`. */
     source: z.enum(['synthetic', 'files'], { error: "expected 'synthetic' or 'files'" }).default('synthetic'),
+    /** NetCDF file on the model grid covering every window (see the README's met section). */
     path: z.string({ error: 'expected a path' }).optional(),
+    /** Variable names in the file, where they differ from the defaults (u, v, ps, time, lat,
+     * lon; optional kz, entu, detu, entd, detd, read when present). */
+    variables: z
+      .strictObject({
+        u: metName.optional(),
+        v: metName.optional(),
+        ps: metName.optional(),
+        time: metName.optional(),
+        lat: metName.optional(),
+        lon: metName.optional(),
+        kz: metName.optional(),
+        entu: metName.optional(),
+        detu: metName.optional(),
+        entd: metName.optional(),
+        detd: metName.optional(),
+      })
+      .prefault({}),
+    /** file: hybrid coefficients from the file (hyai, hybi, P0), which must equal grid.levels;
+     * grid: the file has none and its level axis is grid.levels, surface first. */
+    levels: z.enum(['file', 'grid'], { error: "expected 'file' or 'grid'" }).default('file'),
+    /** Correct the winds' mass fluxes so that the model surface pressure follows the file's. */
+    pressureFixer: z.boolean({ error: 'expected true or false' }).default(true),
   })
   .refine((m) => m.source !== 'files' || (m.path !== undefined && m.path !== ''), { error: "expected 'path' when source is 'files'", path: ['path'] })
   .describe('meteorology driving the transport');
@@ -141,8 +165,10 @@ export const SolverSection = z
     algorithm: z.enum(['serial', 'bulk', 'ensemble-space'], { error: "expected one of 'serial', 'bulk', 'ensemble-space'" }).default('serial'),
     localization: z.enum(['none', 'CT2007', 'gaspari-cohn'], { error: "expected one of 'none', 'CT2007', 'gaspari-cohn'" }).default('none'),
     localizationLengthKm: posNum('a positive number of km').default(2000),
-    /** Lagged windows (CarbonTracker nlag). */
-    lag: posInt('an integer ≥ 1').min(1, { error: 'expected an integer ≥ 1' }).max(1, { error: 'expected 1 (lagged windows are not supported by this orchestrator yet)' }).default(1),
+    /** Lagged windows (CarbonTracker/CTDAS nlag): the state holds `lag` windows, the ensemble is
+     * transported over all of them, each observation is assimilated once (when its window enters)
+     * and the oldest window leaves with its final posterior each cycle (apps/tanhui README). */
+    lag: posInt('an integer from 1 to 52').min(1, { error: 'expected an integer from 1 to 52' }).max(52, { error: 'expected an integer from 1 to 52' }).default(1),
     /** Observations with |innovation| > rejectionThreshold·σ are flagged (not dropped). */
     rejectionThreshold: posNum('a positive number').default(3),
     /** GCAS step (b), the posterior-mean transport run: 'rerun' runs transport again; 'combine'
@@ -155,6 +181,9 @@ export const SolverSection = z
     maxIterations: posInt('a positive integer').min(1, { error: 'expected a positive integer' }).default(50),
     gradientReduction: posNum('a positive number').default(1e-6),
   })
+  // With lag > 1 the member runs end at the span's end, not at the end of the window that leaves:
+  // the two-step field must come from a posterior-mean rerun.
+  .refine((s) => s.lag === 1 || s.twoStep === 'rerun', { error: "expected 'rerun' with lag > 1 (the member runs span lag windows; 'combine' needs lag 1)", path: ['twoStep'] })
   .describe('solver and its options');
 
 export const ExecutorSection = z

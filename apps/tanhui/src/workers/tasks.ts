@@ -38,8 +38,20 @@ export interface MemberGroupOutput {
 
 const models = new Map<string, BuiltinTransportModel>();
 
+/**
+ * Cache key of a model spec: its explicit `key` (compose.ts sets a content hash for met from
+ * files), else its JSON for the small analytic specs. Specs with met arrays and no key are
+ * never stringified (the JSON of the fields is hundreds of MB and slow): undefined, no cache.
+ */
+export function modelCacheKey(spec: BuiltinModelSpec): string | undefined {
+  if (spec.key !== undefined) return `key:${spec.key}`;
+  if (spec.met.kind === 'arrays') return undefined;
+  return `json:${JSON.stringify(spec)}`;
+}
+
 function modelOf(spec: BuiltinModelSpec): BuiltinTransportModel {
-  const key = JSON.stringify(spec);
+  const key = modelCacheKey(spec);
+  if (key === undefined) return createBuiltinModel(spec);
   let m = models.get(key);
   if (!m) {
     m = createBuiltinModel(spec);

@@ -19,6 +19,12 @@ export type MetSpec =
 export interface BuiltinModelSpec {
   met: MetSpec;
   options?: Partial<BuiltinOptions>;
+  /**
+   * Identity of the model for caches (workers keep the model built for a key): two specs with
+   * the same key must build the same model. Give one (e.g. a content hash computed once in the
+   * main thread) with `arrays` meteorology, so that nobody stringifies the arrays.
+   */
+  key?: string;
 }
 
 export function gridFromSpec(g: GridSpec): LatLonGrid {
