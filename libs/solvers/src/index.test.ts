@@ -7,10 +7,10 @@ it('exports exactly the documented names', () => {
     'EARTH_RADIUS_KM', 'PROBLEM_ARRAYS', 'RNG_ALGORITHM', 'SOLVE_METHODS', 'adjointTest', 'advanceLag',
     'applyEnsembleTransform', 'batchCost', 'batchInversion', 'checkEnsembleConvention', 'cholesky', 'choleskyInPlace',
     'covarianceSqrt', 'createRng', 'ct2007TValue', 'dot', 'drawEnsemble', 'ensrfBulk', 'ensrfEnsembleSpace',
-    'ensrfEnsembleSpacePlan', 'ensrfSerial', 'ensrfSerialPlan', 'ensrfUpdateRows', 'exponentialCorrelation', 'fourDVar',
-    'fourDVarObjective', 'gaspariCohn', 'gcWeightFromUnit', 'gemm', 'gemmStrided', 'gemv', 'gradientTest', 'greatCircleKm',
+    'ensrfEnsembleSpacePlan', 'ensrfSerial', 'ensrfSerialPlan', 'ensrfSerialRoute', 'ensrfUpdateRows', 'exponentialCorrelation', 'fourDVar',
+    'fourDVarObjective', 'gaspariCohn', 'gcWeightFromUnit', 'gemm', 'gemmBackend', 'gemmStrided', 'gemv', 'gradientTest', 'greatCircleKm',
     'identity', 'incompleteBeta', 'inverseFromCholesky', 'invertLower', 'logDetFromCholesky', 'logDetSpd', 'logGamma',
-    'matrixOperator', 'mirrorLower', 'prepareRowLocalization', 'solveLower', 'solveLowerTrans', 'solveProblem', 'spdInverse',
+    'matrixOperator', 'mirrorLower', 'prepareRowLocalization', 'setGemmBackend', 'solveLower', 'solveLowerTrans', 'solveProblem', 'spdInverse',
     'studentTCdf', 'studentTQuantile', 'syrk', 'transpose', 'unitVectors',
   ]);
 });

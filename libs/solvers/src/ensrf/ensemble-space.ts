@@ -4,7 +4,7 @@
 // x = x₀ + X′₀w, X′ = X′₀T. Cost O(nobs·N² + nparams·N²). The final product is row-separable:
 // ensrfEnsembleSpacePlan + applyEnsembleTransform let an orchestrator split rows over workers.
 import { TanhuiError } from '@tanhui/core';
-import { gemm, gemmStrided } from '../kernels/gemm';
+import { gemmStrided } from '../kernels/gemm';
 import { dot } from '../kernels/vector';
 import { obsSequenceTransform } from './sequence';
 import { prepareEnsemble } from './validate';
@@ -43,14 +43,33 @@ function plan(problem: EnsembleProblem, options: EnsrfOptions, copyState: boolea
 
 /** x[r] += X′[r]·w and X′[r] ← X′[r]·T for rows [rowStart, rowEnd), in place (worker-safe). */
 export function applyEnsembleTransform(tr: EnsembleTransform, x: Float64Array, Xprime: Float64Array, rowStart: number, rowEnd: number): void {
+  transformRows(tr, x, Xprime, x, Xprime, rowStart, rowEnd);
+}
+
+const BLOCK = 512; // rows per gemm call: bounded scratch; the same bits for any split of the rows
+
+/**
+ * xOut[r] = x0[r] + X′₀[r]·w and X′out[r] = X′₀[r]·T for rows [rowStart, rowEnd). In place when
+ * X′out is X′₀ (through a scratch block); otherwise straight into X′out. Block by block, so the
+ * rows read for w are still in cache for the product.
+ */
+function transformRows(
+  tr: EnsembleTransform,
+  x0: Float64Array,
+  X0: Float64Array,
+  xOut: Float64Array,
+  XOut: Float64Array,
+  rowStart: number,
+  rowEnd: number,
+): void {
   const N = tr.nmembers;
-  const BLOCK = 512; // rows per gemm call: bounded scratch, same bits for any split at block edges
-  const scratch = new Float64Array(Math.min(BLOCK, Math.max(0, rowEnd - rowStart)) * N);
+  const inPlace = XOut === X0;
+  const scratch = inPlace ? new Float64Array(Math.min(BLOCK, Math.max(0, rowEnd - rowStart)) * N) : XOut;
   for (let r0 = rowStart; r0 < rowEnd; r0 += BLOCK) {
     const rows = Math.min(BLOCK, rowEnd - r0);
-    for (let r = r0; r < r0 + rows; r++) x[r] += dot(N, Xprime, tr.w, r * N, 0);
-    gemmStrided(false, false, rows, N, N, 1, Xprime, r0 * N, N, tr.T, 0, N, 0, scratch, 0, N);
-    Xprime.set(scratch.subarray(0, rows * N), r0 * N);
+    for (let r = r0; r < r0 + rows; r++) xOut[r] = x0[r] + dot(N, X0, tr.w, r * N, 0);
+    gemmStrided(false, false, rows, N, N, 1, X0, r0 * N, N, tr.T, 0, N, 0, scratch, inPlace ? 0 : r0 * N, N);
+    if (inPlace) XOut.set(scratch.subarray(0, rows * N), r0 * N);
   }
 }
 
@@ -63,8 +82,8 @@ export function ensrfEnsembleSpace(problem: EnsembleProblem, options: EnsrfOptio
   // New arrays straight from the prior ones: no copy of X′ first.
   const { result, transform } = plan(problem, options, false);
   const { nparams } = problem;
-  const N = transform.nmembers;
   const x = new Float64Array(nparams);
-  for (let r = 0; r < nparams; r++) x[r] = problem.x[r] + dot(N, problem.Xprime, transform.w, r * N, 0);
-  return { ...result, x, Xprime: gemm(nparams, N, N, problem.Xprime, transform.T) };
+  const Xprime = new Float64Array(nparams * transform.nmembers);
+  transformRows(transform, problem.x, problem.Xprime, x, Xprime, 0, nparams);
+  return { ...result, x, Xprime };
 }

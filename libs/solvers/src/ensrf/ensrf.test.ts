@@ -5,7 +5,7 @@ import { createRng, type Rng } from '../rng';
 import { cholesky } from '../kernels/cholesky';
 import { diagMatrix, kalmanPosterior, matmul, maxAbs, maxAbsDiff, randomSpd, transposeNaive } from '../testing/naive';
 import { ctdasSerialReference } from '../testing/ctdas-reference';
-import { ensrfSerial, ensrfSerialPlan } from './serial';
+import { ensrfSerial, ensrfSerialPlan, ensrfSerialRoute } from './serial';
 import { ensrfBulk } from './bulk';
 import { ensrfEnsembleSpace, ensrfEnsembleSpacePlan } from './ensemble-space';
 import { Worker } from 'node:worker_threads';
@@ -175,7 +175,7 @@ describe('ensemble-space and bulk against serial (no localisation)', () => {
     const obs = Float64Array.from(problem.obs);
     obs[10] += 100;
     const p = { ...problem, obs };
-    const s = ensrfSerial(p, { obsSpace: 'direct' });
+    const s = ensrfSerial(p, { obsSpace: 'direct', stateUpdate: 'rows' });
     const e = ensrfEnsembleSpace(p);
     expect(s.flags[10]).toBe(2);
     expect(Array.from(e.flags)).toEqual(Array.from(s.flags));
@@ -188,7 +188,7 @@ describe('ensemble-space and bulk against serial (no localisation)', () => {
   it('bulk gives the serial mean and covariance (square roots may differ by a rotation)', () => {
     const n = 25, N = 12, nobs = 15;
     const { problem } = linearProblem(n, N, nobs, 8);
-    const s = ensrfSerial(problem);
+    const s = ensrfSerial(problem, { stateUpdate: 'rows' });
     const b = ensrfBulk(problem);
     expect(maxAbsDiff(b.x, s.x) / maxAbs(s.x)).toBeLessThan(1e-10);
     const Ps = sampleCov(n, N, s.Xprime);
@@ -199,6 +199,63 @@ describe('ensemble-space and bulk against serial (no localisation)', () => {
   it('ensemble-space refuses localisation with a clear error', () => {
     const { problem } = linearProblem(5, 6, 3, 1);
     expect(() => ensrfEnsembleSpace(problem, { localization: { kind: 'CT2007' } })).toThrow(/cannot localise/);
+  });
+});
+
+describe('ensrfSerial picks the ensemble-space route automatically (no localisation, N ≪ obs)', () => {
+  for (const member0 of [true, false]) {
+    it(`auto route equals the forced plain loop to 1e-10 (${member0 ? 'mean is member 0' : 'ensemble-mean'}), rejections and skipped flags included`, () => {
+      const n = 120, N = member0 ? 10 : 9, nobs = 30;
+      const { problem } = linearProblem(n, N, nobs, 31 + N, { member0, rStd: 0.5 });
+      const obs = Float64Array.from(problem.obs);
+      obs[4] += 40; // rejected
+      obs[11] -= 40; // rejected
+      obs[17] += 40; // may_reject = 0: assimilated anyway
+      const mayReject = new Uint8Array(nobs).fill(1);
+      mayReject[17] = 0;
+      const flags = new Int32Array(nobs);
+      flags[8] = 1; // skipped, left as is
+      flags[21] = 2; // rejected before, left as is
+      const p = { ...problem, obs, mayReject, flags };
+      const options = { meanIsMember0: member0 };
+      expect(ensrfSerialRoute(p, options)).toBe('ensemble-space');
+      expect(ensrfSerialRoute(p, { ...options, stateUpdate: 'rows' })).toBe('rows');
+      expect(ensrfSerialRoute(p, { ...options, localization: { kind: 'CT2007' } })).toBe('rows');
+      const auto = ensrfSerial(p, options);
+      for (const obsSpace of ['direct', 'transform'] as const) {
+        const plain = ensrfSerial(p, { ...options, stateUpdate: 'rows', obsSpace });
+        expect(Array.from(auto.flags)).toEqual(Array.from(plain.flags));
+        expect([auto.flags[4], auto.flags[11], auto.flags[17], auto.flags[8], auto.flags[21]]).toEqual([2, 2, 0, 1, 2]);
+        expect(maxAbsDiff(auto.x, plain.x) / maxAbs(plain.x)).toBeLessThan(1e-10);
+        expect(maxAbsDiff(auto.Xprime, plain.Xprime) / maxAbs(plain.Xprime)).toBeLessThan(1e-10);
+        expect(maxAbsDiff(auto.Hx, plain.Hx) / maxAbs(plain.Hx)).toBeLessThan(1e-10);
+        expect(maxAbsDiff(auto.HXprime, plain.HXprime) / maxAbs(plain.HXprime)).toBeLessThan(1e-10);
+        for (let i = 0; i < nobs; i++) {
+          if (Number.isNaN(plain.HPHR[i])) expect(auto.HPHR[i]).toBeNaN();
+          else expect(Math.abs(auto.HPHR[i] - plain.HPHR[i]) / plain.HPHR[i]).toBeLessThan(1e-10);
+        }
+      }
+      // Still the serial update: the plain loop's answer differs from the prior (not vacuous).
+      expect(maxAbsDiff(auto.x, p.x)).toBeGreaterThan(1e-3);
+      // In place through the automatic route writes the same answer into the inputs.
+      const q = { ...p, x: p.x.slice(), Xprime: p.Xprime.slice(), Hx: p.Hx.slice(), HXprime: p.HXprime.slice(), flags: Int32Array.from(flags) };
+      const inPlace = ensrfSerial(q, { ...options, inPlace: true });
+      expect(inPlace.x).toBe(q.x);
+      expect(inPlace.Xprime).toBe(q.Xprime);
+      expect(maxAbsDiff(q.Xprime, auto.Xprime) / maxAbs(auto.Xprime)).toBeLessThan(1e-13);
+      expect(Array.from(q.flags)).toEqual(Array.from(auto.flags));
+    });
+  }
+
+  it('few observations or localisation keep the plain loop; forcing ensemble-space with localisation is refused', () => {
+    const { problem } = linearProblem(30, 12, 5, 2);
+    expect(ensrfSerialRoute(problem)).toBe('rows'); // N = 12 ≥ 2·5
+    expect(ensrfSerialRoute({ ...problem, flags: Int32Array.of(0, 0, 0, 0, 0) })).toBe('rows');
+    const many = linearProblem(30, 12, 7, 2).problem;
+    expect(ensrfSerialRoute(many)).toBe('ensemble-space'); // 12 < 14
+    expect(ensrfSerialRoute({ ...many, flags: Int32Array.of(1, 1, 0, 0, 0, 0, 0) })).toBe('rows'); // 5 usable
+    expect(ensrfSerialRoute(many, { localization: { kind: 'none' } })).toBe('ensemble-space');
+    expect(() => ensrfSerial(many, { stateUpdate: 'ensemble-space', localization: { kind: 'CT2007' } })).toThrow(/cannot localise/);
   });
 });
 

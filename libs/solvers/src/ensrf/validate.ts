@@ -69,6 +69,7 @@ export function prepareEnsemble(p: EnsembleProblem, options: EnsrfOptions, copyS
 export function checkEnsembleConvention(Xprime: Float64Array, nparams: number, N: number, meanIsMember0: boolean): void {
   for (let r = 0; r < nparams; r++) {
     const o = r * N;
+    if (meanIsMember0 && Xprime[o] === 0) continue; // passes whatever the row holds (one read per row)
     let sum = 0;
     let abs = 0;
     for (let j = 0; j < N; j++) {

@@ -1,13 +1,42 @@
 // General matrix multiply on row-major Float64Array, BLIS-style: op(B) is packed into
 // column micro-panels [p][4] and op(A) into row micro-panels [p][4] per cache block, so the
 // 4×4 register kernel streams both with unit stride whatever the transposes are.
-// Measured on this machine's JIT: ~1.4–1.7 G multiply-adds/s per core (netlib BLAS: ~1.2–1.5).
+// Two kernels with identical arithmetic (same bits): a WebAssembly SIMD one (gemm-wasm.ts,
+// f64x2) for products of at least WASM_MIN_MADDS multiply-adds when the runtime has
+// WebAssembly SIMD, else the JavaScript one below (~1.4–1.7 G multiply-adds/s per core here).
+import { TanhuiError } from '@tanhui/core';
+import { gemmStridedWasm, wasmGemm } from './gemm-wasm';
+import { MR, NR, packA, packB } from './pack';
 
-const MR = 4;
-const NR = 4;
 const KC = 256; // depth of a packed block: A panel MC×KC (128 KB) stays in L2
 const MC = 64;
 const NC = 1024; // B panel NC×KC (2 MB) stays in the shared L3
+
+/** Below this many multiply-adds the JavaScript kernel is used (packing and call overheads). */
+const WASM_MIN_MADDS = 32 * 32 * 32;
+
+export type GemmBackend = 'wasm-simd' | 'js';
+let requested: GemmBackend | 'auto' = 'auto';
+
+/**
+ * Choose the GEMM kernel for this thread: 'auto' (default) uses WebAssembly SIMD for large
+ * products when available; 'js' forces the JavaScript kernel (e.g. to compare); 'wasm-simd'
+ * uses the wasm kernel for every product (throws if unavailable). Both give the same bits.
+ */
+export function setGemmBackend(backend: GemmBackend | 'auto'): void {
+  if (backend === 'wasm-simd' && !wasmGemm()) {
+    throw new TanhuiError('InvalidArgument', 'this runtime has no WebAssembly SIMD (f64x2)', {
+      hint: "use setGemmBackend('auto') or 'js'",
+      context: { variable: 'backend' },
+    });
+  }
+  requested = backend;
+}
+
+/** The kernel large products use in this thread: 'wasm-simd' or 'js'. */
+export function gemmBackend(): GemmBackend {
+  return requested === 'js' || !wasmGemm() ? 'js' : 'wasm-simd';
+}
 
 export interface GemmOptions {
   /** Use Aᵀ: A is stored k×m. */
@@ -81,6 +110,13 @@ export function gemmStrided(
   ldc: number,
 ): void {
   if (m <= 0 || n <= 0) return;
+  if (alpha !== 0 && k > 0 && requested !== 'js' && (requested === 'wasm-simd' || m * n * k >= WASM_MIN_MADDS)) {
+    const w = wasmGemm();
+    if (w) {
+      gemmStridedWasm(w, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+      return;
+    }
+  }
   if (beta !== 1) {
     for (let i = 0; i < m; i++) {
       const r = cOff + i * ldc;
@@ -98,10 +134,10 @@ export function gemmStrided(
     const nc = Math.min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = Math.min(KC, k - pc);
-      packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp);
+      packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp, 0);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = Math.min(MC, m - ic);
-        packA(transA, a, aOff, lda, ic, mc, pc, kc, alpha, ap);
+        packA(transA, a, aOff, lda, ic, mc, pc, kc, alpha, ap, 0);
         macroKernel(ap, bp, mc, nc, kc, c, cOff + ic * ldc + jc, ldc, edge);
       }
     }
@@ -110,82 +146,6 @@ export function gemmStrided(
 
 function roundUp(x: number, q: number): number {
   return Math.ceil(x / q) * q;
-}
-
-/** Pack alpha·opA[ic:ic+mc, pc:pc+kc] as row micro-panels: ap[(i/MR)·MR·kc + p·MR + i%MR]. */
-function packA(
-  trans: boolean,
-  a: Float64Array,
-  off: number,
-  ld: number,
-  ic: number,
-  mc: number,
-  pc: number,
-  kc: number,
-  alpha: number,
-  ap: Float64Array,
-): void {
-  for (let ir = 0; ir < mc; ir += MR) {
-    const base = ir * kc;
-    const rows = Math.min(MR, mc - ir);
-    for (let q = 0; q < MR; q++) {
-      if (q >= rows) {
-        for (let p = 0; p < kc; p++) ap[base + p * MR + q] = 0;
-        continue;
-      }
-      const i = ic + ir + q;
-      if (trans) {
-        let src = off + pc * ld + i;
-        for (let p = 0; p < kc; p++, src += ld) ap[base + p * MR + q] = alpha * a[src];
-      } else {
-        const src = off + i * ld + pc;
-        for (let p = 0; p < kc; p++) ap[base + p * MR + q] = alpha * a[src + p];
-      }
-    }
-  }
-}
-
-/** Pack opB[pc:pc+kc, jc:jc+nc] as column micro-panels: bp[(j/NR)·NR·kc + p·NR + j%NR]. */
-function packB(
-  trans: boolean,
-  b: Float64Array,
-  off: number,
-  ld: number,
-  pc: number,
-  kc: number,
-  jc: number,
-  nc: number,
-  bp: Float64Array,
-): void {
-  for (let jr = 0; jr < nc; jr += NR) {
-    const base = jr * kc;
-    const cols = Math.min(NR, nc - jr);
-    if (!trans && cols === NR) {
-      let src = off + pc * ld + jc + jr;
-      for (let p = 0; p < kc; p++, src += ld) {
-        const d = base + p * NR;
-        bp[d] = b[src];
-        bp[d + 1] = b[src + 1];
-        bp[d + 2] = b[src + 2];
-        bp[d + 3] = b[src + 3];
-      }
-      continue;
-    }
-    for (let q = 0; q < NR; q++) {
-      if (q >= cols) {
-        for (let p = 0; p < kc; p++) bp[base + p * NR + q] = 0;
-        continue;
-      }
-      const j = jc + jr + q;
-      if (trans) {
-        const src = off + j * ld + pc;
-        for (let p = 0; p < kc; p++) bp[base + p * NR + q] = b[src + p];
-      } else {
-        let src = off + pc * ld + j;
-        for (let p = 0; p < kc; p++, src += ld) bp[base + p * NR + q] = b[src];
-      }
-    }
-  }
 }
 
 function macroKernel(
