@@ -25,7 +25,8 @@ import { PiscinaExecutor } from '../executor/piscina-executor';
 import type { MemberGroupInput, MemberGroupOutput } from '../workers/tasks';
 import type { Progress } from '../progress';
 import { acquireStoreLock } from '../store/lock';
-import { createRunStore, emptyObsColumns, openRunStore, readRestart, writeWindow, type ObsColumns, type WindowOutput } from '../store/run-store';
+import { createRunStore, emptyObsColumns, openRunStore, readRestart, writeWindow, type LagRestart, type ObsColumns, type WindowOutput } from '../store/run-store';
+import { concatShiftedPlans, enterWindows, lagCycle, leaveOldest, spanMapping, toSpanLayout, type LagState, type LagWindow } from './lag';
 
 /** Uniform initial CO2 of the first window [mol mol⁻¹] (documented in the README). */
 export const INITIAL_MOLE_FRACTION = 400e-6;
@@ -154,6 +155,70 @@ interface CarriedState {
   rng: Rng;
   truthMoleFraction?: Float64Array;
   obs: ObsColumns;
+  /** Lagged windows (solver.lag > 1): the windows still in the state and what they entered with. */
+  lag?: CarriedLag;
+}
+
+/** What a window carries from the cycle it entered the lagged state to the cycle it leaves. */
+interface SlotInfo {
+  /** Ensemble σ of the state as drawn from B [state]. */
+  priorSpread: Float64Array;
+  /** Prior σ of the budgets as drawn [region]. */
+  budgetPriorSd: Float64Array;
+  /** χ² per observation of the window's observations when they were assimilated. */
+  chi2: number;
+}
+
+interface CarriedLag {
+  state: LagState | undefined;
+  info: Map<number, SlotInfo>;
+}
+
+/** The lagged state and slot information from (or for) the run store's lag restart arrays. */
+function carriedLagOf(world: World, r: LagRestart | undefined): CarriedLag {
+  const ns = world.nState;
+  const N = world.config.solver.members;
+  const nr = world.regions.size + 3;
+  const info = new Map<number, SlotInfo>();
+  if (!r) return { state: undefined, info };
+  const windows: number[] = [];
+  for (let j = 0; j < r.window.length; j++) {
+    const w = r.window[j]!;
+    if (w < 0) continue;
+    windows.push(w);
+    info.set(w, { priorSpread: r.priorSpread.slice(j * ns, (j + 1) * ns), budgetPriorSd: r.budgetPriorSd.slice(j * nr, (j + 1) * nr), chi2: r.chi2[j]! });
+  }
+  const S = windows.length;
+  const state: LagState = { nparams: ns, nmembers: N, windows, x: r.mean.slice(0, S * ns), Xprime: r.ensemble.slice(0, S * ns * N) };
+  return { state: S > 0 ? state : undefined, info };
+}
+
+/** The lag restart arrays of the windows still in the state (slots padded to lag − 1). */
+function lagRestartOf(world: World, carried: CarriedLag): LagRestart {
+  const ns = world.nState;
+  const N = world.config.solver.members;
+  const nr = world.regions.size + 3;
+  const slots = world.config.solver.lag - 1;
+  const out: LagRestart = {
+    window: new Int32Array(slots).fill(-1),
+    mean: new Float64Array(slots * ns).fill(NaN),
+    ensemble: new Float64Array(slots * ns * N).fill(NaN),
+    priorSpread: new Float64Array(slots * ns).fill(NaN),
+    budgetPriorSd: new Float64Array(slots * nr).fill(NaN),
+    chi2: new Float64Array(slots).fill(NaN),
+  };
+  const st = carried.state;
+  if (!st) return out;
+  st.windows.forEach((w, j) => {
+    const inf = carried.info.get(w)!;
+    out.window[j] = w;
+    out.mean.set(st.x.subarray(j * ns, (j + 1) * ns), j * ns);
+    out.ensemble.set(st.Xprime.subarray(j * ns * N, (j + 1) * ns * N), j * ns * N);
+    out.priorSpread.set(inf.priorSpread, j * ns);
+    out.budgetPriorSd.set(inf.budgetPriorSd, j * nr);
+    out.chi2[j] = inf.chi2;
+  });
+  return out;
 }
 
 /** Run (or resume) the cycling assimilation of a composed world into its run store. */
@@ -188,6 +253,7 @@ export async function runCycling(world: World, opts: RunOptions): Promise<RunSum
     if (complete > 0) {
       const r = await readRestart(store, world, complete);
       carried = { moleFraction: r.moleFraction, x: r.x, rng: createRng(r.rng), truthMoleFraction: r.truthMoleFraction, obs: r.obs };
+      if (config.solver.lag > 1) carried.lag = carriedLagOf(world, r.lag);
     } else {
       const nField = world.levels.nlev * world.grid.size;
       carried = {
@@ -197,6 +263,7 @@ export async function runCycling(world: World, opts: RunOptions): Promise<RunSum
         truthMoleFraction: world.truthScaling ? new Float64Array(nField).fill(INITIAL_MOLE_FRACTION) : undefined,
         obs: emptyObsColumns(world.obs.table.n),
       };
+      if (config.solver.lag > 1) carried.lag = carriedLagOf(world, undefined);
     }
     const sqrtB = covarianceSqrtOf(world);
     const startAt = complete;
@@ -204,7 +271,10 @@ export async function runCycling(world: World, opts: RunOptions): Promise<RunSum
     for (let w = complete; w < last; w++) {
       const t0 = performance.now();
       opts.progress.windowStart(w, new Date(world.windows[w]!.startSec * 1000).toISOString());
-      const out = await runWindow(world, w, carried, executor, sqrtB, groupSize, nGroups, opts.progress, timings);
+      const out =
+        config.solver.lag > 1
+          ? await runLagCycle(world, w, carried, executor, sqrtB, groupSize, nGroups, opts.progress, timings)
+          : await runWindow(world, w, carried, executor, sqrtB, groupSize, nGroups, opts.progress, timings);
       const tw = performance.now();
       await writeWindow(store, world, out);
       timings.writeMs += performance.now() - tw;
@@ -231,9 +301,8 @@ async function runWindow(
   progress: Progress,
   timings: RunTimings,
 ): Promise<WindowOutput> {
-  const { config, grid, obs } = world;
+  const { config, obs } = world;
   const N = config.solver.members;
-  const n = grid.size;
   const ns = world.nState;
   const win = world.windows[w]!;
   const prior: WindowPrior = await world.priorFor(w);
@@ -372,31 +441,9 @@ async function runWindow(
   progress.step(w, 'forward-run-done');
 
   // (e) window outputs.
-  const fluxPrior = {} as Record<ComponentName, Float64Array>;
-  const fluxPosterior = {} as Record<ComponentName, Float64Array>;
-  // Cells a term does not cover (e.g. bio flux in a coastal cell of an ocean region) keep the
-  // prior flux: posterior = prior + M (x − x_prior).
-  const increment = Float64Array.from(solved.x, (v, i) => v - world.xPrior[i]!);
-  const naturalPrior = new Float64Array(n);
-  for (const c of COMPONENTS) {
-    fluxPrior[c] = meanOf(prior.components[c].fluxMolM2S, prior.nPeriods, n);
-    const term = termOnly(prior.meanMapping, c);
-    fluxPosterior[c] = term ? applyMapping(term, increment, 1).map((v, i) => v + fluxPrior[c][i]!) : fluxPrior[c];
-    if (term) for (let i = 0; i < n; i++) naturalPrior[i] += fluxPrior[c][i]!;
-  }
-  const natural = (m: StateMapping, X: Float64Array, K: number): Float64Array => budgetsOf(world, applyMapping(m, X, K), K);
+  const products = windowProducts(world, prior, solved.x, solved.Xprime);
   const nr = world.regions.size + 3;
-  const budgetPrior = budgetsOf(world, naturalPrior, 1);
-  const budgetIncrement = natural(prior.meanMapping, increment, 1);
-  const budgetPosterior = Float64Array.from(budgetPrior, (v, r) => v + budgetIncrement[r]!);
-  const devPrior = natural(prior.meanMapping, Xprime, N);
-  const devPost = natural(prior.meanMapping, solved.Xprime, N);
-  const cov = new Float64Array(nr * nr);
-  for (let a = 0; a < nr; a++) for (let b = 0; b < nr; b++) {
-    let s = 0;
-    for (let k = 0; k < N; k++) s += devPost[a * N + k]! * devPost[b * N + k]!;
-    cov[a * nr + b] = s / (N - 1);
-  }
+  const devPrior = budgetDeviations(world, prior, Xprime);
 
   const o = carried.obs;
   for (let s = 0; s < nobs; s++) {
@@ -407,6 +454,326 @@ async function runWindow(
     o.innovation[k] = y[s]! - Hx[s]!;
     o.hphr[k] = solved.HPHR[s]!;
     o.flag[k] = solved.flags[s]!;
+  }
+
+  const result: WindowOutput = {
+    window: w,
+    fluxPrior: products.fluxPrior,
+    fluxPosterior: products.fluxPosterior,
+    statePrior: xb,
+    statePriorSd: spreadOf(Xprime, ns, N),
+    stateMean: Float64Array.from(solved.x),
+    stateSd: spreadOf(solved.Xprime, ns, N),
+    budgetPrior: products.budgetPrior,
+    budgetPriorSd: spreadOf(devPrior, nr, N),
+    budgetPosterior: products.budgetPosterior,
+    budgetPosteriorSd: products.budgetPosteriorSd,
+    budgetPosteriorCov: products.budgetPosteriorCov,
+    obs: o,
+    restart: { moleFraction: fwd.final!, x: Float64Array.from(solved.x), ensemble: Float64Array.from(solved.Xprime), rng: carried.rng.getState(), truthMoleFraction: truthFinal },
+    truth: products.truth,
+    chi2,
+    nAssimilated: nAssim,
+    nRejected: nRej,
+  };
+  carried.moleFraction = fwd.final!;
+  carried.x = Float64Array.from(solved.x);
+  carried.truthMoleFraction = truthFinal;
+  return result;
+}
+
+function concatFloat(parts: readonly Float64Array[]): Float64Array {
+  const out = new Float64Array(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/**
+ * One cycle of lagged windows (solver.lag = L > 1), CTDAS semantics (see ./lag.ts). The windows
+ * entering the state are drawn from the prior (mean x_prior, deviations from B); the ensemble is
+ * transported over the whole span (windows c … c+L−1) from the span's start field — the end of
+ * window c−1 in the posterior-mean run — with each member's fluxes of every window of the span,
+ * sampling the observations of the entering windows only; the EnSRF updates the stacked state;
+ * then window c leaves with its final posterior, its posterior mean is rerun over window c (the
+ * two-step: the final field starts the next span) and the window is written as window c.
+ */
+async function runLagCycle(
+  world: World,
+  c: number,
+  carried: CarriedState,
+  executor: Executor,
+  sqrtB: CovarianceSqrt,
+  groupSize: number,
+  nGroups: number,
+  progress: Progress,
+  timings: RunTimings,
+): Promise<WindowOutput> {
+  const { config, obs } = world;
+  const N = config.solver.members;
+  const ns = world.nState;
+  const nr = world.regions.size + 3;
+  const cyc = lagCycle(c, config.solver.lag, world.windows.length);
+  const lag = carried.lag!;
+  const priors = new Map<number, WindowPrior>();
+  const priorOf = async (w: number): Promise<WindowPrior> => {
+    let p = priors.get(w);
+    if (!p) {
+      p = await world.priorFor(w);
+      priors.set(w, p);
+    }
+    return p;
+  };
+
+  // (a) windows entering the state: prior mean, deviations drawn from B (CTDAS make_new_ensemble).
+  const entering: LagWindow[] = [];
+  for (const w of cyc.enter) {
+    const { x, Xprime } = drawEnsemble({ mean: world.xPrior, nmembers: N, covariance: sqrtB, rng: carried.rng, meanIsMember0: true });
+    lag.info.set(w, { priorSpread: spreadOf(Xprime, ns, N), budgetPriorSd: spreadOf(budgetDeviations(world, await priorOf(w), Xprime), nr, N), chi2: NaN });
+    entering.push({ window: w, x, Xprime });
+  }
+  let state = enterWindows(lag.state, ns, N, entering);
+  if (state.windows.join() !== cyc.span.join()) {
+    throw new TanhuiError('StoreConflict', `the lagged state holds windows ${state.windows.join(', ')}, cycle ${c + 1} needs ${cyc.span.join(', ')}`, { context: { file: world.storePath } });
+  }
+
+  let nAssim = 0;
+  let nRej = 0;
+  const o = carried.obs;
+  if (cyc.enter.length > 0) {
+    // (b) the ensemble over the span; only the entering windows' observations are sampled.
+    const S = cyc.span.length;
+    const spanPriors: WindowPrior[] = [];
+    for (const w of cyc.span) spanPriors.push(await priorOf(w));
+    const spanWindow = { startSec: world.windows[c]!.startSec, endSec: world.windows[cyc.span[S - 1]!]!.endSec };
+    const model = world.model();
+    const stepsBefore = (w: number): number => {
+      let steps = 0;
+      for (let v = c; v < w; v++) steps += model.nSteps(world.windows[v]!);
+      return steps;
+    };
+    const plans = cyc.enter.map((w) => world.planFor(w));
+    const rows = Int32Array.from(plans.flatMap((p) => Array.from(p.rows)));
+    const offsetPpm = concatFloat(plans.map((p) => p.offsetPpm));
+    const nobs = rows.length;
+    const splan = sharedPlan(concatShiftedPlans(plans.map((p) => p.plan), cyc.enter.map(stepsBefore)));
+    const mapping = sharedMapping(spanMapping(spanPriors.map((p) => p.mapping)));
+    const layout = spanPriors[0]!.mapping;
+    const fixed = shared(concatFloat(spanPriors.map((p) => p.fixed)));
+    const initial = shared(carried.moleFraction);
+    let extra: { initial: Float64Array; flux: Float64Array } | undefined;
+    if (world.truthScaling && carried.truthMoleFraction) {
+      extra = { initial: shared(carried.truthMoleFraction), flux: shared(concatFloat(spanPriors.map((p) => truthFlux(world, p)))) };
+    }
+    const base = { modelSpec: world.modelSpec, window: spanWindow, periodSeconds: FLUX_PERIOD_SECONDS, mapping, fixed, initial, plan: splan };
+    const nx = S * ns;
+    const HX = new Float64Array(nobs * N);
+    let truthSamples: Float64Array | undefined;
+    let done = 0;
+    const te = performance.now();
+    await Promise.all(
+      Array.from({ length: nGroups }, async (_, g) => {
+        const m0 = g * groupSize;
+        const K = Math.min(N, m0 + groupSize) - m0;
+        const st = new Float64Array(nx * K);
+        for (let i = 0; i < nx; i++) for (let k = 0; k < K; k++) st[i * K + k] = state.x[i]! + state.Xprime[i * N + m0 + k]!;
+        const input: MemberGroupInput = { ...base, states: toSpanLayout(st, S, K, layout), K, extras: g === 0 && extra ? [extra] : undefined, returnFinal: 'none' };
+        const submit = performance.timeOrigin + performance.now();
+        const r = await executor.run<MemberGroupInput, MemberGroupOutput>('memberGroupTransport', input, { label: `cycle ${c + 1} (windows ${cyc.span[0]! + 1}–${cyc.span[S - 1]! + 1}) members ${m0}–${m0 + K - 1}` });
+        const received = performance.timeOrigin + performance.now();
+        timings.transferMs += Math.max(0, r.timing.startMs - submit) + Math.max(0, received - r.timing.endMs);
+        const Kt = K + (g === 0 && extra ? 1 : 0);
+        for (let s = 0; s < nobs; s++) for (let k = 0; k < K; k++) HX[s * N + m0 + k] = offsetPpm[s]! + 1e6 * r.samples[s * Kt + k]!;
+        if (g === 0 && extra) truthSamples = Float64Array.from({ length: nobs }, (_, s) => offsetPpm[s]! + 1e6 * r.samples[s * Kt + K]!);
+        progress.taskDone(c, ++done, nGroups);
+      }),
+    );
+    timings.ensembleMs += performance.now() - te;
+
+    // Observations: the same values as with lag 1 (per-window noise streams).
+    const sigma = Float64Array.from(rows, (k) => obs.qc.totalErrorPpm[k]!);
+    const y = new Float64Array(nobs);
+    const segments: Array<{ window: number; from: number; to: number }> = [];
+    let s0 = 0;
+    cyc.enter.forEach((w, i) => {
+      const noise = createRng(config.observations.noiseSeed * 100_003 + w);
+      const m = plans[i]!.rows.length;
+      for (let s = s0; s < s0 + m; s++) {
+        const k = rows[s]!;
+        const e = noise.normal() * sigma[s]!;
+        if (obs.synthetic[k]) {
+          if (!truthSamples) throw new TanhuiError('InvalidConfig', 'synthetic observations need a truth (add a truth section)', { context: { file: world.loaded.file, key: 'truth' } });
+          y[s] = truthSamples[s]! + e;
+        } else y[s] = obs.table.valuePpm[k]!;
+      }
+      segments.push({ window: w, from: s0, to: s0 + m });
+      s0 += m;
+    });
+
+    // (c) solve the stacked state.
+    const ts = performance.now();
+    const Hx = Float64Array.from({ length: nobs }, (_, s) => HX[s * N]!);
+    const HXprime = new Float64Array(nobs * N);
+    for (let s = 0; s < nobs; s++) for (let k = 0; k < N; k++) HXprime[s * N + k] = HX[s * N + k]! - Hx[s]!;
+    const R = Float64Array.from(sigma, (v) => v * v);
+    const problem = {
+      nparams: nx,
+      nmembers: N,
+      nobs,
+      x: state.x,
+      Xprime: state.Xprime,
+      Hx,
+      HXprime,
+      obs: y,
+      R,
+      mayReject: Uint8Array.from(rows, (k) => obs.qc.mayReject[k]!),
+      mayLocalize: Uint8Array.from(rows, (k) => obs.qc.mayLocalize[k]!),
+      flags: Int32Array.from(rows, (k) => (obs.heldOut[k] ? FLAG_HELD_OUT : 0)),
+    };
+    const options: EnsrfOptions = {
+      rejectionThreshold: config.solver.rejectionThreshold,
+      meanIsMember0: true,
+      // Parameter locations repeat per window of the span (the solver uses row mod nparams).
+      localization: localizationOf(world, nobs, Float64Array.from(rows, (k) => obs.table.latDeg[k]!), Float64Array.from(rows, (k) => obs.table.lonDeg[k]!), spanPriors[0]!.meanMapping),
+    };
+    const solved = config.solver.algorithm === 'bulk' ? ensrfBulk(problem, options) : config.solver.algorithm === 'ensemble-space' ? ensrfEnsembleSpace(problem, options) : ensrfSerial(problem, options);
+    timings.solveMs += performance.now() - ts;
+    for (const seg of segments) {
+      let chi2 = 0;
+      let m = 0;
+      for (let s = seg.from; s < seg.to; s++) {
+        if (solved.flags[s] === 2) nRej++;
+        if (solved.flags[s] !== 0) continue;
+        let hph = 0;
+        for (let k = 0; k < N; k++) hph += HXprime[s * N + k]! ** 2;
+        hph /= N - 1;
+        chi2 += (y[s]! - Hx[s]!) ** 2 / (hph + R[s]!);
+        m++;
+      }
+      nAssim += m;
+      lag.info.get(seg.window)!.chi2 = m > 0 ? chi2 / m : NaN;
+    }
+    // Written once, in the cycle the observation is assimilated (posterior: when its window leaves).
+    for (let s = 0; s < nobs; s++) {
+      const k = rows[s]!;
+      o.value[k] = y[s]!;
+      o.priorSim[k] = Hx[s]!;
+      o.innovation[k] = y[s]! - Hx[s]!;
+      o.hphr[k] = solved.HPHR[s]!;
+      o.flag[k] = solved.flags[s]!;
+    }
+    state = { ...state, x: solved.x, Xprime: solved.Xprime };
+  }
+
+  // (d) window c leaves with its final posterior; two-step forward run of its mean over window c
+  // (the OSSE truth rides along as a second tracer: its final field starts the next span too).
+  const { done: fin, rest } = leaveOldest(state);
+  lag.state = rest.windows.length > 0 ? rest : undefined;
+  const info = lag.info.get(c)!;
+  lag.info.delete(c);
+  const prior = await priorOf(c);
+  const { plan, offsetPpm, rows } = world.planFor(c);
+  const tf = performance.now();
+  const truthExtra = world.truthScaling && carried.truthMoleFraction ? [{ initial: shared(carried.truthMoleFraction), flux: shared(truthFlux(world, prior)) }] : undefined;
+  const r = await executor.run<MemberGroupInput, MemberGroupOutput>(
+    'memberGroupTransport',
+    {
+      modelSpec: world.modelSpec,
+      window: world.windows[c]!,
+      periodSeconds: FLUX_PERIOD_SECONDS,
+      mapping: sharedMapping(prior.mapping),
+      fixed: shared(prior.fixed),
+      initial: shared(carried.moleFraction),
+      plan: sharedPlan(plan),
+      states: Float64Array.from(fin.x),
+      K: 1,
+      extras: truthExtra,
+      returnFinal: 'all',
+    },
+    { label: `window ${c + 1} posterior-mean forward run` },
+  );
+  const Kt = 1 + (truthExtra ? 1 : 0);
+  const nCell = carried.moleFraction.length;
+  const meanFinal = new Float64Array(nCell);
+  for (let q = 0; q < nCell; q++) meanFinal[q] = r.final![q * Kt]!;
+  const truthFinal = truthExtra ? Float64Array.from({ length: nCell }, (_, q) => r.final![q * Kt + 1]!) : undefined;
+  for (let s = 0; s < rows.length; s++) o.posteriorSim[rows[s]!] = offsetPpm[s]! + 1e6 * r.samples[s * Kt]!;
+  timings.forwardMs += performance.now() - tf;
+  progress.step(c, 'forward-run-done');
+
+  // (e) window outputs: the prior is what the window entered with, the posterior its final one.
+  const products = windowProducts(world, prior, fin.x, fin.Xprime);
+  const result: WindowOutput = {
+    window: c,
+    fluxPrior: products.fluxPrior,
+    fluxPosterior: products.fluxPosterior,
+    statePrior: Float64Array.from(world.xPrior),
+    statePriorSd: info.priorSpread,
+    stateMean: fin.x,
+    stateSd: spreadOf(fin.Xprime, ns, N),
+    budgetPrior: products.budgetPrior,
+    budgetPriorSd: info.budgetPriorSd,
+    budgetPosterior: products.budgetPosterior,
+    budgetPosteriorSd: products.budgetPosteriorSd,
+    budgetPosteriorCov: products.budgetPosteriorCov,
+    obs: o,
+    restart: { moleFraction: meanFinal, x: fin.x, ensemble: fin.Xprime, rng: carried.rng.getState(), truthMoleFraction: truthFinal, lag: lagRestartOf(world, lag) },
+    truth: products.truth,
+    chi2: info.chi2,
+    nAssimilated: nAssim,
+    nRejected: nRej,
+  };
+  carried.moleFraction = meanFinal;
+  carried.x = fin.x;
+  carried.truthMoleFraction = truthFinal;
+  return result;
+}
+
+/** Budget deviations [region][N] of ensemble deviations [state][N] of one window. */
+function budgetDeviations(world: World, prior: WindowPrior, Xprime: Float64Array): Float64Array {
+  const N = world.config.solver.members;
+  return budgetsOf(world, applyMapping(prior.meanMapping, Xprime, N), N);
+}
+
+interface WindowProducts {
+  fluxPrior: Record<ComponentName, Float64Array>;
+  fluxPosterior: Record<ComponentName, Float64Array>;
+  budgetPrior: Float64Array;
+  budgetPosterior: Float64Array;
+  budgetPosteriorSd: Float64Array;
+  budgetPosteriorCov: Float64Array;
+  truth: WindowOutput['truth'];
+}
+
+/** Flux maps, budgets (mean, σ, covariance) and OSSE truth of a window's final posterior. */
+function windowProducts(world: World, prior: WindowPrior, xPost: Float64Array, XpostPrime: Float64Array): WindowProducts {
+  const n = world.grid.size;
+  const N = world.config.solver.members;
+  const fluxPrior = {} as Record<ComponentName, Float64Array>;
+  const fluxPosterior = {} as Record<ComponentName, Float64Array>;
+  // Cells a term does not cover (e.g. bio flux in a coastal cell of an ocean region) keep the
+  // prior flux: posterior = prior + M (x − x_prior).
+  const increment = Float64Array.from(xPost, (v, i) => v - world.xPrior[i]!);
+  const naturalPrior = new Float64Array(n);
+  for (const c of COMPONENTS) {
+    fluxPrior[c] = meanOf(prior.components[c].fluxMolM2S, prior.nPeriods, n);
+    const term = termOnly(prior.meanMapping, c);
+    fluxPosterior[c] = term ? applyMapping(term, increment, 1).map((v, i) => v + fluxPrior[c][i]!) : fluxPrior[c];
+    if (term) for (let i = 0; i < n; i++) naturalPrior[i] += fluxPrior[c][i]!;
+  }
+  const nr = world.regions.size + 3;
+  const budgetPrior = budgetsOf(world, naturalPrior, 1);
+  const budgetIncrement = budgetsOf(world, applyMapping(prior.meanMapping, increment, 1), 1);
+  const budgetPosterior = Float64Array.from(budgetPrior, (v, r) => v + budgetIncrement[r]!);
+  const devPost = budgetDeviations(world, prior, XpostPrime);
+  const cov = new Float64Array(nr * nr);
+  for (let a = 0; a < nr; a++) for (let b = 0; b < nr; b++) {
+    let s = 0;
+    for (let k = 0; k < N; k++) s += devPost[a * N + k]! * devPost[b * N + k]!;
+    cov[a * nr + b] = s / (N - 1);
   }
 
   let truth: WindowOutput['truth'];
@@ -420,31 +787,7 @@ async function runWindow(
     }
     truth = { flux, budget: budgetsOf(world, nat, 1) };
   }
-
-  const result: WindowOutput = {
-    window: w,
-    fluxPrior,
-    fluxPosterior,
-    statePrior: xb,
-    statePriorSd: spreadOf(Xprime, ns, N),
-    stateMean: Float64Array.from(solved.x),
-    stateSd: spreadOf(solved.Xprime, ns, N),
-    budgetPrior,
-    budgetPriorSd: spreadOf(devPrior, nr, N),
-    budgetPosterior,
-    budgetPosteriorSd: spreadOf(devPost, nr, N),
-    budgetPosteriorCov: cov,
-    obs: o,
-    restart: { moleFraction: fwd.final!, x: Float64Array.from(solved.x), ensemble: Float64Array.from(solved.Xprime), rng: carried.rng.getState(), truthMoleFraction: truthFinal },
-    truth,
-    chi2,
-    nAssimilated: nAssim,
-    nRejected: nRej,
-  };
-  carried.moleFraction = fwd.final!;
-  carried.x = Float64Array.from(solved.x);
-  carried.truthMoleFraction = truthFinal;
-  return result;
+  return { fluxPrior, fluxPosterior, budgetPrior, budgetPosterior, budgetPosteriorSd: spreadOf(devPost, nr, N), budgetPosteriorCov: cov, truth };
 }
 
 /** Truth flux of a window [period][cell]: the prior with each optimised component scaled per cell. */

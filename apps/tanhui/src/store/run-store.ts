@@ -33,11 +33,31 @@ export interface WindowOutput {
   budgetPosteriorCov: Float64Array;
   /** Full-length obs arrays after this window (rows of earlier windows kept). */
   obs: ObsColumns;
-  restart: { moleFraction: Float64Array; x: Float64Array; ensemble: Float64Array; rng: RngState; truthMoleFraction?: Float64Array };
+  restart: { moleFraction: Float64Array; x: Float64Array; ensemble: Float64Array; rng: RngState; truthMoleFraction?: Float64Array; lag?: LagRestart };
   truth?: { flux: Record<ComponentName, Float64Array>; budget: Float64Array };
   chi2: number;
   nAssimilated: number;
   nRejected: number;
+}
+
+/**
+ * What lagged windows (solver.lag = L > 1) carry to the next cycle: the L−1 windows still in the
+ * state after window w left (windows w+1 … w+L−1, oldest first; slots past the run's last window
+ * are empty: window −1, NaN values).
+ */
+export interface LagRestart {
+  /** Window index per slot (−1 = empty). */
+  window: Int32Array;
+  /** Current (partly updated) mean [slot][state]. */
+  mean: Float64Array;
+  /** Current deviations [slot][state][member]. */
+  ensemble: Float64Array;
+  /** Ensemble σ of the state when the window entered (drawn from B) [slot][state]. */
+  priorSpread: Float64Array;
+  /** Prior σ of the budgets when the window entered [slot][region]. */
+  budgetPriorSd: Float64Array;
+  /** χ² per observation of the window's observations when they were assimilated [slot]. */
+  chi2: Float64Array;
 }
 
 export interface ObsColumns {
@@ -143,6 +163,18 @@ export async function createRunStore(world: World, attrs: ZarrAttrs): Promise<Za
   await perWindow('restart/ensemble_posterior', [ns, N], ['state', 'member'], { units: '1', long_name: 'posterior deviations X prime (member 0 = mean)' });
   await perWindow('restart/rng_state', [4], ['rng_word'], { long_name: `state of the ${RNG_ALGORITHM} generator after the window` }, 'uint32');
   await perWindow('restart/rng_spare', [], [], { long_name: 'spare normal deviate of the polar method (NaN = none)' });
+  const L = config.solver.lag;
+  if (L > 1) {
+    // Lagged windows: the L−1 windows still in the state after each window left (slot j holds
+    // window time+1+j); created only with lag > 1, so a lag-1 store is unchanged.
+    const lagAttrs = (long: string, units?: string): ZarrAttrs => ({ ...(units ? { units } : {}), long_name: long, lag_windows: L });
+    await perWindow('restart/lag_window', [L - 1], ['lag_slot'], lagAttrs('window index of each lag slot (window time+1+slot; -1 = past the last window)'), 'int32');
+    await perWindow('restart/lag_mean', [L - 1, ns], ['lag_slot', 'state'], lagAttrs('mean state of the windows still in the lagged state (partly updated)', '1'));
+    await perWindow('restart/lag_ensemble', [L - 1, ns, N], ['lag_slot', 'state', 'member'], lagAttrs('deviations X prime of the windows still in the lagged state (member 0 = mean)', '1'));
+    await perWindow('restart/lag_prior_spread', [L - 1, ns], ['lag_slot', 'state'], lagAttrs('prior ensemble standard deviation of the state when the window entered', '1'));
+    await perWindow('restart/lag_budget_prior_sd', [L - 1, nr], ['lag_slot', 'region'], lagAttrs('prior standard deviation of the budgets when the window entered', 'PgC yr-1'));
+    await perWindow('restart/lag_chi2', [L - 1], ['lag_slot'], lagAttrs('chi-square per observation of the window\'s observations when assimilated', '1'));
+  }
   if (world.truthScaling) {
     await perWindow('restart/truth_mole_fraction', field, ['level', 'lat', 'lon'], { units: 'mol mol-1', long_name: 'truth run mole fraction at the window end' });
     await store.createGroup('truth', { long_name: 'synthetic truth of the OSSE', anomalies: JSON.parse(JSON.stringify(config.truth?.anomalies ?? [])) as ZarrAttrs[] });
@@ -216,6 +248,16 @@ export async function writeWindow(store: ZarrStore, world: World, out: WindowOut
   await region('restart/ensemble_posterior', out.restart.ensemble, [world.nState, world.config.solver.members]);
   await region('restart/rng_state', Uint32Array.from(out.restart.rng.s), [4]);
   await region('restart/rng_spare', Float64Array.of(out.restart.rng.spare ?? NaN), []);
+  const lag = out.restart.lag;
+  if (lag) {
+    const slots = lag.window.length;
+    await store.writeRegion('restart/lag_window', [w, 0], [1, slots], lag.window);
+    await region('restart/lag_mean', lag.mean, [slots, world.nState]);
+    await region('restart/lag_ensemble', lag.ensemble, [slots, world.nState, world.config.solver.members]);
+    await region('restart/lag_prior_spread', lag.priorSpread, [slots, world.nState]);
+    await region('restart/lag_budget_prior_sd', lag.budgetPriorSd, [slots, nr[0]!]);
+    await region('restart/lag_chi2', lag.chi2, [slots]);
+  }
   if (out.truth && out.restart.truthMoleFraction) {
     await region('restart/truth_mole_fraction', out.restart.truthMoleFraction, field);
     for (const comp of COMPONENTS) await region(`truth/flux_${comp}`, out.truth.flux[comp], map);
@@ -235,7 +277,11 @@ export async function writeWindow(store: ZarrStore, world: World, out: WindowOut
 }
 
 /** Restart state of the last complete window (for resuming). */
-export async function readRestart(store: ZarrStore, world: World, complete: number): Promise<{ moleFraction: Float64Array; x: Float64Array; rng: RngState; truthMoleFraction?: Float64Array; obs: ObsColumns }> {
+export async function readRestart(
+  store: ZarrStore,
+  world: World,
+  complete: number,
+): Promise<{ moleFraction: Float64Array; x: Float64Array; rng: RngState; truthMoleFraction?: Float64Array; obs: ObsColumns; lag?: LagRestart }> {
   const w = complete - 1;
   const slice = async (name: string, size: number): Promise<Float64Array> => {
     const a = await store.readArray(name);
@@ -255,11 +301,27 @@ export async function readRestart(store: ZarrStore, world: World, complete: numb
     hphr: await obsArr('obs_hphr'),
     flag: Int32Array.from((await store.readArray('obs_flag')).data as Int32Array),
   };
+  let lag: LagRestart | undefined;
+  const L = world.config.solver.lag;
+  if (L > 1) {
+    const ns = world.nState;
+    const nr = budgetRegions(world).length;
+    const win = (await store.readArray('restart/lag_window')).data as Int32Array;
+    lag = {
+      window: Int32Array.from(win.subarray(w * (L - 1), (w + 1) * (L - 1))),
+      mean: await slice('restart/lag_mean', (L - 1) * ns),
+      ensemble: await slice('restart/lag_ensemble', (L - 1) * ns * world.config.solver.members),
+      priorSpread: await slice('restart/lag_prior_spread', (L - 1) * ns),
+      budgetPriorSd: await slice('restart/lag_budget_prior_sd', (L - 1) * nr),
+      chi2: await slice('restart/lag_chi2', L - 1),
+    };
+  }
   return {
     moleFraction: await slice('restart/mole_fraction', nField),
     x: await slice('restart/x_posterior', world.nState),
     rng,
     truthMoleFraction: world.truthScaling ? await slice('restart/truth_mole_fraction', nField) : undefined,
     obs,
+    lag,
   };
 }

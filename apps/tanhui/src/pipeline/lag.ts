@@ -1,0 +1,166 @@
+// Lagged windows (CarbonTracker/CTDAS nlag ≥ 1): the bookkeeping of `tanhui run` with
+// `solver.lag > 1`, kept pure (typed arrays in, typed arrays out) so it is tested against the
+// exact Kalman posterior on a dense linear problem (pipeline/lag.test.ts) with the same code
+// the orchestrator runs.
+//
+// Cycle c (0-based) of W windows with lag L:
+//   span       windows c … min(c+L−1, W−1) are in the state (window-major, oldest first);
+//   enter      cycle 0: every window of the span; later: the newest window c+L−1 if it exists
+//              (the windows that enter are drawn from the prior: mean x_prior, deviations
+//              from B — CTDAS make_new_ensemble);
+//   assimilate the observations of the windows that enter, so each observation is assimilated
+//              exactly once (the older windows' observations were assimilated when they entered);
+//   leave      after the solve the oldest window (c) leaves: its posterior is final.
+// Near the end (c > W−L) no window enters: the span shrinks and nothing is assimilated, the
+// remaining windows only leave one per cycle (their posteriors are already final).
+import { TanhuiError } from '@tanhui/core';
+import type { StateMapping } from '@tanhui/priors';
+import type { SamplePlan } from '@tanhui/transport';
+
+export interface LagCycle {
+  cycle: number;
+  /** Windows in the state during this cycle, oldest first. */
+  span: number[];
+  /** Windows that enter the state in this cycle; their observations are assimilated now. */
+  enter: number[];
+}
+
+/** Which windows are in the state and which enter it in cycle `c`. */
+export function lagCycle(c: number, nlag: number, nWindows: number): LagCycle {
+  if (!Number.isInteger(nlag) || nlag < 1) throw new TanhuiError('InvalidArgument', `nlag must be an integer ≥ 1, got ${nlag}`);
+  if (!Number.isInteger(c) || c < 0 || c >= nWindows) throw new TanhuiError('InvalidArgument', `cycle ${c} is outside 0 … ${nWindows - 1}`);
+  const last = Math.min(c + nlag - 1, nWindows - 1);
+  const span = Array.from({ length: last - c + 1 }, (_, j) => c + j);
+  const enter = c === 0 ? span.slice() : c + nlag - 1 <= nWindows - 1 ? [c + nlag - 1] : [];
+  return { cycle: c, span, enter };
+}
+
+/** The lagged ensemble: S windows × nparams rows (window-major), deviations [row][member]. */
+export interface LagState {
+  nparams: number;
+  nmembers: number;
+  /** Window index of each slot, oldest first. */
+  windows: number[];
+  /** S·nparams. */
+  x: Float64Array;
+  /** (S·nparams)×nmembers, CTDAS convention (member 0 = mean, column 0 zero). */
+  Xprime: Float64Array;
+}
+
+export interface LagWindow {
+  window: number;
+  x: Float64Array;
+  Xprime: Float64Array;
+}
+
+/** Append windows (newest last) to a lagged state (or start one). */
+export function enterWindows(state: LagState | undefined, nparams: number, nmembers: number, entering: readonly LagWindow[]): LagState {
+  const n = nparams;
+  const N = nmembers;
+  const old = state ?? { nparams: n, nmembers: N, windows: [], x: new Float64Array(0), Xprime: new Float64Array(0) };
+  if (old.nparams !== n || old.nmembers !== N) throw new TanhuiError('BadShape', 'lagged state and entering windows differ in nparams or nmembers');
+  const S = old.windows.length + entering.length;
+  const x = new Float64Array(S * n);
+  const Xprime = new Float64Array(S * n * N);
+  x.set(old.x);
+  Xprime.set(old.Xprime);
+  entering.forEach((e, i) => {
+    if (e.x.length !== n || e.Xprime.length !== n * N) throw new TanhuiError('BadShape', `entering window ${e.window}: expected ${n} means and ${n}×${N} deviations`);
+    const j = old.windows.length + i;
+    x.set(e.x, j * n);
+    Xprime.set(e.Xprime, j * n * N);
+  });
+  return { nparams: n, nmembers: N, windows: [...old.windows, ...entering.map((e) => e.window)], x, Xprime };
+}
+
+/** The oldest window leaves (its posterior is final); the rest stay, in order. */
+export function leaveOldest(state: LagState): { done: LagWindow; rest: LagState } {
+  const { nparams: n, nmembers: N } = state;
+  if (state.windows.length === 0) throw new TanhuiError('InvalidArgument', 'the lagged state is empty');
+  return {
+    done: { window: state.windows[0]!, x: state.x.slice(0, n), Xprime: state.Xprime.slice(0, n * N) },
+    rest: { nparams: n, nmembers: N, windows: state.windows.slice(1), x: state.x.slice(n), Xprime: state.Xprime.slice(n * N) },
+  };
+}
+
+/**
+ * One mapping for S consecutive windows: the windows' periods one after the other, each window a
+ * temporal block of every term. The span's state is term-major (offset_t·S + j·nUnits_t + u),
+ * the lagged state window-major (j·nparams + offset_t + u): `toSpanLayout` reorders member states.
+ */
+export function spanMapping(maps: readonly StateMapping[]): StateMapping {
+  const m0 = maps[0];
+  if (!m0) throw new TanhuiError('InvalidArgument', 'a span needs at least one window');
+  if (maps.length === 1) return m0;
+  const S = maps.length;
+  const nPeriods = maps.reduce((s, m) => s + m.nPeriods, 0);
+  const terms = m0.terms.map((t0, ti) => {
+    if (t0.nBlocks !== 1) throw new TanhuiError('InvalidArgument', `term ${t0.name} has ${t0.nBlocks} temporal blocks per window; lagged windows need one`);
+    const pattern = new Float64Array(nPeriods * m0.nCells);
+    const block = new Int32Array(nPeriods);
+    let p0 = 0;
+    maps.forEach((m, j) => {
+      const t = m.terms[ti];
+      if (!t || t.name !== t0.name || t.nUnits !== t0.nUnits || t.nBlocks !== 1 || t.offset !== t0.offset || m.nCells !== m0.nCells || !sameInts(t.unit, t0.unit)) {
+        throw new TanhuiError('InvalidArgument', `window ${j} of the span has another state layout than the first`);
+      }
+      pattern.set(t.pattern, p0 * m0.nCells);
+      block.fill(j, p0, p0 + m.nPeriods);
+      p0 += m.nPeriods;
+    });
+    return { name: t0.name, pattern, unit: t0.unit, block, nUnits: t0.nUnits, nBlocks: S, offset: t0.offset * S };
+  });
+  const labels: string[] = [];
+  for (const t of m0.terms) for (let j = 0; j < S; j++) for (let u = 0; u < t.nUnits; u++) labels.push(`${m0.labels[t.offset + u]}@${j}`);
+  const xPrior = new Float64Array(S * m0.nState);
+  for (const t of m0.terms) for (let j = 0; j < S; j++) xPrior.set(m0.xPrior.subarray(t.offset, t.offset + t.nUnits), t.offset * S + j * t.nUnits);
+  return { nPeriods, nCells: m0.nCells, nState: S * m0.nState, terms, xPrior, labels };
+}
+
+function sameInts(a: Int32Array, b: Int32Array): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Reorder K member states [S·nparams][K] from the lagged (window-major) layout to the span's. */
+export function toSpanLayout(states: Float64Array, S: number, K: number, window: StateMapping): Float64Array {
+  const n = window.nState;
+  if (states.length !== S * n * K) throw new TanhuiError('BadShape', `states have ${states.length} values, expected ${S}×${n}×${K}`);
+  if (S === 1) return states;
+  const out = new Float64Array(states.length);
+  for (const t of window.terms) {
+    for (let j = 0; j < S; j++) {
+      for (let u = 0; u < t.nUnits; u++) {
+        const from = (j * n + t.offset + u) * K;
+        const to = (t.offset * S + j * t.nUnits + u) * K;
+        for (let k = 0; k < K; k++) out[to + k] = states[from + k]!;
+      }
+    }
+  }
+  return out;
+}
+
+/** Concatenate sample plans row-wise, shifting plan i's steps by stepOffset[i] (span time axis). */
+export function concatShiftedPlans(plans: readonly SamplePlan[], stepOffset: readonly number[]): SamplePlan {
+  const nSamples = plans.reduce((s, p) => s + p.nSamples, 0);
+  const nnz = plans.reduce((s, p) => s + p.rowPtr[p.nSamples]!, 0);
+  const rowPtr = new Int32Array(nSamples + 1);
+  const step = new Int32Array(nnz);
+  const cell = new Int32Array(nnz);
+  const weight = new Float64Array(nnz);
+  let r = 0;
+  let e = 0;
+  plans.forEach((p, i) => {
+    const m = p.rowPtr[p.nSamples]!;
+    const off = stepOffset[i] ?? 0;
+    for (let q = 0; q < m; q++) step[e + q] = p.step[q]! + off;
+    cell.set(p.cell.subarray(0, m), e);
+    weight.set(p.weight.subarray(0, m), e);
+    for (let s = 0; s < p.nSamples; s++) rowPtr[r + s + 1] = e + p.rowPtr[s + 1]!;
+    r += p.nSamples;
+    e += m;
+  });
+  return { nSamples, rowPtr, step, cell, weight };
+}
