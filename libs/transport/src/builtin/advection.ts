@@ -109,6 +109,7 @@ export class SweepScratch {
  * y sweep: outer = levels, n = nlat, B = nlon. z sweep: outer = 1, n = nlev, B = nlat·nlon.
  * Face and cell work are fused: the flux through a cell's upper face is computed from the old
  * upwind values, used for the cell, and kept in a buffer as the next cell's lower face.
+ * Lines are independent, so any range of them gives the same values as the whole sweep.
  */
 export function lineSweepForward(
   co: SweepCoefficients,
@@ -121,13 +122,19 @@ export function lineSweepForward(
   s1: Float64Array,
   s2: Float64Array,
   w: SweepScratch,
+  oStart = 0,
+  oEnd = outer,
+  bStart = 0,
+  bEnd = B,
 ): void {
   const BK = B * K;
   const { alpha, beta, gamma, flux, a1, a2, cL, cR, invM } = co;
   const fb = w.face;
-  // Lines are processed in blocks of LINE_BLOCK so that the face buffers stay in cache.
-  for (let o = 0; o < outer; o++) for (let b0 = 0; b0 < B; b0 += LINE_BLOCK) {
-    const b1 = Math.min(B, b0 + LINE_BLOCK);
+  // Lines are processed in blocks of LINE_BLOCK so that the face buffers stay in cache; the
+  // optional ranges (outer oStart…oEnd−1, inner bStart…bEnd−1) let a fused step run one level
+  // or one block of columns through several operators while it is in cache.
+  for (let o = oStart; o < oEnd; o++) for (let b0 = bStart; b0 < bEnd; b0 += LINE_BLOCK) {
+    const b1 = Math.min(bEnd, b0 + LINE_BLOCK);
     const nbK = (b1 - b0) * K;
     fb.fill(0, 0, 4 * nbK);
     for (let a = 0; a < n; a++) {

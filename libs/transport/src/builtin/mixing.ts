@@ -37,6 +37,21 @@ export function temperatureK(pPa: number): number {
  * [(interface−1)][column]), air mass m [kg] per (level, column), surface pressure and areas.
  * Exchange coefficient between layers k−1 and k: E = A·ρ²·g·Kz/Δp_mid [kg s⁻¹].
  */
+/** Levels taking part in diffusion: 1 + the highest interface with Kz > 0 (0 when none).
+ * A function of its own: V8 then optimises the hot loop apart from the rest. */
+function diffusionDepth(kz: Float64Array, nlev: number, ncol: number): number {
+  let nd = 0;
+  for (let k = 1; k < nlev; k++) {
+    for (let col = 0; col < ncol; col++) {
+      if (kz[(k - 1) * ncol + col]! > 0) {
+        nd = k + 1;
+        break;
+      }
+    }
+  }
+  return nd;
+}
+
 export function buildDiffusion(
   op: DiffusionOperator | null,
   nlev: number,
@@ -49,15 +64,7 @@ export function buildDiffusion(
   m: Float64Array,
   dt: number,
 ): DiffusionOperator | null {
-  let nd = 0;
-  for (let k = 1; k < nlev; k++) {
-    for (let col = 0; col < ncol; col++) {
-      if (kz[(k - 1) * ncol + col]! > 0) {
-        nd = k + 1;
-        break;
-      }
-    }
-  }
+  const nd = diffusionDepth(kz, nlev, ncol);
   if (nd === 0) return null;
   const n = nlev * ncol;
   if (!op || op.lower.length < n) {
@@ -104,10 +111,10 @@ export function buildDiffusion(
  * tracers (levels < nd). The scaling by the air mass is fused into the Thomas sweeps (one pass
  * fewer over the mixed layers; the same operations in the same order as a separate pass).
  */
-function thomasSolve(op: DiffusionOperator, K: number, x: Float64Array, scaleAfter: boolean): void {
+function thomasSolve(op: DiffusionOperator, K: number, x: Float64Array, scaleAfter: boolean, c0: number, c1: number): void {
   const { ncol, nd, lower, dinv, cp, m } = op;
   const CK = ncol * K;
-  for (let col = 0; col < ncol; col++) {
+  for (let col = c0; col < c1; col++) {
     const e0 = col * K;
     const di = dinv[col]!;
     if (scaleAfter) {
@@ -118,7 +125,7 @@ function thomasSolve(op: DiffusionOperator, K: number, x: Float64Array, scaleAft
     }
   }
   for (let k = 1; k < nd; k++) {
-    for (let col = 0; col < ncol; col++) {
+    for (let col = c0; col < c1; col++) {
       const idx = k * ncol + col;
       const low = lower[idx]!, di = dinv[idx]!;
       const e = idx * K;
@@ -132,7 +139,7 @@ function thomasSolve(op: DiffusionOperator, K: number, x: Float64Array, scaleAft
     }
   }
   for (let k = nd - 2; k >= 0; k--) {
-    for (let col = 0; col < ncol; col++) {
+    for (let col = c0; col < c1; col++) {
       const idx = k * ncol + col;
       const c = cp[idx]!;
       const e = idx * K;
@@ -152,7 +159,7 @@ function thomasSolve(op: DiffusionOperator, K: number, x: Float64Array, scaleAft
   }
   if (scaleAfter) {
     // Level 0 (or the only level when nd = 1).
-    for (let col = 0; col < ncol; col++) {
+    for (let col = c0; col < c1; col++) {
       const mk = m[col]!;
       const e0 = col * K;
       for (let q = e0, end = e0 + K; q < end; q++) x[q] = x[q]! * mk;
@@ -160,26 +167,30 @@ function thomasSolve(op: DiffusionOperator, K: number, x: Float64Array, scaleAft
   }
 }
 
-function resetZ(mask: Uint8Array, n: number, K: number, rzm: Float64Array): void {
-  for (let idx = 0; idx < n; idx++) {
-    if (mask[idx] === 1) rzm.fill(0, idx * K, idx * K + K);
+/** rzm = 0 where mask = 1, for levels 0 … nlev−1 of columns c0 … c1−1. */
+function resetZ(mask: Uint8Array, nlev: number, ncol: number, c0: number, c1: number, K: number, rzm: Float64Array): void {
+  for (let k = 0; k < nlev; k++) {
+    for (let idx = k * ncol + c0, end = k * ncol + c1; idx < end; idx++) {
+      if (mask[idx] === 1) rzm.fill(0, idx * K, idx * K + K);
+    }
   }
 }
 
-/** rm ← M·T⁻¹·rm (likewise rxm, rym); rzm reset in strongly mixed layers. */
-export function diffusionForward(op: DiffusionOperator, K: number, rm: Float64Array, rxm: Float64Array, rym: Float64Array, rzm: Float64Array): void {
-  thomasSolve(op, K, rm, true);
-  thomasSolve(op, K, rxm, true);
-  thomasSolve(op, K, rym, true);
-  resetZ(op.resetZ, op.nd * op.ncol, K, rzm);
+/** rm ← M·T⁻¹·rm (likewise rxm, rym); rzm reset in strongly mixed layers. Columns are
+ * independent: columns c0 … c1−1 alone give the same values as all of them. */
+export function diffusionForward(op: DiffusionOperator, K: number, rm: Float64Array, rxm: Float64Array, rym: Float64Array, rzm: Float64Array, c0 = 0, c1 = op.ncol): void {
+  thomasSolve(op, K, rm, true, c0, c1);
+  thomasSolve(op, K, rxm, true, c0, c1);
+  thomasSolve(op, K, rym, true, c0, c1);
+  resetZ(op.resetZ, op.nd, op.ncol, c0, c1, K, rzm);
 }
 
 /** Transpose: x ← T⁻¹·M·x (T is symmetric). */
 export function diffusionAdjoint(op: DiffusionOperator, K: number, rm: Float64Array, rxm: Float64Array, rym: Float64Array, rzm: Float64Array): void {
-  thomasSolve(op, K, rm, false);
-  thomasSolve(op, K, rxm, false);
-  thomasSolve(op, K, rym, false);
-  resetZ(op.resetZ, op.nd * op.ncol, K, rzm);
+  thomasSolve(op, K, rm, false, 0, op.ncol);
+  thomasSolve(op, K, rxm, false, 0, op.ncol);
+  thomasSolve(op, K, rym, false, 0, op.ncol);
+  resetZ(op.resetZ, op.nd, op.ncol, 0, op.ncol, K, rzm);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -216,7 +227,7 @@ export interface ConvectionOperator {
  */
 let scratch = { U: new Float64Array(0), D: new Float64Array(0), v: new Float64Array(0) };
 
-export function convectionMatrix(n: number, eu: number[], du: number[], ed: number[], dd: number[], area: number, C: Float64Array): void {
+export function convectionMatrix(n: number, eu: ArrayLike<number>, du: ArrayLike<number>, ed: ArrayLike<number>, dd: ArrayLike<number>, area: number, C: Float64Array): void {
   C.fill(0, 0, n * n);
   if (scratch.U.length < n * n) {
     scratch = { U: new Float64Array(n * n), D: new Float64Array(n * n), v: new Float64Array(4 * (n + 1)) };
@@ -225,37 +236,38 @@ export function convectionMatrix(n: number, eu: number[], du: number[], ed: numb
   const D = scratch.D;
   U.fill(0, 0, n * n);
   D.fill(0, 0, n * n);
-  scratch.v.fill(0);
-  const Mu = scratch.v.subarray(0, n + 1); // updraft mass flux at interfaces [kg s⁻¹]
-  const Md = scratch.v.subarray(n + 1, 2 * n + 2); // |downdraft| mass flux at interfaces
-  const duEff = scratch.v.subarray(2 * n + 2, 3 * n + 2); // detrainment actually possible [kg s⁻¹]
-  const ddEff = scratch.v.subarray(3 * n + 3, 4 * n + 3);
+  const v = scratch.v;
+  v.fill(0);
+  // Segments of v (offsets, no views: this runs for every convective column of every step):
+  // Mu updraft mass flux at interfaces [kg s⁻¹], Md |downdraft| mass flux at interfaces,
+  // duEff / ddEff detrainment actually possible [kg s⁻¹].
+  const MU = 0, MD = n + 1, DU = 2 * n + 2, DD = 3 * n + 3;
   for (let k = 0; k < n; k++) {
-    const inflow = Mu[k]! + eu[k]! * area;
+    const inflow = v[MU + k]! + eu[k]! * area;
     // Detrain at most what arrives; everything left detrains in the top layer.
-    duEff[k] = k === n - 1 ? inflow : Math.min(du[k]! * area, inflow);
-    Mu[k + 1] = inflow - duEff[k]!;
+    v[DU + k] = k === n - 1 ? inflow : Math.min(du[k]! * area, inflow);
+    v[MU + k + 1] = inflow - v[DU + k]!;
     if (inflow > 0) {
-      for (let j = 0; j < k; j++) U[k * n + j] = (Mu[k]! * U[(k - 1) * n + j]!) / inflow;
+      for (let j = 0; j < k; j++) U[k * n + j] = (v[MU + k]! * U[(k - 1) * n + j]!) / inflow;
       U[k * n + k] += (eu[k]! * area) / inflow;
     }
   }
   for (let k = n - 1; k >= 0; k--) {
-    const inflow = Md[k + 1]! + ed[k]! * area;
-    ddEff[k] = k === 0 ? inflow : Math.min(dd[k]! * area, inflow);
-    Md[k] = inflow - ddEff[k]!;
+    const inflow = v[MD + k + 1]! + ed[k]! * area;
+    v[DD + k] = k === 0 ? inflow : Math.min(dd[k]! * area, inflow);
+    v[MD + k] = inflow - v[DD + k]!;
     if (inflow > 0) {
-      for (let j = k + 1; j < n; j++) D[k * n + j] = (Md[k + 1]! * D[(k + 1) * n + j]!) / inflow;
+      for (let j = k + 1; j < n; j++) D[k * n + j] = (v[MD + k + 1]! * D[(k + 1) * n + j]!) / inflow;
       D[k * n + k] += (ed[k]! * area) / inflow;
     }
   }
   for (let k = 0; k < n; k++) {
     C[k * n + k] -= (eu[k]! + ed[k]!) * area;
-    for (let j = 0; j < n; j++) C[k * n + j] += duEff[k]! * U[k * n + j]! + ddEff[k]! * D[k * n + j]!;
+    for (let j = 0; j < n; j++) C[k * n + j] += v[DU + k]! * U[k * n + j]! + v[DD + k]! * D[k * n + j]!;
   }
   // Environment: upward mass flux G = −(Mu − Md) through interface k+1 (between k and k+1).
   for (let k = 0; k + 1 < n; k++) {
-    const G = -(Mu[k + 1]! - Md[k + 1]!);
+    const G = -(v[MU + k + 1]! - v[MD + k + 1]!);
     if (G >= 0) {
       C[k * n + k] -= G;
       C[(k + 1) * n + k] += G;
@@ -280,8 +292,22 @@ export function buildConvection(
   m: Float64Array,
   dt: number,
 ): ConvectionOperator | null {
-  const columns: number[] = [];
-  const tops: number[] = [];
+  // Buffers are reused from step to step (no allocation on the per-step path).
+  const op: ConvectionOperator =
+    prev && prev.ncol === ncol && prev.nlev === nlev
+      ? prev
+      : {
+          ncol, nlev,
+          columns: new Int32Array(ncol),
+          top: new Int32Array(ncol),
+          luOffset: new Int32Array(ncol + 1),
+          lu: new Float64Array(0),
+          nColumns: 0,
+          m: new Float64Array(nlev * ncol),
+          resetZ: new Uint8Array(nlev * ncol),
+        };
+  const { columns, top: tops, luOffset } = op;
+  let nColumns = 0;
   for (let col = 0; col < ncol; col++) {
     let top = -1;
     for (let k = 0; k < nlev; k++) {
@@ -289,31 +315,34 @@ export function buildConvection(
       if (fields.entrainUp[i]! > 0 || fields.detrainUp[i]! > 0 || fields.entrainDown[i]! > 0 || fields.detrainDown[i]! > 0) top = k;
     }
     if (top >= 1) {
-      columns.push(col);
-      tops.push(top);
+      columns[nColumns] = col;
+      tops[nColumns] = top;
+      nColumns++;
     }
   }
-  if (columns.length === 0) return null;
-  const luOffset = new Int32Array(columns.length + 1);
-  for (let c = 0; c < columns.length; c++) luOffset[c + 1] = luOffset[c]! + (tops[c]! + 1) ** 2;
-  const need = luOffset[columns.length]!;
-  const lu = prev && prev.lu.length >= need ? prev.lu : new Float64Array(Math.ceil(need * 1.25));
-  const resetZ = prev && prev.resetZ.length === nlev * ncol ? prev.resetZ : new Uint8Array(nlev * ncol);
+  if (nColumns === 0) return null;
+  op.nColumns = nColumns;
+  luOffset[0] = 0;
+  for (let c = 0; c < nColumns; c++) luOffset[c + 1] = luOffset[c]! + (tops[c]! + 1) ** 2;
+  const need = luOffset[nColumns]!;
+  if (op.lu.length < need) op.lu = new Float64Array(Math.ceil(need * 1.25));
+  const lu = op.lu;
+  const resetZ = op.resetZ;
   resetZ.fill(0);
-  const mCopy = prev && prev.m.length === nlev * ncol ? prev.m : new Float64Array(nlev * ncol);
-  mCopy.set(m.subarray(0, nlev * ncol));
-  const C = new Float64Array(nlev * nlev);
-  const eu: number[] = [], du: number[] = [], ed: number[] = [], dd: number[] = [];
-  for (let c = 0; c < columns.length; c++) {
+  op.m.set(m.subarray(0, nlev * ncol));
+  if (convScratch.C.length < nlev * nlev) {
+    convScratch = { C: new Float64Array(nlev * nlev), eu: new Float64Array(nlev), du: new Float64Array(nlev), ed: new Float64Array(nlev), dd: new Float64Array(nlev) };
+  }
+  const { C, eu, du, ed, dd } = convScratch;
+  for (let c = 0; c < nColumns; c++) {
     const col = columns[c]!;
     const n = tops[c]! + 1;
-    eu.length = du.length = ed.length = dd.length = 0;
     for (let k = 0; k < n; k++) {
       const i = k * ncol + col;
-      eu.push(fields.entrainUp[i]!);
-      du.push(fields.detrainUp[i]!);
-      ed.push(fields.entrainDown[i]!);
-      dd.push(fields.detrainDown[i]!);
+      eu[k] = fields.entrainUp[i]!;
+      du[k] = fields.detrainUp[i]!;
+      ed[k] = fields.entrainDown[i]!;
+      dd[k] = fields.detrainDown[i]!;
     }
     convectionMatrix(n, eu, du, ed, dd, areaM2[col]!, C);
     const off = luOffset[c]!;
@@ -337,25 +366,20 @@ export function buildConvection(
       }
     }
   }
-  return {
-    ncol, nlev,
-    columns: Int32Array.from(columns),
-    top: Int32Array.from(tops),
-    luOffset, lu, nColumns: columns.length,
-    m: mCopy,
-    resetZ,
-  };
+  return op;
 }
+
+let convScratch = { C: new Float64Array(0), eu: new Float64Array(0), du: new Float64Array(0), ed: new Float64Array(0), dd: new Float64Array(0) };
 
 /**
  * x ← M·A⁻¹·x (or x ← A⁻ᵀ·M·x when `transpose`) per convective column, for the three moments
  * x = rm, rxm, rym at once: every factor is loaded once and used for all 3·K right-hand sides
  * (per array the same operations in the same order as three separate solves).
  */
-function convSolve(op: ConvectionOperator, K: number, xa: Float64Array, xb: Float64Array, xc: Float64Array, transpose: boolean): void {
+function convSolve(op: ConvectionOperator, K: number, xa: Float64Array, xb: Float64Array, xc: Float64Array, transpose: boolean, cStart: number, cEnd: number): void {
   const { ncol, columns, top, luOffset, lu, m } = op;
   const CK = ncol * K;
-  for (let c = 0; c < op.nColumns; c++) {
+  for (let c = cStart; c < cEnd; c++) {
     const col = columns[c]!;
     const n = top[c]! + 1;
     const off = luOffset[c]!;
@@ -449,13 +473,25 @@ function convSolve(op: ConvectionOperator, K: number, xa: Float64Array, xb: Floa
   }
 }
 
-export function convectionForward(op: ConvectionOperator, K: number, rm: Float64Array, rxm: Float64Array, rym: Float64Array, rzm: Float64Array): void {
-  convSolve(op, K, rm, rxm, rym, false);
-  resetZ(op.resetZ, op.nlev * op.ncol, K, rzm);
+/** Columns are independent: columns c0 … c1−1 alone give the same values as all of them. */
+export function convectionForward(op: ConvectionOperator, K: number, rm: Float64Array, rxm: Float64Array, rym: Float64Array, rzm: Float64Array, c0 = 0, c1 = op.ncol): void {
+  convSolve(op, K, rm, rxm, rym, false, lowerBound(op.columns, op.nColumns, c0), lowerBound(op.columns, op.nColumns, c1));
+  resetZ(op.resetZ, op.nlev, op.ncol, c0, c1, K, rzm);
 }
 
 export function convectionAdjoint(op: ConvectionOperator, K: number, rm: Float64Array, rxm: Float64Array, rym: Float64Array, rzm: Float64Array): void {
-  convSolve(op, K, rm, rxm, rym, true);
-  resetZ(op.resetZ, op.nlev * op.ncol, K, rzm);
+  convSolve(op, K, rm, rxm, rym, true, 0, op.nColumns);
+  resetZ(op.resetZ, op.nlev, op.ncol, 0, op.ncol, K, rzm);
+}
+
+/** First index i < n with sorted[i] ≥ v (n when none). */
+function lowerBound(sorted: Int32Array, n: number, v: number): number {
+  let lo = 0, hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 

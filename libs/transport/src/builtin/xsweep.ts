@@ -95,16 +95,23 @@ const MAX_NLOOP = 64;
  */
 export function buildXSweep(plan: XSweepPlan, m: Float64Array, am: Float64Array, cflMax: number, scratchM: Float64Array): boolean {
   const { nlev, nlat, nlon, cluster } = plan;
+  if (scratchM.length < 6 * nlon) throw new Error('buildXSweep: scratchM needs 6·nlon entries');
   let used = 0;
-  const M = scratchM; // cluster masses of one row (length ≥ nlon)
+  // Scratch of one row, in segments of nlon: [0] cluster masses, [1] masses after a sub-step,
+  // [2, 3] the same for the stability trial, [4] the cluster's east-face fluxes, [5] those
+  // divided by nloop.
+  const M = scratchM;
+  const FO = 4 * nlon;
+  const FS = 5 * nlon;
   for (let k = 0; k < nlev; k++) {
     for (let j = 0; j < nlat; j++) {
       const row = k * nlat + j;
       const r = cluster[j]!;
-      const nc = nlon / r;
+      const nc = (nlon / r) | 0;
       const start = row * nlon;
       // Cluster masses and merge coefficients (old air mass).
       for (let c = 0; c < nc; c++) {
+        M[FO + c] = am[start + c * r + r - 1]!;
         let sum = 0;
         for (let s = 0; s < r; s++) sum += m[start + c * r + s]!;
         M[c] = sum;
@@ -124,7 +131,7 @@ export function buildXSweep(plan: XSweepPlan, m: Float64Array, am: Float64Array,
       let nloop = 0;
       if (nc > 1) {
         for (nloop = 1; nloop <= MAX_NLOOP; nloop++) {
-          if (rowStable(M, am, start, r, nc, nloop, cflMax, plan)) break;
+          if (rowStable(M, nlon, nc, nloop, cflMax)) break;
         }
         // Outflow beyond the air mass over the whole sweep: only a shorter step helps.
         if (nloop > MAX_NLOOP) return false;
@@ -133,19 +140,20 @@ export function buildXSweep(plan: XSweepPlan, m: Float64Array, am: Float64Array,
       plan.offset[row] = used;
       grow(plan, used + nloop * nc);
       const co = plan.co;
+      if (nloop > 0) scaleFluxes(M, FO, FS, nc, nloop);
       for (let l = 0; l < nloop; l++) {
         const off = used + l * nc;
         for (let c = 0; c < nc; c++) {
-          const F = am[start + c * r + r - 1]! / nloop;
-          const up = F >= 0 ? c : (c + 1) % nc;
-          setFace(co, off + c, F, M[up]!);
+          const F = M[FS + c]!;
+          setFace(co, off + c, F, M[F >= 0 ? c : c + 1 === nc ? 0 : c + 1]!);
         }
+        let FL = M[FS + nc - 1]!;
         for (let c = 0; c < nc; c++) {
-          const FL = am[start + ((c + nc - 1) % nc) * r + r - 1]! / nloop;
-          const FR = am[start + c * r + r - 1]! / nloop;
-          M[nc + c] = setCell(co, off + c, FL, FR, M[c]!);
+          const FR = M[FS + c]!;
+          M[nlon + c] = setCell(co, off + c, FL, FR, M[c]!);
+          FL = FR;
         }
-        for (let c = 0; c < nc; c++) M[c] = M[nc + c]!;
+        for (let c = 0; c < nc; c++) M[c] = M[nlon + c]!;
       }
       used += nloop * nc;
       // New cell masses and split coefficients.
@@ -157,7 +165,7 @@ export function buildXSweep(plan: XSweepPlan, m: Float64Array, am: Float64Array,
           for (let s = 0; s < r; s++) {
             const i = c * r + s;
             const cell = start + i;
-            const mNew = m[cell]! + am[start + ((i + nlon - 1) % nlon)]! - am[cell]!;
+            const mNew = m[cell]! + am[i === 0 ? start + nlon - 1 : cell - 1]! - am[cell]!;
             m[cell] = mNew;
             sum += mNew;
           }
@@ -179,24 +187,33 @@ export function buildXSweep(plan: XSweepPlan, m: Float64Array, am: Float64Array,
   return true;
 }
 
-function rowStable(M0: Float64Array, am: Float64Array, start: number, r: number, nc: number, nloop: number, cflMax: number, plan: XSweepPlan): boolean {
-  // Work on a copy held after the 2·nc entries of M0's scratch.
-  const M = M0.subarray(2 * plan.nlon, 2 * plan.nlon + nc);
-  for (let c = 0; c < nc; c++) M[c] = M0[c]!;
-  const Mn = M0.subarray(3 * plan.nlon, 3 * plan.nlon + nc);
+/** S[to + c] = S[from + c] / nloop (exact copies when nloop = 1). */
+function scaleFluxes(S: Float64Array, from: number, to: number, nc: number, nloop: number): void {
+  if (nloop === 1) for (let c = 0; c < nc; c++) S[to + c] = S[from + c]!;
+  else for (let c = 0; c < nc; c++) S[to + c] = S[from + c]! / nloop;
+}
+
+/** Whether nloop equal sub-steps of the row's cluster fluxes (scratch segment 4) keep every
+ * outflow below the upwind mass; works on segments 2 and 3 of the scratch. */
+function rowStable(S: Float64Array, nlon: number, nc: number, nloop: number, cflMax: number): boolean {
+  const T = 2 * nlon, TN = 3 * nlon, FO = 4 * nlon, FS = 5 * nlon;
+  scaleFluxes(S, FO, FS, nc, nloop);
+  for (let c = 0; c < nc; c++) S[T + c] = S[c]!;
   for (let l = 0; l < nloop; l++) {
     for (let c = 0; c < nc; c++) {
-      const F = am[start + c * r + r - 1]! / nloop;
-      const up = F >= 0 ? c : (c + 1) % nc;
-      if (Math.abs(F) >= cflMax * M[up]!) return false;
+      const F = S[FS + c]!;
+      const up = F >= 0 ? c : c + 1 === nc ? 0 : c + 1;
+      if (Math.abs(F) >= cflMax * S[T + up]!) return false;
     }
+    let FL = S[FS + nc - 1]!;
     for (let c = 0; c < nc; c++) {
-      const FL = am[start + ((c + nc - 1) % nc) * r + r - 1]! / nloop;
-      const FR = am[start + c * r + r - 1]! / nloop;
-      Mn[c] = M[c]! + FL - FR;
-      if (!(Mn[c]! > 0)) return false;
+      const FR = S[FS + c]!;
+      const mn = S[T + c]! + FL - FR;
+      S[TN + c] = mn;
+      if (!(mn > 0)) return false;
+      FL = FR;
     }
-    for (let c = 0; c < nc; c++) M[c] = Mn[c]!;
+    for (let c = 0; c < nc; c++) S[T + c] = S[TN + c]!;
   }
   return true;
 }
@@ -219,11 +236,13 @@ export function xSweepForward(
   plan: XSweepPlan, K: number,
   rm: Float64Array, rxm: Float64Array, rym: Float64Array, rzm: Float64Array,
   w: SweepScratch, xs: XScratch,
+  kStart = 0, kEnd = plan.nlev,
 ): void {
-  const { nlev, nlat, nlon, cluster, nloop, offset, co } = plan;
+  const { nlat, nlon, cluster, nloop, offset, co } = plan;
   const pcw = plan.cw, pcs = plan.cs, pu1 = plan.u1, pu2 = plan.u2, pu3 = plan.u3;
   const { rm: crm, sx: csx, sy: csy, sz: csz } = xs;
-  for (let k = 0; k < nlev; k++) {
+  // Rows are independent: levels kStart…kEnd−1 alone give the same values as the whole sweep.
+  for (let k = kStart; k < kEnd; k++) {
     for (let j = 0; j < nlat; j++) {
       const row = k * nlat + j;
       const r = cluster[j]!;
