@@ -2,9 +2,10 @@
 //  1. cell·tracer·steps per second of the full model step for K = 1, 8, 50 on 3°×2°×25;
 //  3. the time of one simulated week for 50 tracers at 6°×4°×25 and 3°×2°×25;
 //  4. the demo's case (one week, 33 tracers, 6°×4°×25), first and second run of a model;
+//  5. the per-step preparation (K-independent) and the fused step against the plain order;
 //  2. (printed last) the speed of the zonal advection kernel relative to a straightforward C
 //     version of the same loop (tools/bench/transport/xadvect.c, compiled with gcc -O2 into tmp/).
-// Run: node --conditions=@tanhui/source --import tsx tools/bench/transport/main.ts [--quick]
+// Run: node --conditions=@tanhui/source --import tsx tools/bench/transport/main.ts [--quick] [--only=throughput|week|demo|prep|kernel]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -64,6 +65,41 @@ if (!only || only === 'demo') {
     // once, later windows run at the second figure.
     const runs = [runForward(model, 33, steps), runForward(model, 33, steps)];
     console.log(`demo case, one week, 33 tracers, 6°×4°×25, ${splitting}: ${runs.map((r) => r.cpu.toFixed(2)).join(' s, then ')} s CPU (${runs.map((r) => r.wall.toFixed(2)).join(', ')} s wall)`);
+  }
+}
+
+// 5. The per-step preparation (met → mass fluxes, CFL plan, sweep coefficients, mixing
+// operators): it does not depend on the tracers, so every worker of an ensemble repeats it and
+// it bounds the speed-up of splitting members over workers. And the fused step against the
+// plain sweep-by-sweep order (same bits) for the ensemble step's group size.
+if (!only || only === 'prep') {
+  for (const grid of quick ? (['6x4'] as const) : (['6x4', '3x2'] as const)) {
+    const model = grid === '3x2' ? m32 : createBuiltinModel({ met: { kind: 'synthetic', grid, seed: 1 } });
+    const steps = 8;
+    const window = { startSec: START, endSec: START + steps * model.stepSeconds };
+    const ps = model.surfacePressures(window);
+    const build = () => {
+      const u0 = process.cpuUsage();
+      for (let n = 0; n < steps; n++) model.builder.build(window.startSec + n * model.stepSeconds, ps[n]!);
+      const u = process.cpuUsage(u0);
+      return (u.user + u.system) / 1000 / steps;
+    };
+    for (let rep = 0; rep < 4; rep++) build(); // JIT warm-up (a worker's first window)
+    const prep = Math.min(build(), build(), build());
+    const K = 16;
+    const time = (fused: boolean) => {
+      (model.options as { fusedStep: boolean }).fusedStep = fused;
+      return runForward(model, K, steps).cpu;
+    };
+    time(true);
+    time(false);
+    const plain = Math.min(time(false), time(false));
+    const fused = Math.min(time(true), time(true));
+    (model.options as { fusedStep: boolean }).fusedStep = true;
+    console.log(
+      `per-step preparation, ${grid}x25: ${prep.toFixed(1)} ms CPU per step; K = ${K} forward step ${((1000 * fused) / steps).toFixed(1)} ms CPU fused, ` +
+        `${((1000 * plain) / steps).toFixed(1)} ms plain order (fused/plain ${(fused / plain).toFixed(2)}); preparation share ${((100 * prep * steps) / (1000 * fused)).toFixed(0)} %`,
+    );
   }
 }
 
