@@ -129,19 +129,26 @@ export function buildXSweep(plan: XSweepPlan, m: Float64Array, am: Float64Array,
       }
       // Sub-steps: the smallest nloop for which every outflow stays below the upwind mass.
       let nloop = 0;
+      let built = false;
       if (nc > 1) {
-        for (nloop = 1; nloop <= MAX_NLOOP; nloop++) {
-          if (rowStable(M, nlon, nc, nloop, cflMax)) break;
+        // Most rows need no sub-steps: build the single step directly, checking as it goes.
+        grow(plan, used + nc);
+        built = singleStep(plan.co, used, M, nlon, nc, cflMax);
+        if (built) nloop = 1;
+        else {
+          for (nloop = 2; nloop <= MAX_NLOOP; nloop++) {
+            if (rowStable(M, nlon, nc, nloop, cflMax)) break;
+          }
+          // Outflow beyond the air mass over the whole sweep: only a shorter step helps.
+          if (nloop > MAX_NLOOP) return false;
         }
-        // Outflow beyond the air mass over the whole sweep: only a shorter step helps.
-        if (nloop > MAX_NLOOP) return false;
       }
       plan.nloop[row] = nloop;
       plan.offset[row] = used;
       grow(plan, used + nloop * nc);
       const co = plan.co;
-      if (nloop > 0) scaleFluxes(M, FO, FS, nc, nloop);
-      for (let l = 0; l < nloop; l++) {
+      if (nloop > 0 && !built) scaleFluxes(M, FO, FS, nc, nloop);
+      for (let l = 0; l < (built ? 0 : nloop); l++) {
         const off = used + l * nc;
         for (let c = 0; c < nc; c++) {
           const F = M[FS + c]!;
@@ -184,6 +191,33 @@ export function buildXSweep(plan: XSweepPlan, m: Float64Array, am: Float64Array,
       }
     }
   }
+  return true;
+}
+
+/**
+ * Coefficients of one sub-step (nloop = 1) of a row of nc clusters at offset `off`, from the
+ * cluster masses (scratch segment 0) and east-face fluxes (segment 4); on success the masses
+ * after the step replace segment 0. Returns false, leaving segment 0 untouched, when some
+ * outflow reaches cflMax × the upwind mass or a mass would not stay positive (the same tests
+ * as rowStable with nloop = 1, on the same values).
+ */
+function singleStep(co: SweepCoefficients, off: number, S: Float64Array, nlon: number, nc: number, cflMax: number): boolean {
+  const FO = 4 * nlon;
+  for (let c = 0; c < nc; c++) {
+    const F = S[FO + c]!;
+    const mUp = S[F >= 0 ? c : c + 1 === nc ? 0 : c + 1]!;
+    if (Math.abs(F) >= cflMax * mUp) return false;
+    setFace(co, off + c, F, mUp);
+  }
+  let FL = S[FO + nc - 1]!;
+  for (let c = 0; c < nc; c++) {
+    const FR = S[FO + c]!;
+    const mNew = setCell(co, off + c, FL, FR, S[c]!);
+    if (!(mNew > 0)) return false;
+    S[nlon + c] = mNew;
+    FL = FR;
+  }
+  for (let c = 0; c < nc; c++) S[c] = S[nlon + c]!;
   return true;
 }
 
