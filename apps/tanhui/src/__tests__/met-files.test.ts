@@ -6,9 +6,9 @@
 // they are close to the synthetic climate's own; bad files fail with one line naming the config key.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRAVITY, HybridLevels, LatLonGrid } from '@tanhui/core';
 import { buildColumnOperator, buildPointOperator, selectWindow } from '@tanhui/observations';
 import { ensembleFlux } from '@tanhui/priors';
@@ -144,7 +144,11 @@ function writeMetFile(dir: string, name: string, grid: LatLonGrid, levels: Hybri
   };
   writeFileSync(join(rawDir, 'spec.json'), JSON.stringify(spec));
   writeFileSync(join(rawDir, 'writer.py'), WRITER);
-  execFileSync(PY, [join(rawDir, 'writer.py'), join(rawDir, 'spec.json')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  try {
+    execFileSync(PY, [join(rawDir, 'writer.py'), join(rawDir, 'spec.json')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } finally {
+    rmSync(rawDir, { recursive: true, force: true });
+  }
   return out;
 }
 
@@ -180,6 +184,9 @@ describe.skipIf(!havePy)('met.source: files', () => {
     dir = tempDir('metfiles');
     sampled = sampleSynthetic(grid, levels, 9, true); // 00 UTC … 24 UTC, 3-hourly
     metFile = writeMetFile(dir, 'met.nc', grid, levels, sampled);
+  });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true }); // ~40 MB of met files and stores
   });
 
   it('runs end to end: HX from the file equals a model built in memory from the same arrays, and is close to the synthetic climate', async () => {
