@@ -41,9 +41,20 @@ function plan(problem: EnsembleProblem, options: EnsrfOptions, copyState: boolea
   };
 }
 
-/** x[r] += X′[r]·w and X′[r] ← X′[r]·T for rows [rowStart, rowEnd), in place (worker-safe). */
-export function applyEnsembleTransform(tr: EnsembleTransform, x: Float64Array, Xprime: Float64Array, rowStart: number, rowEnd: number): void {
-  transformRows(tr, x, Xprime, x, Xprime, rowStart, rowEnd);
+/**
+ * x[r] += X′[r]·w and X′[r] ← X′[r]·T for rows [rowStart, rowEnd), in place (worker-safe); with
+ * `out`, the prior x, X′ are only read and the rows are written to out.x, out.Xprime instead
+ * (e.g. fresh SharedArrayBuffers that each worker fills with its own rows).
+ */
+export function applyEnsembleTransform(
+  tr: EnsembleTransform,
+  x: Float64Array,
+  Xprime: Float64Array,
+  rowStart: number,
+  rowEnd: number,
+  out?: { x: Float64Array; Xprime: Float64Array },
+): void {
+  transformRows(tr, x, Xprime, out?.x ?? x, out?.Xprime ?? Xprime, rowStart, rowEnd);
 }
 
 const BLOCK = 512; // rows per gemm call: bounded scratch; the same bits for any split of the rows

@@ -7,7 +7,7 @@ import { diagMatrix, kalmanPosterior, matmul, maxAbs, maxAbsDiff, randomSpd, tra
 import { ctdasSerialReference } from '../testing/ctdas-reference';
 import { ensrfSerial, ensrfSerialPlan, ensrfSerialRoute } from './serial';
 import { ensrfBulk } from './bulk';
-import { ensrfEnsembleSpace, ensrfEnsembleSpacePlan } from './ensemble-space';
+import { applyEnsembleTransform, ensrfEnsembleSpace, ensrfEnsembleSpacePlan } from './ensemble-space';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensrfUpdateRows, prepareRowLocalization } from './rows';
@@ -396,6 +396,28 @@ describe('row kernel over chunks and shared memory', () => {
     for (const [a, b] of [[30, 50], [0, 13], [13, 30]]) ensrfUpdateRows(cloned, xs, Xs, a, b, loc);
     expect(Array.from(xs)).toEqual(Array.from(whole.x));
     expect(Array.from(Xs)).toEqual(Array.from(whole.Xprime));
+  });
+
+  it('ensemble-space transform into separate output rows, in chunks (large enough for the wasm GEMM), equals the whole update; the prior is untouched', () => {
+    const n = 1100, N = 40, nobs = 90;
+    const { problem } = linearProblem(n, N, nobs, 78);
+    const whole = ensrfEnsembleSpace(problem);
+    const plain = ensrfSerial(problem, { stateUpdate: 'rows' });
+    const { transform } = ensrfEnsembleSpacePlan(problem);
+    const x0 = problem.x.slice();
+    const X0 = problem.Xprime.slice();
+    const out = { x: new Float64Array(n), Xprime: new Float64Array(n * N) };
+    for (const [a, b] of [[700, 1100], [0, 513], [513, 700]]) applyEnsembleTransform(structuredClone(transform), problem.x, problem.Xprime, a, b, out);
+    expect(Array.from(out.x)).toEqual(Array.from(whole.x));
+    expect(Array.from(out.Xprime)).toEqual(Array.from(whole.Xprime));
+    expect(Array.from(problem.x)).toEqual(Array.from(x0));
+    expect(Array.from(problem.Xprime)).toEqual(Array.from(X0));
+    // And in place, the same bits again.
+    applyEnsembleTransform(transform, x0, X0, 0, n);
+    expect(Array.from(X0)).toEqual(Array.from(whole.Xprime));
+    // The transform is the serial update (independent route: the plain loop over rows).
+    expect(maxAbsDiff(out.Xprime, plain.Xprime) / maxAbs(plain.Xprime)).toBeLessThan(1e-10);
+    expect(maxAbsDiff(out.x, plain.x) / maxAbs(plain.x)).toBeLessThan(1e-10);
   });
 });
 
