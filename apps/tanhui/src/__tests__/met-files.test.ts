@@ -44,13 +44,16 @@ import sys, json, numpy as np
 from netCDF4 import Dataset
 spec = json.load(open(sys.argv[1]))
 nt, nlev, nlat, nlon = spec['nt'], spec['nlev'], spec['nlat'], spec['nlon']
-raw = lambda n, shape: np.fromfile(spec['raw'] + '/' + n + '.f64', dtype='<f8').reshape(shape)
+lon = np.array(spec['lon'])
+k0 = int(np.argmax(lon >= 0)) if spec.get('lon360') else 0  # lon360: longitudes 0…360, fields rolled
+roll = lambda x: np.roll(x, -k0, axis=-1)
+raw = lambda n, shape: roll(np.fromfile(spec['raw'] + '/' + n + '.f64', dtype='<f8').reshape(shape))
 with Dataset(spec['out'], 'w', format='NETCDF4') as ds:
     ds.createDimension('time', nt); ds.createDimension('lev', nlev); ds.createDimension('ilev', nlev + 1)
     ds.createDimension('lat', nlat); ds.createDimension('lon', nlon)
     v = ds.createVariable('time', 'f8', ('time',)); v.units = 'hours since 2020-06-01 00:00:00'; v[:] = spec['hours']
     v = ds.createVariable('lat', 'f8', ('lat',)); v.units = 'degrees_north'; v[:] = np.array(spec['lat'])[::-1]
-    v = ds.createVariable('lon', 'f8', ('lon',)); v.units = 'degrees_east'; v[:] = spec['lon']
+    v = ds.createVariable('lon', 'f8', ('lon',)); v.units = 'degrees_east'; v[:] = roll(lon) % 360 if k0 else lon
     top = not spec.get('surfaceFirst')  # surfaceFirst: no hybrid coefficients, level axis surface first
     if top:
         v = ds.createVariable('P0', 'f8', ()); v.units = 'Pa'; v.assignValue(1e5)
@@ -306,14 +309,15 @@ output: {store: inv-file.zarr}
     expect(dMem).toBeLessThan(1e-9 * (1 + sd));
   });
 
-  it('met.levels: grid reads a file without hybrid coefficients, named variables, level axis surface first', async () => {
+  it('met.levels: grid reads a file without hybrid coefficients, named variables, level axis surface first, longitudes 0…360°', async () => {
     const short = sampleSynthetic(grid, levels, 3, false); // 00, 03 and 06 UTC: one 6-hour step
-    writeMetFile(dir, 'met-nolev.nc', grid, levels, short, { surfaceFirst: true, names: { u: 'uwnd', v: 'vwnd' } });
+    writeMetFile(dir, 'met-nolev.nc', grid, levels, short, { surfaceFirst: true, names: { u: 'uwnd', v: 'vwnd' }, lon360: true });
     const cfg = writeConfig(dir, `${RUN.replace('windowDays: 1', 'windowDays: 0.25')}met: {source: files, path: met-nolev.nc, levels: grid, variables: {u: uwnd, v: vwnd}}\noutput: {store: nolev.zarr}\n`, 'nolev.yaml');
     const w = await composeWorld(await loadConfig(cfg));
     const d = (w.modelSpec.met as { data: ArrayMetData }).data;
     expect(d.kzM2S).toBeUndefined();
     expect(Array.from(d.aHalfPa)).toEqual(Array.from(levels.aHalfPa));
+    expect(Array.from(d.lonEdgesDeg)).toEqual(Array.from(grid.lonEdgesDeg)); // rolled to the model's −180° origin
     let worst = 0;
     for (const k of ['uMS', 'vMS', 'psPa'] as const) {
       const a = d[k], b = short.data[k];
