@@ -1,9 +1,8 @@
 // Benchmark of @tanhui/solvers against numpy implementations of the same algorithms
 // (reference.py, Debian's /usr/bin/python3). Cases of issue 3:
 //   (a)  CTDAS size: 5×9835 params, N = 150, 200 obs, serial, no localisation — the default
-//        ensrfSerial call (which takes the ensemble-space route here), then the forced plain
-//        loop, ensrfEnsembleSpace against numpy's transform, and the transform's row product
-//        split over 2 warm worker threads (SharedArrayBuffers, as an orchestrator would)
+//        ensrfSerial call (a process's first solve; it takes the ensemble-space route here),
+//        then the forced plain loop, and ensrfEnsembleSpace against numpy's same transform
 //   (b)  the same with CT2007 localisation
 //   (c)  GCAS size: 21 600 params, N = 50, 100 000 obs, ensemble-space
 //   (d)  batch: 3612 params × 11 000 obs (diagonal R and B, state-space form chosen by cost)
@@ -11,25 +10,21 @@
 // compared. Times are wall clock of the solve only, measured in this one run.
 // Run: node --conditions=@tanhui/source --import tsx tools/bench/solvers/main.ts [--quick] [--cases a,b,c,d]
 import { execFileSync } from 'node:child_process';
-import { Worker } from 'node:worker_threads';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import {
   batchInversion,
   createRng,
   ct2007TValue,
   ensrfEnsembleSpace,
-  ensrfEnsembleSpacePlan,
   ensrfSerial,
   ensrfSerialRoute,
   gemmBackend,
   type EnsembleProblem,
-  type EnsrfResult,
   type Rng,
 } from '@tanhui/solvers';
-import type { TransformJob } from './transform-worker';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -72,55 +67,6 @@ function time<T>(f: () => T): [T, number] {
   const t = performance.now();
   const r = f();
   return [r, (performance.now() - t) / 1000];
-}
-
-async function timeAsync<T>(f: () => Promise<T>): Promise<[T, number]> {
-  const t = performance.now();
-  const r = await f();
-  return [r, (performance.now() - t) / 1000];
-}
-
-/** A worker running transform-worker.ts (tsx registered inside: Node 20 ignores it in execArgv). */
-function startTransformWorker(): Promise<Worker> {
-  const file = pathToFileURL(join(here, 'transform-worker.ts')).href;
-  const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(file)}); })
-    .then(() => require('node:worker_threads').parentPort.postMessage('ready'));`;
-  const w = new Worker(boot, { eval: true, execArgv: ['--conditions=@tanhui/source'] });
-  return new Promise((resolve, reject) => {
-    w.once('message', () => resolve(w));
-    w.once('error', reject);
-  });
-}
-function runJob(w: Worker, job: TransformJob): Promise<void> {
-  return new Promise((resolve, reject) => {
-    w.once('message', () => resolve());
-    w.once('error', reject);
-    w.postMessage(job);
-  });
-}
-function shared(a: Float64Array): Float64Array {
-  const s = new Float64Array(new SharedArrayBuffer(a.byteLength));
-  s.set(a);
-  return s;
-}
-
-/** Plan on the main thread, X′₀·T split by rows over the workers into fresh shared output. */
-async function ensembleSpaceOnWorkers(p: EnsembleProblem, workers: Worker[]): Promise<EnsrfResult> {
-  // inPlace: the prior x, X′ (already shared) are only read; Hx, HX′, flags are the caller's copies.
-  const { result, transform } = ensrfEnsembleSpacePlan(p, { inPlace: true });
-  const xOut = new SharedArrayBuffer(p.nparams * 8);
-  const XOut = new SharedArrayBuffer(p.nparams * p.nmembers * 8);
-  const step = Math.ceil(p.nparams / workers.length);
-  await Promise.all(
-    workers.map((w, i) =>
-      runJob(w, { transform, x0: p.x.buffer as SharedArrayBuffer, X0: p.Xprime.buffer as SharedArrayBuffer, xOut, XOut, rowStart: i * step, rowEnd: Math.min(p.nparams, (i + 1) * step) }),
-    ),
-  );
-  return { ...result, x: new Float64Array(xOut), Xprime: new Float64Array(XOut) };
-}
-
-function sharedProblem(p: EnsembleProblem): EnsembleProblem {
-  return { ...p, x: shared(p.x), Xprime: shared(p.Xprime), Hx: p.Hx.slice(), HXprime: p.HXprime.slice() };
 }
 
 function ensembleProblem(rng: Rng, nparams: number, N: number, nobs: number): EnsembleProblem {
@@ -175,31 +121,12 @@ try {
       const [re, te] = time(() => ensrfEnsembleSpace(p));
       const npe = python(dir, 'a-es');
       rows.push({
-        label: `(a″) ensrfEnsembleSpace (2nd call) vs numpy's same N×N transform`,
+        label: `(a″) ensrfEnsembleSpace (warm) vs numpy's same N×N transform`,
         ts: te,
         np: npe.seconds,
         target: '≤ 0.5 s',
         agreement: `x ${relDiff(re.x, readF64(dir, 'x')).toExponential(1)}, X′ ${relDiff(re.Xprime, readF64(dir, 'Xprime')).toExponential(1)}; vs (a′) ${relDiff(re.Xprime, rr.Xprime).toExponential(1)}`,
       });
-      if (!quick || args.includes('--threads')) {
-        const workers = await Promise.all([startTransformWorker(), startTransformWorker()]);
-        try {
-          // Warm the workers as an orchestrator's pool is after its first window (JIT, wasm tier-up).
-          const warm = ensembleProblem(createRng(9), 4096, N, 20);
-          for (let i = 0; i < 3; i++) await ensembleSpaceOnWorkers(sharedProblem(warm), workers);
-          const ps = sharedProblem(p);
-          const [r2, t2] = await timeAsync(() => ensembleSpaceOnWorkers(ps, workers));
-          rows.push({
-            label: `(a‴) 2 threads: plan on main, X′₀·T rows split over 2 warm workers (SharedArrayBuffers)`,
-            ts: t2,
-            np: npe.seconds,
-            target: '≤ 0.5 s',
-            agreement: `vs (a′) x ${relDiff(r2.x, rr.x).toExponential(1)}, X′ ${relDiff(r2.Xprime, rr.Xprime).toExponential(1)}`,
-          });
-        } finally {
-          await Promise.all(workers.map((w) => w.terminate()));
-        }
-      }
     }
     if (cases.has('b')) {
       const [rb, tb] = time(() => ensrfSerial(p, { obsSpace: 'direct', localization: { kind: 'CT2007' } }));

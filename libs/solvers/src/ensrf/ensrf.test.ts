@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { isTanhuiError } from '@tanhui/core';
 import { createRng, type Rng } from '../rng';
 import { cholesky } from '../kernels/cholesky';
+import { setGemmBackend } from '../kernels/gemm';
 import { diagMatrix, kalmanPosterior, matmul, maxAbs, maxAbsDiff, randomSpd, transposeNaive } from '../testing/naive';
 import { ctdasSerialReference } from '../testing/ctdas-reference';
 import { ensrfSerial, ensrfSerialPlan, ensrfSerialRoute } from './serial';
@@ -246,6 +247,22 @@ describe('ensrfSerial picks the ensemble-space route automatically (no localisat
       expect(Array.from(q.flags)).toEqual(Array.from(auto.flags));
     });
   }
+
+  it('ensemble-space gives the same bits with the WebAssembly SIMD kernels and with plain JavaScript', () => {
+    const { problem } = linearProblem(700, 37, 80, 5, { member0: false });
+    const obs = Float64Array.from(problem.obs);
+    obs[3] += 30; // a rejection
+    const p = { ...problem, obs };
+    const wasm = ensrfSerial(p, { meanIsMember0: false });
+    setGemmBackend('js');
+    try {
+      const js = ensrfSerial(p, { meanIsMember0: false });
+      expect(wasm.flags[3]).toBe(2);
+      for (const k of ['x', 'Xprime', 'Hx', 'HXprime', 'HPHR'] as const) expect(Array.from(wasm[k])).toEqual(Array.from(js[k]));
+    } finally {
+      setGemmBackend('auto');
+    }
+  });
 
   it('few observations or localisation keep the plain loop; forcing ensemble-space with localisation is refused', () => {
     const { problem } = linearProblem(30, 12, 5, 2);

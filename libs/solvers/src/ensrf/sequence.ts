@@ -9,6 +9,7 @@
 //  'transform' carry the weight vector w and N×N transform T with X′ = X′₀T, x = x₀ + X′₀w:
 //              HX′[n] = HX′₀[n]·T, Hx[n] = Hx₀[n] + HX′₀[n]·w — O(nassim·N² + nobs·N²).
 import { gemm } from '../kernels/gemm';
+import { transformSteps } from '../kernels/transform-ops';
 import { dot } from '../kernels/vector';
 import type { PreparedEnsemble } from './validate';
 
@@ -117,11 +118,8 @@ export function obsSequenceTransform(e: PreparedEnsemble, recordSequence = true)
   const { nobs, nmembers: N, Hx, HXprime, obs, R, flags } = e;
   const HPHR = new Float64Array(nobs).fill(NaN);
   const seq = recordSequence ? newSequence(N, countCandidates(e)) : null;
-  const T = new Float64Array(N * N);
-  for (let j = 0; j < N; j++) T[j * N + j] = 1;
+  const steps = transformSteps(N); // T = I, in wasm memory when available
   const w = new Float64Array(N);
-  const h = new Float64Array(N);
-  const u = new Float64Array(N);
   for (let n = 0; n < nobs; n++) {
     if (flags[n] !== 0) continue;
     const o = n * N;
@@ -130,31 +128,21 @@ export function obsSequenceTransform(e: PreparedEnsemble, recordSequence = true)
       flags[n] = 2;
       continue;
     }
-    // h = HX′₀[n]·T
-    h.fill(0);
-    for (let i = 0; i < N; i++) {
-      const a = HXprime[o + i];
-      if (a === 0) continue;
-      const ti = i * N;
-      for (let j = 0; j < N; j++) h[j] += a * T[ti + j];
-    }
+    const h = steps.combine(HXprime, o); // h = HX′₀[n]·T
     const hphr = dot(N, h, h) / (N - 1) + R[n];
     HPHR[n] = hphr;
     const alpha = 1 / (1 + Math.sqrt(R[n] / hphr));
     if (seq) record(seq, n, h, res, hphr, alpha, e.mayLocalize[n]);
-    const invDen = 1 / ((N - 1) * hphr);
-    // u = T·v with v = h·invDen; w += u·res; T −= α·u·hᵀ
-    for (let i = 0; i < N; i++) u[i] = dot(N, T, h, i * N, 0) * invDen;
-    for (let i = 0; i < N; i++) {
-      w[i] += u[i] * res;
-      const au = alpha * u[i];
-      const ti = i * N;
-      for (let j = 0; j < N; j++) T[ti + j] -= au * h[j];
-    }
+    // u = T·v with v = h/((N−1)·HPHR); w += u·res; T −= α·u·hᵀ
+    const u = steps.rowDots(1 / ((N - 1) * hphr));
+    for (let i = 0; i < N; i++) w[i] += u[i] * res;
+    steps.rankOne(alpha);
   }
+  const T = steps.transform();
   // Final obs-space state for every observation.
   for (let m = 0; m < nobs; m++) Hx[m] += dot(N, HXprime, w, m * N, 0);
   const hxNew = gemm(nobs, N, N, HXprime, T);
   HXprime.set(hxNew);
   return { sequence: seq, T, w, HPHR };
 }
+

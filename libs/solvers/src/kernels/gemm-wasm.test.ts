@@ -1,10 +1,12 @@
-// The WebAssembly SIMD GEMM kernel against a naive triple loop, against the JavaScript kernel
-// (same arithmetic, so the same bits), its fallback, and the committed bytes against the source.
+// The WebAssembly SIMD kernels (GEMM, the transform's vector steps) against naive loops,
+// against the JavaScript kernels (same arithmetic, so the same bits), their fallback, and the
+// committed bytes against the source.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createRng } from '../rng';
 import { gemm, gemmBackend, gemmStrided, setGemmBackend } from './gemm';
-import { buildGemmKernel } from './wasm/gemm-kernel';
-import { GEMM_KERNEL_WASM } from './wasm/gemm-kernel.bytes';
+import { transformSteps } from './transform-ops';
+import { buildKernels } from './wasm/gemm-kernel';
+import { KERNELS_WASM } from './wasm/kernels.bytes';
 
 // The lib's TypeScript setup has no DOM library: the WebAssembly global, typed as used here.
 const wasmApi = (globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly;
@@ -40,7 +42,7 @@ afterEach(() => setGemmBackend('auto'));
 
 describe('WebAssembly SIMD GEMM kernel', () => {
   it('is available in this runtime (Node ≥ 16 has WebAssembly SIMD)', () => {
-    expect(wasmApi.validate(GEMM_KERNEL_WASM)).toBe(true);
+    expect(wasmApi.validate(KERNELS_WASM)).toBe(true);
     expect(gemmBackend()).toBe('wasm-simd');
   });
 
@@ -102,9 +104,50 @@ describe('WebAssembly SIMD GEMM kernel', () => {
     for (let i = 0; i < cw.length; i++) expect(Object.is(cw[i], cj[i]) || (Number.isNaN(cw[i]) && Number.isNaN(cj[i]))).toBe(true);
   });
 
-  it('the committed bytes are what gemm-kernel.ts assembles (regenerate with scripts/generate-wasm.ts)', () => {
-    expect(Array.from(GEMM_KERNEL_WASM)).toEqual(Array.from(buildGemmKernel()));
+  it('the committed bytes are what gemm-kernel.ts and vector-kernel.ts assemble (regenerate with scripts/generate-wasm.ts)', () => {
+    expect(Array.from(KERNELS_WASM)).toEqual(Array.from(buildKernels()));
   });
+
+  for (const N of [1, 2, 7, 150]) {
+    it(`transform steps (h = a·T, u = T·h·s, T −= α·u·hᵀ) match naive loops and the JavaScript steps bit for bit, N = ${N}`, () => {
+      const run = (backend: 'wasm-simd' | 'js') => {
+        setGemmBackend(backend);
+        const steps = transformSteps(N);
+        const out: number[] = [];
+        const r = createRng(N); // same inputs for both backends
+        for (let k = 0; k < 4; k++) {
+          const a = Float64Array.from({ length: N + 3 }, () => r.uniform() * 2 - 1);
+          out.push(...steps.combine(a, 3));
+          out.push(...steps.rowDots(0.5 + r.uniform()));
+          steps.rankOne(r.uniform());
+        }
+        out.push(...steps.transform());
+        return out;
+      };
+      // Naive reference of the same sequence.
+      const r = createRng(N);
+      const T = new Float64Array(N * N);
+      for (let j = 0; j < N; j++) T[j * N + j] = 1;
+      const ref: number[] = [];
+      for (let k = 0; k < 4; k++) {
+        const a = Float64Array.from({ length: N + 3 }, () => r.uniform() * 2 - 1);
+        const h = new Float64Array(N);
+        for (let j = 0; j < N; j++) for (let i = 0; i < N; i++) h[j] += a[3 + i] * T[i * N + j];
+        const scale = 0.5 + r.uniform();
+        const u = new Float64Array(N);
+        for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) u[i] += T[i * N + j] * h[j] * scale;
+        const alpha = r.uniform();
+        for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) T[i * N + j] -= alpha * u[i] * h[j];
+        ref.push(...h, ...u);
+      }
+      ref.push(...T);
+      const wasm = run('wasm-simd');
+      const js = run('js');
+      expect(relErr(Float64Array.from(wasm), Float64Array.from(ref))).toBeLessThan(1e-12);
+      expect(wasm.length).toBe(js.length);
+      for (let i = 0; i < wasm.length; i++) if (!Object.is(wasm[i], js[i])) expect([i, wasm[i]]).toEqual([i, js[i]]);
+    });
+  }
 
   it('falls back to the JavaScript kernel when WebAssembly SIMD is not available', async () => {
     vi.resetModules();

@@ -1,10 +1,12 @@
-// GEMM through the WebAssembly SIMD macro-kernel (wasm/gemm-kernel.ts): operands are packed
+// GEMM through the WebAssembly SIMD macro-kernels (wasm/gemm-kernel.ts): operands are packed
 // by the same packA/packB as the JavaScript kernel, straight into the module's memory; the
 // kernel writes each MC×NC block of C there and it is added into the caller's C. Same
 // summation order, same bits as the JavaScript kernel. Each thread instantiates its own module
-// on first use (~2.8 MB of memory); without WebAssembly SIMD, gemm stays in JavaScript.
+// on first use (~2.8 MB of memory, more when scratch is asked for); without WebAssembly SIMD,
+// gemm stays in JavaScript. The module also holds the vector kernels (wasm/vector-kernel.ts)
+// used by the ensemble-space transform (transform-ops.ts) in memory above gemm's.
 import { packA, packB, MR, NR } from './pack';
-import { A_ROW_STRIDE, GEMM_KERNEL_WASM } from './wasm/gemm-kernel.bytes';
+import { A_ROW_STRIDE, KERNELS_WASM } from './wasm/kernels.bytes';
 
 const KC = A_ROW_STRIDE; // depth of a block (256): the A block MC×KC (128 KB) stays in L2
 const MC = 64;
@@ -14,19 +16,26 @@ const NC = 1024; // B panel NC×KC (2 MB)
 const A_AT = 0;
 const B_AT = A_AT + MC * KC;
 const C_AT = B_AT + NC * KC;
-const BYTES = (C_AT + MC * NC) * 8;
+/** First double of the memory that gemm does not use (callers' scratch, see ensureScratch). */
+export const SCRATCH_AT = C_AT + MC * NC;
 
 type Kernel = (ap: number, bp: number, cp: number, mBlocks: number, nBlocks: number, kc: number) => void;
+type VectorKernel = (p0: number, p1: number, p2: number, n: number, ld: number, scalar: number) => void;
 
-interface WasmGemm {
+export interface WasmKernels {
   /** A as packed row micro-panels (packA). */
   panels: Kernel;
   /** A as plain rows, A_ROW_STRIDE doubles apart. */
   rows: Kernel;
+  combineRows: VectorKernel;
+  rowDots: VectorKernel;
+  rankOne: VectorKernel;
+  memory: WasmMemory;
+  /** View of the whole memory; replaced when ensureScratch grows it. */
   mem: Float64Array;
 }
 
-let instance: WasmGemm | null | undefined;
+let instance: WasmKernels | null | undefined;
 
 // The few WebAssembly JS-API members used here, typed locally: the lib's TypeScript setup has
 // no DOM library, and the global may be absent (then gemm stays in JavaScript).
@@ -40,32 +49,49 @@ interface WasmApi {
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
 }
 
-function load(): WasmGemm | null {
+function load(): WasmKernels | null {
   try {
     const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-    if (!api || !api.validate(GEMM_KERNEL_WASM)) return null;
-    const inst = new api.Instance(new api.Module(GEMM_KERNEL_WASM), {});
-    const memory = inst.exports.memory as WasmMemory;
-    const need = Math.ceil((BYTES - memory.buffer.byteLength) / 65536);
-    if (need > 0) memory.grow(need);
-    return { panels: inst.exports.gemm_panels as Kernel, rows: inst.exports.gemm_rows as Kernel, mem: new Float64Array(memory.buffer) };
+    if (!api || !api.validate(KERNELS_WASM)) return null;
+    const inst = new api.Instance(new api.Module(KERNELS_WASM), {});
+    const e = inst.exports;
+    const memory = e.memory as WasmMemory;
+    const w: WasmKernels = {
+      panels: e.gemm_panels as Kernel,
+      rows: e.gemm_rows as Kernel,
+      combineRows: e.combine_rows as VectorKernel,
+      rowDots: e.row_dots as VectorKernel,
+      rankOne: e.rank_one as VectorKernel,
+      memory,
+      mem: new Float64Array(memory.buffer),
+    };
+    ensureScratch(w, 0);
+    return w;
   } catch {
     return null;
   }
 }
 
-/** The kernel, or null when this runtime has no WebAssembly SIMD (checked once per thread). */
-export function wasmGemm(): WasmGemm | null {
+/** The kernels, or null when this runtime has no WebAssembly SIMD (checked once per thread). */
+export function wasmKernels(): WasmKernels | null {
   if (instance === undefined) instance = load();
   return instance;
 }
 
+/** Grow the memory so that `doubles` doubles from SCRATCH_AT fit; refreshes w.mem. */
+export function ensureScratch(w: WasmKernels, doubles: number): void {
+  const bytes = (SCRATCH_AT + doubles) * 8;
+  const need = Math.ceil((bytes - w.memory.buffer.byteLength) / 65536);
+  if (need > 0) w.memory.grow(need);
+  if (w.mem.buffer !== w.memory.buffer) w.mem = new Float64Array(w.memory.buffer);
+}
+
 /**
  * C = alpha·opA·opB + beta·C on sub-matrices, as gemmStrided, through the wasm kernel.
- * Needs m, n, k ≥ 1, alpha ≠ 0 and wasmGemm() ≠ null.
+ * Needs m, n, k ≥ 1, alpha ≠ 0 and wasmKernels() ≠ null.
  */
 export function gemmStridedWasm(
-  w: WasmGemm,
+  w: WasmKernels,
   transA: boolean,
   transB: boolean,
   m: number,

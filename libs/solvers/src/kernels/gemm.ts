@@ -4,8 +4,8 @@
 // Two kernels with identical arithmetic (same bits): a WebAssembly SIMD one (gemm-wasm.ts,
 // f64x2) for products of at least WASM_MIN_MADDS multiply-adds when the runtime has
 // WebAssembly SIMD, else the JavaScript one below (~1.4–1.7 G multiply-adds/s per core here).
-import { TanhuiError } from '@tanhui/core';
-import { gemmStridedWasm, wasmGemm } from './gemm-wasm';
+import { requestedBackend } from './backend';
+import { gemmStridedWasm, wasmKernels } from './gemm-wasm';
 import { MR, NR, packA, packB } from './pack';
 
 const KC = 256; // depth of a packed block: A panel MC×KC (128 KB) stays in L2
@@ -15,28 +15,7 @@ const NC = 1024; // B panel NC×KC (2 MB) stays in the shared L3
 /** Below this many multiply-adds the JavaScript kernel is used (packing and call overheads). */
 const WASM_MIN_MADDS = 32 * 32 * 32;
 
-export type GemmBackend = 'wasm-simd' | 'js';
-let requested: GemmBackend | 'auto' = 'auto';
-
-/**
- * Choose the GEMM kernel for this thread: 'auto' (default) uses WebAssembly SIMD for large
- * products when available; 'js' forces the JavaScript kernel (e.g. to compare); 'wasm-simd'
- * uses the wasm kernel for every product (throws if unavailable). Both give the same bits.
- */
-export function setGemmBackend(backend: GemmBackend | 'auto'): void {
-  if (backend === 'wasm-simd' && !wasmGemm()) {
-    throw new TanhuiError('InvalidArgument', 'this runtime has no WebAssembly SIMD (f64x2)', {
-      hint: "use setGemmBackend('auto') or 'js'",
-      context: { variable: 'backend' },
-    });
-  }
-  requested = backend;
-}
-
-/** The kernel large products use in this thread: 'wasm-simd' or 'js'. */
-export function gemmBackend(): GemmBackend {
-  return requested === 'js' || !wasmGemm() ? 'js' : 'wasm-simd';
-}
+export { gemmBackend, setGemmBackend, type GemmBackend } from './backend';
 
 export interface GemmOptions {
   /** Use Aᵀ: A is stored k×m. */
@@ -110,8 +89,9 @@ export function gemmStrided(
   ldc: number,
 ): void {
   if (m <= 0 || n <= 0) return;
+  const requested = requestedBackend();
   if (alpha !== 0 && k > 0 && requested !== 'js' && (requested === 'wasm-simd' || m * n * k >= WASM_MIN_MADDS)) {
-    const w = wasmGemm();
+    const w = wasmKernels();
     if (w) {
       gemmStridedWasm(w, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
       return;

@@ -2,11 +2,12 @@
 // one memory, exported functions, i32 arithmetic, structured loops and the 128-bit SIMD
 // (f64x2) loads, stores and arithmetic. Opcodes are named as in the spec's text format
 // (https://webassembly.github.io/spec/core/binary/instructions.html); the kernel source reads
-// like a .wat file. Used only to (re)generate gemm-kernel.bytes.ts; nothing runs this at load.
+// like a .wat file. Used only to (re)generate kernels.bytes.ts; nothing runs this at load.
 
 export const I32 = 0x7f;
+export const F64 = 0x7c;
 export const V128 = 0x7b;
-export type ValType = typeof I32 | typeof V128;
+export type ValType = typeof I32 | typeof F64 | typeof V128;
 
 /** Unsigned LEB128. */
 export function uleb(v: number): number[] {
@@ -75,12 +76,20 @@ export class Code {
   i32_sub(): this { return this.op(0x6b); }
   i32_mul(): this { return this.op(0x6c); }
   i32_shl(): this { return this.op(0x74); }
+  // f64
+  f64_load(offset: number): this { return this.op(0x2b, 3, ...uleb(offset)); }
+  f64_store(offset: number): this { return this.op(0x39, 3, ...uleb(offset)); }
+  f64_add(): this { return this.op(0xa0); }
+  f64_mul(): this { return this.op(0xa2); }
   // 128-bit SIMD; memarg = (log2 alignment, byte offset)
   v128_load(offset: number, align = 3): this { return this.simd(0x00, ...uleb(align), ...uleb(offset)); }
   v128_load64_splat(offset: number): this { return this.simd(0x0a, ...uleb(3), ...uleb(offset)); }
   v128_store(offset: number, align = 3): this { return this.simd(0x0b, ...uleb(align), ...uleb(offset)); }
   v128_const_zero(): this { return this.simd(0x0c, ...new Array<number>(16).fill(0)); }
+  f64x2_splat(): this { return this.simd(0x14); }
+  f64x2_extract_lane(lane: number): this { return this.simd(0x21, lane); }
   f64x2_add(): this { return this.simd(0xf0); }
+  f64x2_sub(): this { return this.simd(0xf1); }
   f64x2_mul(): this { return this.simd(0xf2); }
 }
 

@@ -1,5 +1,5 @@
-// Source of the WebAssembly SIMD GEMM macro-kernel (the bytes are committed in
-// gemm-kernel.bytes.ts; regenerate with `node --import tsx libs/solvers/scripts/generate-wasm.ts`,
+// Source of the WebAssembly SIMD GEMM macro-kernels (the module's bytes, with the vector
+// kernels of vector-kernel.ts, are committed in kernels.bytes.ts; regenerate with `node --import tsx libs/solvers/scripts/generate-wasm.ts`,
 // a test checks they are in sync).
 //
 //   gemm_panels(ap, bp, cp, mBlocks, nBlocks, kc)      all pointers are byte addresses
@@ -15,6 +15,7 @@
 // (no fused multiply-add in WebAssembly SIMD 1.0). Each C entry is therefore the sum over p in
 // order starting from 0, product rounded then added — the same bits as the JavaScript kernel.
 import { assembleModule, Code, I32, V128, type FunctionDef } from './assembler';
+import { vectorKernels } from './vector-kernel';
 
 // Parameters
 const AP = 0, BP = 1, CP = 2, MBLOCKS = 3, NBLOCKS = 4, KC = 5;
@@ -95,8 +96,8 @@ function kernelBody(layout: ALayout): Code {
   return c;
 }
 
-/** The module: memory (1 page initially; the caller grows it), gemm_panels and gemm_rows. */
-export function buildGemmKernel(): Uint8Array {
+/** The module: memory (1 page initially; the caller grows it), gemm_panels, gemm_rows and the vector kernels. */
+export function buildKernels(): Uint8Array {
   const fn = (name: string, layout: ALayout): FunctionDef => ({
     name,
     params: [I32, I32, I32, I32, I32, I32],
@@ -106,5 +107,5 @@ export function buildGemmKernel(): Uint8Array {
     ],
     body: kernelBody(layout),
   });
-  return assembleModule([fn('gemm_panels', 'panels'), fn('gemm_rows', 'rows')], 1);
+  return assembleModule([fn('gemm_panels', 'panels'), fn('gemm_rows', 'rows'), ...vectorKernels()], 1);
 }
