@@ -48,9 +48,11 @@ export async function readMetForRun(loaded: LoadedConfig, grid: LatLonGrid, leve
         err.hint ??
         (err.code === 'BadShape' && met.levels === 'grid'
           ? `with met.levels: grid the level axis must have the ${levels.nlev} levels of grid.levels ${loaded.config.grid.levels}, surface first`
-          : err.code === 'MissingVariable'
-            ? 'name it under met.variables (u, v, ps, time, lat, lon, kz, entu, detu, entd, detd)'
-            : undefined);
+          : err.code === 'MissingVariable' && (err.context.variable === 'hyai' || err.context.variable === 'hybi')
+            ? 'a file on the levels of grid.levels (surface first) without hybrid coefficients needs met.levels: grid'
+            : err.code === 'MissingVariable'
+              ? 'name it under met.variables (u, v, ps, time, lat, lon, kz, entu, detu, entd, detd)'
+              : undefined);
       throw new TanhuiError(err.code, err.message, { context: { ...err.context, file, key: keyOfVariable(err.context.variable) }, hint, cause: err });
     }
     throw new TanhuiError('CorruptFile', `cannot read the meteorology file: ${err instanceof Error ? err.message : String(err)}`, { context: { file, key: 'met.path' }, cause: err });

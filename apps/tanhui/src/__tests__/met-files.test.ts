@@ -368,6 +368,11 @@ output: {store: inv-file.zarr}
       await fail('{source: files, path: met-short.nc}', /EmptyInput: the meteorology covers 2020-06-01T00:00Z to 2020-06-01T03:00Z, the run needs 2020-06-01T00:00Z to 2020-06-02T00:00Z .*key met\.path/);
     });
 
+    it('a file without hybrid coefficients read with met.levels: file (the default)', async () => {
+      writeMetFile(dir, 'met-nohybrid.nc', grid, levels, sampleSynthetic(grid, levels, 2, false), { surfaceFirst: true });
+      await fail('{source: files, path: met-nohybrid.nc}', /MissingVariable: meteorology file lacks hyai.*key met\.path\) — .*needs met\.levels: grid/);
+    });
+
     it('a variable named in met.variables that the file lacks', async () => {
       await fail('{source: files, path: met-short.nc, variables: {u: uwnd}}', /MissingVariable: meteorology file lacks uwnd .*variable uwnd, key met\.variables\.u/);
     });
