@@ -21,7 +21,14 @@ export interface TransformSteps {
 /** Steps on T = I (N×N). */
 export function transformSteps(N: number): TransformSteps {
   const w = activeWasmKernels();
-  return w ? new WasmSteps(w, N) : new JsSteps(N);
+  if (w) {
+    try {
+      return new WasmSteps(w, N);
+    } catch {
+      // The module's memory could not grow to N² doubles (wasm32: 4 GB at most): stay in JS.
+    }
+  }
+  return new JsSteps(N);
 }
 
 class JsSteps implements TransformSteps {
