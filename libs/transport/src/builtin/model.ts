@@ -238,9 +238,13 @@ export class BuiltinTransportModel implements TransportModel {
     expectLength('fluxes.data', input.fluxes.data, nPeriods * ncol * K);
     const idx = input.plan ? indexPlan(input.plan, nSteps, ncell) : null;
     const samples = new Float64Array((input.plan?.nSamples ?? 0) * K);
-    const ps = this.surfacePressures(input.window);
+    // Surface pressure step by step: each step's build ends with the next step's start (the same
+    // computation as surfacePressures, so the same bits) — a worker that never needed the
+    // sampling context skips a met-only pass over the window.
+    let psNow = Float64Array.from(this.psCache?.key === `${input.window.startSec}:${nSteps}` ? this.psCache.ps[0]! : this.met.surfacePressurePa(input.window.startSec));
+    let psNext = new Float64Array(ncol);
     const s = allocState(ncell, K);
-    const m0 = airMassFromPs(this.grid, this.levels, ps[0]!, new Float64Array(ncell));
+    const m0 = airMassFromPs(this.grid, this.levels, psNow, new Float64Array(ncell));
     const c0 = input.initialMoleFraction;
     for (let q = 0; q < ncell; q++) {
       const mq = m0[q]!;
@@ -249,7 +253,9 @@ export class BuiltinTransportModel implements TransportModel {
     if (idx && input.plan) sampleForward(input.plan, idx, 0, K, s.rm, m0, samples);
     let mEnd = m0;
     for (let n = 0; n < nSteps; n++) {
-      const ops = this.builder.build(input.window.startSec + n * this.stepSeconds, ps[n]!);
+      const ops = this.builder.build(input.window.startSec + n * this.stepSeconds, psNow);
+      psNext.set(ops.psEnd);
+      [psNow, psNext] = [psNext, psNow];
       const period = fluxPeriodIndex(n, this.stepSeconds, input.fluxes.periodSeconds, nPeriods);
       if (this.options.limiter || !this.options.fusedStep) {
         this.advectForward(ops, s);
