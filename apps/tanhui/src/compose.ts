@@ -4,7 +4,8 @@
 // prior covariance, and the synthetic truth of an OSSE. Everything that can fail on bad input
 // fails here, before any store is touched.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import {
   builtinRegions,
   HybridLevels,
@@ -118,8 +119,22 @@ export interface World {
   planFor(w: number): { plan: SamplePlan; offsetPpm: Float64Array; rows: Int32Array };
 }
 
+/**
+ * sha256 of an input file; for a directory (a Zarr prior store written by `tanhui prior --to`)
+ * of every file under it, each as its relative path, a NUL and its bytes, in sorted order.
+ */
 function sha256File(file: string): string {
-  return createHash('sha256').update(readFileSync(file)).digest('hex');
+  const h = createHash('sha256');
+  if (!statSync(file).isDirectory()) return h.update(readFileSync(file)).digest('hex');
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d).sort()) {
+      const p = join(d, e);
+      if (statSync(p).isDirectory()) walk(p);
+      else h.update(`${relative(file, p)}\0`).update(readFileSync(p));
+    }
+  };
+  walk(file);
+  return h.digest('hex');
 }
 
 export function canonicalJson(v: unknown): string {
@@ -369,7 +384,8 @@ export async function composeWorld(loaded: LoadedConfig): Promise<World> {
     const p = resolvePath(loaded, r.path);
     if (!existsSync(p)) throw new TanhuiError('MissingFile', 'region map file not found', { context: { file: r.path, key: 'stateVector.regions.path' } });
     checksums[r.path] = sha256File(p);
-    const m = await readRegionMap(p, { variable: r.variable, regions: TRANSCOM_REGIONS });
+    // TransCOM-3 codes 1–22; 23 (ice sheets in the GCASv2 and CarbonTracker maps) is no region.
+    const m = await readRegionMap(p, { variable: r.variable, regions: TRANSCOM_REGIONS, none: [23] });
     regions = m.grid.equals(grid) ? m : m.onGrid(grid);
   }
   const landCodes = regions.regions.filter((r) => r.kind === 'land').map((r) => r.code);
