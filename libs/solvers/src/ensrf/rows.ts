@@ -2,7 +2,9 @@
 // updated on its own, so row ranges can run on several workers over SharedArrayBuffers.
 // Pure function of (sequence, localisation, rows); no allocation per row.
 import { TanhuiError } from '@tanhui/core';
+import { activeWasmKernels } from '../kernels/backend';
 import { gaspariCohn, EARTH_RADIUS_KM, unitVectors } from './localization';
+import { updateRowsWasm } from './rows-wasm';
 import { ct2007TValue } from './student-t';
 import type { ObsSequence } from './sequence';
 import type { Localization } from './types';
@@ -46,10 +48,14 @@ export function prepareRowLocalization(loc: Localization | undefined, nmembers: 
 }
 
 /**
- * Apply the serial EnSRF updates of `seq` to rows [rowStart, rowEnd) of x and X′ (in place).
+ * Apply the serial EnSRF updates of `seq` to rows [rowStart, rowEnd) of x and X′: in place, or,
+ * with `out`, into those rows of out.x and out.Xprime (x and X′ are then only read).
  * For each assimilated obs k: gain K_r = X′[r]·h_k/((N−1)HPHR_k), localised if the obs allows;
  * x_r += K_r·innovation_k; X′[r] −= α_k·K_r·h_k. Every row's arithmetic is the same whatever the
  * row range (sums run in member order), so any split over workers gives identical bits.
+ * No localisation and CT2007 run the WebAssembly SIMD kernel when available (ensrf_rows: row
+ * blocks take every observation while they sit in cache), otherwise JavaScript loops; the same
+ * bits either way (setGemmBackend('js') forces the loops).
  */
 export function ensrfUpdateRows(
   seq: ObsSequence,
@@ -58,11 +64,31 @@ export function ensrfUpdateRows(
   rowStart: number,
   rowEnd: number,
   loc: RowLocalization = { kind: 'none' },
+  out?: { x: Float64Array; Xprime: Float64Array },
 ): void {
+  const xOut = out ? out.x : x;
+  const XOut = out ? out.Xprime : Xprime;
+  if (loc.kind !== 'gaspari-cohn') {
+    // WebAssembly SIMD: row blocks in the module's memory take every observation in turn (same bits).
+    const w = activeWasmKernels();
+    const tValue = loc.kind === 'CT2007' ? loc.tValue : -1;
+    if (w && updateRowsWasm(w, seq, x, Xprime, rowStart, rowEnd, tValue, xOut, XOut)) return;
+  }
+  if (out) {
+    // JavaScript: copy the rows, then update the copy in place.
+    const N = seq.nmembers;
+    XOut.set(Xprime.subarray(rowStart * N, rowEnd * N), rowStart * N);
+    xOut.set(x.subarray(rowStart, rowEnd), rowStart);
+  }
+  updateRowsJs(seq, xOut, XOut, rowStart, rowEnd, loc);
+}
+
+/** The JavaScript loops (in place). */
+function updateRowsJs(seq: ObsSequence, x: Float64Array, Xprime: Float64Array, rowStart: number, rowEnd: number, loc: RowLocalization): void {
   let r = rowStart;
   if (loc.kind !== 'gaspari-cohn') {
-    // Four rows at a time share the loads of h (about twice as fast in V8).
     const tValue = loc.kind === 'CT2007' ? loc.tValue : -1;
+    // Four rows at a time share the loads of h (about twice as fast in V8).
     for (; r + 3 < rowEnd; r += 4) updateFourRows(seq, x, Xprime, r, tValue);
   }
   for (; r < rowEnd; r++) updateRow(seq, x, Xprime, r, loc);

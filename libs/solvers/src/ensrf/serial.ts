@@ -6,7 +6,7 @@
 import { ensrfEnsembleSpace } from './ensemble-space';
 import { obsSequenceDirect, obsSequenceTransform, type ObsSequence } from './sequence';
 import { ensrfUpdateRows, prepareRowLocalization } from './rows';
-import { prepareEnsemble } from './validate';
+import { prepareEnsemble, type PreparedEnsemble } from './validate';
 import type { EnsembleProblem, EnsrfOptions, EnsrfResult } from './types';
 
 export interface SerialOptions extends EnsrfOptions {
@@ -53,7 +53,10 @@ export interface SerialPlan {
  * inPlace) until the rows are updated.
  */
 export function ensrfSerialPlan(problem: EnsembleProblem, options: SerialOptions = {}): SerialPlan {
-  const e = prepareEnsemble(problem, options);
+  return planRows(prepareEnsemble(problem, options), options);
+}
+
+function planRows(e: PreparedEnsemble, options: SerialOptions): SerialPlan {
   const method = options.obsSpace ?? 'auto';
   const useTransform = method === 'transform' || (method === 'auto' && e.nobs > 4 * e.nmembers);
   const out = useTransform ? obsSequenceTransform(e, true) : obsSequenceDirect(e, true);
@@ -65,8 +68,11 @@ export function ensrfSerialPlan(problem: EnsembleProblem, options: SerialOptions
 
 export function ensrfSerial(problem: EnsembleProblem, options: SerialOptions = {}): EnsrfResult {
   if (ensrfSerialRoute(problem, options) === 'ensemble-space') return ensrfEnsembleSpace(problem, options);
-  const { result, sequence } = ensrfSerialPlan(problem, options);
   const loc = prepareRowLocalization(options.localization, problem.nmembers, problem.nobs);
-  ensrfUpdateRows(sequence, result.x, result.Xprime, 0, problem.nparams, loc);
-  return result;
+  // Unless in place, the rows are read from the caller's x, X′ and written once into new arrays
+  // (no copy of X′ that is then updated).
+  const { result, sequence } = planRows(prepareEnsemble(problem, options, false), options);
+  const out = options.inPlace ? undefined : { x: new Float64Array(problem.nparams), Xprime: new Float64Array(problem.nparams * problem.nmembers) };
+  ensrfUpdateRows(sequence, result.x, result.Xprime, 0, problem.nparams, loc, out);
+  return out ? { ...result, x: out.x, Xprime: out.Xprime } : result;
 }

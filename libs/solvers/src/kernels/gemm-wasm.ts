@@ -4,7 +4,8 @@
 // summation order, same bits as the JavaScript kernel. Each thread instantiates its own module
 // on first use (~2.8 MB of memory, more when scratch is asked for); without WebAssembly SIMD,
 // gemm stays in JavaScript. The module also holds the vector kernels (wasm/vector-kernel.ts)
-// used by the ensemble-space transform (transform-ops.ts) in memory above gemm's.
+// used by the ensemble-space transform (transform-ops.ts) and the localised serial EnSRF's row
+// kernel (wasm/rows-kernel.ts, driven by ensrf/rows-wasm.ts), in memory above gemm's.
 import { packA, packB, MR, NR } from './pack';
 import { A_ROW_STRIDE, KERNELS_WASM } from './wasm/kernels.bytes';
 
@@ -21,6 +22,8 @@ export const SCRATCH_AT = C_AT + MC * NC;
 
 type Kernel = (ap: number, bp: number, cp: number, mBlocks: number, nBlocks: number, kc: number) => void;
 type VectorKernel = (p0: number, p1: number, p2: number, n: number, ld: number, scalar: number) => void;
+/** ensrf_rows(seq, count, n, blk, xp, groups, tValue, nf): see wasm/rows-kernel.ts. */
+export type RowsKernel = (seq: number, count: number, n: number, blk: number, xp: number, groups: number, tValue: number, nf: number) => void;
 
 export interface WasmKernels {
   /** A as packed row micro-panels (packA). */
@@ -30,6 +33,7 @@ export interface WasmKernels {
   combineRows: VectorKernel;
   rowDots: VectorKernel;
   rankOne: VectorKernel;
+  ensrfRows: RowsKernel;
   memory: WasmMemory;
   /** View of the whole memory; replaced when ensureScratch grows it. */
   mem: Float64Array;
@@ -62,6 +66,7 @@ function load(): WasmKernels | null {
       combineRows: e.combine_rows as VectorKernel,
       rowDots: e.row_dots as VectorKernel,
       rankOne: e.rank_one as VectorKernel,
+      ensrfRows: e.ensrf_rows as RowsKernel,
       memory,
       mem: new Float64Array(memory.buffer),
     };

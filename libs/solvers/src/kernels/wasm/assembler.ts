@@ -1,6 +1,7 @@
-// A very small WebAssembly binary writer: just what the GEMM kernel (gemm-kernel.ts) needs —
-// one memory, exported functions, i32 arithmetic, structured loops and the 128-bit SIMD
-// (f64x2) loads, stores and arithmetic. Opcodes are named as in the spec's text format
+// A very small WebAssembly binary writer: just what the kernels (gemm-kernel.ts, vector-kernel.ts,
+// rows-kernel.ts) need — one memory, exported functions, i32 arithmetic, structured loops and
+// if/else, a few f64 scalar ops, and the 128-bit SIMD (f64x2) loads, stores, arithmetic,
+// comparisons and bit masks. Opcodes are named as in the spec's text format
 // (https://webassembly.github.io/spec/core/binary/instructions.html); the kernel source reads
 // like a .wat file. Used only to (re)generate kernels.bytes.ts; nothing runs this at load.
 
@@ -61,6 +62,8 @@ export class Code {
   // control (block type 0x40: no result)
   block(): this { return this.op(0x02, 0x40); }
   loop(): this { return this.op(0x03, 0x40); }
+  if_(): this { return this.op(0x04, 0x40); }
+  else_(): this { return this.op(0x05); }
   end(): this { return this.op(0x0b); }
   br(depth: number): this { return this.op(0x0c, ...uleb(depth)); }
   br_if(depth: number): this { return this.op(0x0d, ...uleb(depth)); }
@@ -79,8 +82,15 @@ export class Code {
   // f64
   f64_load(offset: number): this { return this.op(0x2b, 3, ...uleb(offset)); }
   f64_store(offset: number): this { return this.op(0x39, 3, ...uleb(offset)); }
+  f64_ne(): this { return this.op(0x62); }
   f64_add(): this { return this.op(0xa0); }
+  f64_sub(): this { return this.op(0xa1); }
   f64_mul(): this { return this.op(0xa2); }
+  f64_const(v: number): this {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setFloat64(0, v, true);
+    return this.op(0x44, ...b);
+  }
   // 128-bit SIMD; memarg = (log2 alignment, byte offset)
   v128_load(offset: number, align = 3): this { return this.simd(0x00, ...uleb(align), ...uleb(offset)); }
   v128_load64_splat(offset: number): this { return this.simd(0x0a, ...uleb(3), ...uleb(offset)); }
@@ -88,9 +98,16 @@ export class Code {
   v128_const_zero(): this { return this.simd(0x0c, ...new Array<number>(16).fill(0)); }
   f64x2_splat(): this { return this.simd(0x14); }
   f64x2_extract_lane(lane: number): this { return this.simd(0x21, lane); }
+  f64x2_lt(): this { return this.simd(0x49); }
+  f64x2_gt(): this { return this.simd(0x4a); }
+  v128_and(): this { return this.simd(0x4e); }
+  v128_andnot(): this { return this.simd(0x4f); }
+  f64x2_abs(): this { return this.simd(0xec); }
+  f64x2_sqrt(): this { return this.simd(0xef); }
   f64x2_add(): this { return this.simd(0xf0); }
   f64x2_sub(): this { return this.simd(0xf1); }
   f64x2_mul(): this { return this.simd(0xf2); }
+  f64x2_div(): this { return this.simd(0xf3); }
 }
 
 export interface FunctionDef {

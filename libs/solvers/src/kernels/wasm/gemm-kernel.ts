@@ -1,5 +1,5 @@
 // Source of the WebAssembly SIMD GEMM macro-kernels (the module's bytes, with the vector
-// kernels of vector-kernel.ts, are committed in kernels.bytes.ts; regenerate with `node --import tsx libs/solvers/scripts/generate-wasm.ts`,
+// kernels of vector-kernel.ts and the EnSRF row kernel of rows-kernel.ts, are committed in kernels.bytes.ts; regenerate with `node --import tsx libs/solvers/scripts/generate-wasm.ts`,
 // a test checks they are in sync).
 //
 //   gemm_panels(ap, bp, cp, mBlocks, nBlocks, kc)      all pointers are byte addresses
@@ -15,6 +15,7 @@
 // (no fused multiply-add in WebAssembly SIMD 1.0). Each C entry is therefore the sum over p in
 // order starting from 0, product rounded then added — the same bits as the JavaScript kernel.
 import { assembleModule, Code, I32, V128, type FunctionDef } from './assembler';
+import { rowsKernels } from './rows-kernel';
 import { vectorKernels } from './vector-kernel';
 
 // Parameters
@@ -96,7 +97,7 @@ function kernelBody(layout: ALayout): Code {
   return c;
 }
 
-/** The module: memory (1 page initially; the caller grows it), gemm_panels, gemm_rows and the vector kernels. */
+/** The module: memory (1 page initially; the caller grows it), gemm_panels, gemm_rows, the vector kernels and ensrf_rows. */
 export function buildKernels(): Uint8Array {
   const fn = (name: string, layout: ALayout): FunctionDef => ({
     name,
@@ -107,5 +108,5 @@ export function buildKernels(): Uint8Array {
     ],
     body: kernelBody(layout),
   });
-  return assembleModule([fn('gemm_panels', 'panels'), fn('gemm_rows', 'rows'), ...vectorKernels()], 1);
+  return assembleModule([fn('gemm_panels', 'panels'), fn('gemm_rows', 'rows'), ...vectorKernels(), ...rowsKernels()], 1);
 }
