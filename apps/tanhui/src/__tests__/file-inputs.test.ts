@@ -106,6 +106,22 @@ for day in ('20140906', '20140907'):
         f = line.split()
         if len(f) == 8 and t0 <= day0(int(f[1])) + float(f[2]) < t1: vals['surface'].append(float(f[6]))
 res['obs'] = {k: sorted(v) for k, v in vals.items()}
+# The same surface rows (both days, in and out of the window) re-encoded in the ObsPack CO2 merged
+# layout (real CO2 ObsPack files are not in ../shared/data: its ObsPack files are CH4).
+rows = [l.split() for day in ('20140906', '20140907') for l in open(f'{g}/obs/EvaluObs/srf_{day}') if len(l.split()) == 8]
+with netCDF4.Dataset(out + '/obspack_co2_1_gcasv2-evaluation_201409.nc', 'w', format='NETCDF4') as o:
+    o.createDimension('obs', None); o.createDimension('string_of_200chars', 200)
+    v = o.createVariable('time', 'i4', ('obs',)); v.units = 'seconds since 1970-01-01T00:00:00Z'
+    v[:] = [day0(int(f[1])) + int(f[2]) for f in rows]
+    for name, col, units in (('latitude', 3, 'degrees_north'), ('longitude', 4, 'degrees_east'), ('altitude', 5, 'm')):
+        v = o.createVariable(name, 'f8', ('obs',)); v.units = units
+        v[:] = [(float(f[col]) + 180) % 360 - 180 if name == 'longitude' else float(f[col]) for f in rows]
+    v = o.createVariable('value', 'f8', ('obs',)); v.units = 'mol mol-1'; v[:] = [float(f[6]) * 1e-6 for f in rows]
+    o.createVariable('obs_flag', 'i4', ('obs',))[:] = np.ones(len(rows), dtype='i4')
+    o.createVariable('obspack_num', 'i4', ('obs',))[:] = np.arange(len(rows))
+    ids = [f'obspack_co2_1_GLOBALVIEWplus_v6.0_2020-09-11~{f[0]}~{k}'.ljust(200) for k, f in enumerate(rows)]
+    o.createVariable('obspack_id', 'S1', ('obs', 'string_of_200chars'))[:] = netCDF4.stringtochar(np.array(ids, dtype='S200'))
+res['obspackRows'] = len(rows)
 d = netCDF4.Dataset(shared + '/public/satellite/oco2-spectrometer_oco2_20150131-336_co2-column.nc')
 res['lite'] = {k: float(d[k][0]) for k in ('time', 'xco2', 'lat', 'lon')}
 json.dump(res, open(out + '/expected.json', 'w'))
@@ -119,14 +135,16 @@ interface Expected {
   budgetPrior: number[];
   outsideRegionsPgCYr: number;
   obs: { oco2: number[]; surface: number[] };
+  obspackRows: number;
   lite: { time: number; xco2: number; lat: number; lon: number };
 }
 
 let dir = '';
 let exp: Expected;
 
-/** The window's config: bio from the regridded Zarr prior, ocean from the model-grid NetCDF. */
-const config = (store: string, extra = ''): string => `time: {start: 2014-09-06T12:00:00Z, windowDays: 1, windows: 1}
+/** The window's config: bio from the regridded Zarr prior, ocean from the model-grid NetCDF,
+ * OCO-2 and surface observations (the GCAS tables, or their ObsPack re-encoding). */
+const config = (store: string, extra = '', surface: string[] = surfaceFiles): string => `time: {start: 2014-09-06T12:00:00Z, windowDays: 1, windows: 1}
 prior:
   components:
     - {name: bio, source: file, path: bio.zarr, optimise: true}
@@ -135,7 +153,7 @@ observations:
   stations: {enabled: false}
   satellite: {enabled: false}
   files:
-${[...oco2Files, ...surfaceFiles].map((f) => `    - {path: ${f}}`).join('\n')}
+${[...oco2Files, ...surface].map((f) => `    - {path: ${f}}`).join('\n')}
 executor: {workers: 1}
 output: {store: ${store}}
 ${extra}`;
@@ -177,11 +195,12 @@ describe.skipIf(!available)('runs from real input files (../shared/data/gcasv2, 
     expect(r.code, r.stderr).toBe(0);
   }, 60_000);
 
-  it('tanhui run: GCAS prior files (regridded Zarr + model-grid NetCDF), OCO-2 and surface observation files', async () => {
+  it('tanhui run: GCAS prior files (regridded Zarr + model-grid NetCDF), OCO-2 and ObsPack observation files', async () => {
     // bulk EnSRF: the stored HPHᵀ + R of every observation is the prior ensemble's (the serial
     // algorithm stores it at assimilation, after the earlier observations), so χ²/n can be
     // recomputed from the store's columns.
-    const cfg = writeConfig(dir, config('run.zarr', 'solver: {members: 8, algorithm: bulk}'), 'run.yaml');
+    const obspack = join(dir, 'obspack_co2_1_gcasv2-evaluation_201409.nc');
+    const cfg = writeConfig(dir, config('run.zarr', 'solver: {members: 8, algorithm: bulk}', [obspack]), 'run.yaml');
     const r = await runCli(['run', cfg]);
     expect(r.code, r.stderr).toBe(0);
     const s = await arrays(join(dir, 'run.zarr'), [
@@ -205,6 +224,7 @@ describe.skipIf(!available)('runs from real input files (../shared/data/gcasv2, 
     expect(oco2.length).toBe(exp.obs.oco2.length);
     expect(surface.length).toBe(exp.obs.surface.length);
     expect(oco2.length + surface.length).toBe(346);
+    expect(s.obs_value.length).toBe(280 + 381 + exp.obspackRows); // every row of the files (ncdump: nSamples 280, 381), in the window or not
     expectClose(oco2.sort((a, b) => a - b), exp.obs.oco2, 1e-9);
     expectClose(surface.sort((a, b) => a - b), exp.obs.surface, 1e-9);
     // Prior maps: the window mean of the files on the model grid (bio through the conservative
@@ -234,7 +254,7 @@ describe.skipIf(!available)('runs from real input files (../shared/data/gcasv2, 
     expect(printed, r.stdout).not.toBeNull();
     expect(Number(printed![1])).toBeCloseTo(s.chi2[0], 2);
     // Provenance: a checksum for every input, the Zarr prior directory included.
-    expect(Object.keys(s.attrs.input_checksums as object).sort()).toEqual(['bio.zarr', 'emissions.ocn.6x4.nc', ...oco2Files, ...surfaceFiles].sort());
+    expect(Object.keys(s.attrs.input_checksums as object).sort()).toEqual(['bio.zarr', 'emissions.ocn.6x4.nc', ...oco2Files, obspack].sort());
   });
 
   it('tanhui run with stateVector.regions from the GCASv2 TransCOM map: budgets per region sum to the totals', async () => {
