@@ -3,26 +3,32 @@
 //   (a)  CTDAS size: 5×9835 params, N = 150, 200 obs, serial, no localisation — the default
 //        ensrfSerial call (a process's first solve; it takes the ensemble-space route here),
 //        then the forced plain loop, and ensrfEnsembleSpace against numpy's same transform
-//   (b)  the same with CT2007 localisation
+//   (b)  the same with CT2007 localisation: the default ensrfSerial call (returns new arrays),
+//        the same in place (as numpy's loop updates its arrays), and — labelled, not what
+//        ensrfSerial does — the row half split over two worker threads by this script
 //   (c)  GCAS size: 21 600 params, N = 50, 100 000 obs, ensemble-space
 //   (d)  batch: 3612 params × 11 000 obs (diagonal R and B, state-space form chosen by cost)
 // Both sides read the same inputs (raw float64 files in a temp dir) and their answers are
 // compared. Times are wall clock of the solve only, measured in this one run.
 // Run: node --conditions=@tanhui/source --import tsx tools/bench/solvers/main.ts [--quick] [--cases a,b,c,d]
 import { execFileSync } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   batchInversion,
   createRng,
   ct2007TValue,
   ensrfEnsembleSpace,
   ensrfSerial,
+  ensrfSerialPlan,
   ensrfSerialRoute,
   gemmBackend,
+  prepareRowLocalization,
   type EnsembleProblem,
+  type EnsrfResult,
   type Rng,
 } from '@tanhui/solvers';
 
@@ -67,6 +73,34 @@ function time<T>(f: () => T): [T, number] {
   const t = performance.now();
   const r = f();
   return [r, (performance.now() - t) / 1000];
+}
+
+/** A worker running rows-worker.ts, resolved once it has loaded the lib. */
+function startWorker(): Promise<Worker> {
+  const file = pathToFileURL(join(here, 'rows-worker.ts')).href;
+  const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(file)}); });`;
+  const w = new Worker(boot, { eval: true, execArgv: ['--conditions=@tanhui/source'] });
+  return new Promise((resolve, reject) => {
+    w.once('message', () => resolve(w));
+    w.once('error', reject);
+  });
+}
+function runJob(w: Worker, job: object): Promise<void> {
+  return new Promise((resolve, reject) => {
+    w.once('message', () => resolve());
+    w.once('error', reject);
+    w.postMessage(job);
+  });
+}
+function shared(a: Float64Array): Float64Array {
+  const s = new Float64Array(new SharedArrayBuffer(a.byteLength));
+  s.set(a);
+  return s;
+}
+/** Fresh copies of the arrays an in-place solve overwrites (made outside the timed region, as numpy loads its arrays). */
+function ownCopy(p: EnsembleProblem, share = false): EnsembleProblem {
+  const c = share ? shared : (a: Float64Array) => a.slice();
+  return { ...p, x: c(p.x), Xprime: c(p.Xprime), Hx: p.Hx.slice(), HXprime: p.HXprime.slice() };
 }
 
 function ensembleProblem(rng: Rng, nparams: number, N: number, nobs: number): EnsembleProblem {
@@ -129,19 +163,63 @@ try {
       });
     }
     if (cases.has('b')) {
-      const [rb, tb] = time(() => ensrfSerial(p, { obsSpace: 'direct', localization: { kind: 'CT2007' } }));
+      const options = { obsSpace: 'direct' as const, localization: { kind: 'CT2007' as const } };
+      const route = ensrfSerialRoute(p, options);
+      const [rb, tb] = time(() => ensrfSerial(p, options));
       const npb = python(dir, 'b');
+      const npx = readF64(dir, 'x');
+      const npX = readF64(dir, 'Xprime');
+      const vsNumpy = (r: EnsrfResult) => `x ${relDiff(r.x, npx).toExponential(1)}, X′ ${relDiff(r.Xprime, npX).toExponential(1)}`;
       rows.push({
-        label: `(b) serial + CT2007 localisation (numpy vectorised over rows)`,
+        label: `(b) serial + CT2007 localisation [ensrfSerial default, 1 thread: ${route === 'rows' ? 'row kernel' : route}, ${gemmBackend()}; returns new arrays] vs numpy (vectorised over rows)`,
         ts: tb,
         np: npb.seconds,
         target: '≥ 20× faster than numpy serial',
-        agreement: `x ${relDiff(rb.x, readF64(dir, 'x')).toExponential(1)}, X′ ${relDiff(rb.Xprime, readF64(dir, 'Xprime')).toExponential(1)}`,
+        agreement: vsNumpy(rb),
       });
+      const own = ownCopy(p);
+      const [ri, ti] = time(() => ensrfSerial(own, { ...options, inPlace: true }));
+      const same = (a: Float64Array, b: Float64Array) => a.every((v, i) => Object.is(v, b[i]));
+      rows.push({
+        label: `(b″) same, inPlace: true (1 thread; numpy's loop also updates its arrays in place)`,
+        ts: ti,
+        np: npb.seconds,
+        target: '≥ 20× faster than numpy serial',
+        agreement: `${vsNumpy(ri)}; bits = (b): ${same(ri.x, rb.x) && same(ri.Xprime, rb.Xprime)}`,
+      });
+      // Two worker threads (started and warmed before timing): obs-space pass here, then each
+      // worker updates half of the rows in place over SharedArrayBuffers. This is what an
+      // orchestrator can do with ensrfSerialPlan + ensrfUpdateRows; ensrfSerial itself is one thread.
+      const workers = await Promise.all([startWorker(), startWorker()]);
+      try {
+        const loc = prepareRowLocalization(options.localization, N, nobs);
+        const warm = ownCopy(p, true);
+        const wp = ensrfSerialPlan({ ...warm, nparams: 64, x: warm.x.subarray(0, 64), Xprime: warm.Xprime.subarray(0, 64 * N) }, options);
+        await Promise.all(workers.map((w) => runJob(w, { sequence: wp.sequence, loc, xBuffer: shared(wp.result.x).buffer, XBuffer: shared(wp.result.Xprime).buffer, rowStart: 0, rowEnd: 64 })));
+        const sp = ownCopy(p, true);
+        const t0 = performance.now();
+        const plan = ensrfSerialPlan(sp, { ...options, inPlace: true });
+        const half = Math.ceil(nparams / 2);
+        await Promise.all(
+          [[0, half], [half, nparams]].map(([a, b], i) =>
+            runJob(workers[i], { sequence: plan.sequence, loc, xBuffer: sp.x.buffer, XBuffer: sp.Xprime.buffer, rowStart: a, rowEnd: b }),
+          ),
+        );
+        const tw = (performance.now() - t0) / 1000;
+        rows.push({
+          label: `(b‴) same, inPlace, rows split over 2 worker threads by the bench (ensrfSerialPlan + ensrfUpdateRows; not ensrfSerial)`,
+          ts: tw,
+          np: npb.seconds,
+          target: '—',
+          agreement: `${vsNumpy(plan.result)}; bits = (b): ${same(sp.x, rb.x) && same(sp.Xprime, rb.Xprime)}`,
+        });
+      } finally {
+        await Promise.all(workers.map((w) => w.terminate()));
+      }
       const ct = python(dir, 'b-ctdas');
       const extrapolated = (ct.seconds * nparams) / ct.rows!;
       rows.push({
-        label: `(b′) vs CTDAS's own loop (np.corrcoef per row per obs)`,
+        label: `(b′) (b) vs CTDAS's own loop (np.corrcoef per row per obs)`,
         ts: tb,
         np: extrapolated,
         npNote: `measured ${ct.seconds.toFixed(1)} s on ${ct.rows} rows, × ${nparams}/${ct.rows}`,
