@@ -73,6 +73,15 @@ describe('run configuration', () => {
 });
 
 describe('observations.holdout', () => {
+  it('accepts every format its readers know (zarr priors, GCASv2 OCO-2 files)', () => {
+    const c = parseConfigText(
+      'prior:\n  components:\n    - {name: bio, source: file, path: bio.zarr, format: zarr, optimise: true}\nobservations:\n  files:\n    - {path: oco2.nc, format: gcas}\n',
+    );
+    expect(c.prior.components[0]!.format).toBe('zarr');
+    expect(c.observations.files[0]!.format).toBe('gcas');
+    expect(errorOf('observations:\n  files:\n    - {path: x.nc, format: csv}\n').line).toMatch(/'gcas'.*observations\.files/);
+  });
+
   it('defaults to no held-out site and rejects a non-list', () => {
     expect(parseConfigText('').observations.holdout).toEqual([]);
     expect(errorOf('observations: {holdout: mlo}').line).toMatch(/expected a list of site codes.*key observations\.holdout/);

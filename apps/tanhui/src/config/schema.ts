@@ -73,7 +73,7 @@ export const PriorComponent = z
     /** synthetic: the built-in BEPS-like world of @tanhui/priors; file: read from `path`. */
     source: z.enum(['synthetic', 'file'], { error: "expected 'synthetic' or 'file'" }).default('synthetic'),
     path: z.string({ error: 'expected a path' }).optional(),
-    format: z.enum(['auto', 'beps', 'ct-flux1x1', 'gcas', 'gfed'], { error: "expected one of 'auto', 'beps', 'ct-flux1x1', 'gcas', 'gfed'" }).default('auto'),
+    format: z.enum(['auto', 'beps', 'ct-flux1x1', 'gcas', 'gfed', 'zarr'], { error: "expected one of 'auto', 'beps', 'ct-flux1x1', 'gcas', 'gfed', 'zarr'" }).default('auto'),
     /** Whether the state vector scales this component (bio and ocean in GCAS/CarbonTracker). */
     optimise: z.boolean({ error: 'expected true or false' }).default(false),
   })
@@ -118,7 +118,7 @@ export const ObservationsSection = z
       .array(
         z.strictObject({
           path: z.string({ error: 'expected a path' }),
-          format: z.enum(['auto', 'obspack', 'text', 'oco2-lite', 'tccon'], { error: "expected one of 'auto', 'obspack', 'text', 'oco2-lite', 'tccon'" }).default('auto'),
+          format: z.enum(['auto', 'obspack', 'text', 'oco2-lite', 'tccon', 'gcas'], { error: "expected one of 'auto', 'obspack', 'text', 'oco2-lite', 'tccon', 'gcas'" }).default('auto'),
         }),
         { error: 'expected a list of {path, format}' },
       )
