@@ -15,7 +15,7 @@ import {
   unitCentroids,
   type StateMapping,
 } from '@tanhui/priors';
-import { createRng, drawEnsemble, ensrfBulk, ensrfEnsembleSpace, ensrfSerial, type CovarianceSqrt, type EnsrfOptions, type Localization, type Rng } from '@tanhui/solvers';
+import { createRng, drawEnsemble, ensrfBulk, ensrfEnsembleSpace, ensrfSerial, type CovarianceSqrt, type EnsrfOptions, type EnsrfResult, type Localization, type Rng } from '@tanhui/solvers';
 import type { SamplePlan } from '@tanhui/transport';
 import { budgetsOf, COMPONENTS, FLUX_PERIOD_SECONDS, type ComponentName, type World, type WindowPrior } from '../compose';
 import type { Executor } from '../executor/executor';
@@ -359,61 +359,18 @@ async function runWindow(
   );
   timings.ensembleMs += performance.now() - te;
 
-  // Observations: synthetic sources from the truth run plus noise of their σ; others as read.
   const sigma = Float64Array.from(rows, (k) => obs.qc.totalErrorPpm[k]!);
   const y = new Float64Array(nobs);
-  const noise = createRng(config.observations.noiseSeed * 100_003 + w);
-  for (let s = 0; s < nobs; s++) {
-    const k = rows[s]!;
-    const e = noise.normal() * sigma[s]!;
-    if (obs.synthetic[k]) {
-      if (!truthSamples) throw new TanhuiError('InvalidConfig', 'synthetic observations need a truth (add a truth section)', { context: { file: world.loaded.file, key: 'truth' } });
-      y[s] = truthSamples[s]! + e;
-    } else y[s] = obs.table.valuePpm[k]!;
-  }
+  observedValues(world, rows, sigma, truthSamples, w, 0, nobs, y);
 
   // (c) solve.
   const ts = performance.now();
-  const Hx = Float64Array.from({ length: nobs }, (_, s) => HX[s * N]!);
-  const HXprime = new Float64Array(nobs * N);
-  for (let s = 0; s < nobs; s++) for (let k = 0; k < N; k++) HXprime[s * N + k] = HX[s * N + k]! - Hx[s]!;
-  const R = Float64Array.from(sigma, (v) => v * v);
-  const problem = {
-    nparams: ns,
-    nmembers: N,
-    nobs,
-    x,
-    Xprime,
-    Hx,
-    HXprime,
-    obs: y,
-    R,
-    mayReject: Uint8Array.from(rows, (k) => obs.qc.mayReject[k]!),
-    mayLocalize: Uint8Array.from(rows, (k) => obs.qc.mayLocalize[k]!),
-    // Held-out sites enter with use flag 1: the solver skips them (and leaves the flag), so they
-    // are sampled by the prior and posterior runs but never assimilated.
-    flags: Int32Array.from(rows, (k) => (obs.heldOut[k] ? FLAG_HELD_OUT : 0)),
-  };
-  const options: EnsrfOptions = {
-    rejectionThreshold: config.solver.rejectionThreshold,
-    meanIsMember0: true,
-    localization: localizationOf(world, nobs, Float64Array.from(rows, (k) => obs.table.latDeg[k]!), Float64Array.from(rows, (k) => obs.table.lonDeg[k]!), prior.meanMapping),
-  };
-  const solved = config.solver.algorithm === 'bulk' ? ensrfBulk(problem, options) : config.solver.algorithm === 'ensemble-space' ? ensrfEnsembleSpace(problem, options) : ensrfSerial(problem, options);
+  const { solved, Hx, HXprime, R } = solveEnsemble(world, x, Xprime, ns, HX, N, rows, y, sigma, prior.meanMapping);
   timings.solveMs += performance.now() - ts;
-  let chi2 = 0;
-  let nAssim = 0;
-  let nRej = 0;
-  for (let s = 0; s < nobs; s++) {
-    if (solved.flags[s] === 2) nRej++;
-    if (solved.flags[s] !== 0) continue;
-    let hph = 0;
-    for (let k = 0; k < N; k++) hph += HXprime[s * N + k]! ** 2;
-    hph /= N - 1;
-    chi2 += (y[s]! - Hx[s]!) ** 2 / (hph + R[s]!);
-    nAssim++;
-  }
-  chi2 = nAssim > 0 ? chi2 / nAssim : NaN;
+  const fit = chi2Of(solved, HXprime, y, Hx, R, N, 0, nobs);
+  const chi2 = fit.chi2;
+  const nAssim = fit.nAssim;
+  const nRej = fit.nRej;
 
   // (d) forward run with the posterior mean: its final field starts the next window. With
   // twoStep 'combine' it is the exact linear combination of the member runs (see combine.ts).
@@ -599,62 +556,22 @@ async function runLagCycle(
     const segments: Array<{ window: number; from: number; to: number }> = [];
     let s0 = 0;
     cyc.enter.forEach((w, i) => {
-      const noise = createRng(config.observations.noiseSeed * 100_003 + w);
       const m = plans[i]!.rows.length;
-      for (let s = s0; s < s0 + m; s++) {
-        const k = rows[s]!;
-        const e = noise.normal() * sigma[s]!;
-        if (obs.synthetic[k]) {
-          if (!truthSamples) throw new TanhuiError('InvalidConfig', 'synthetic observations need a truth (add a truth section)', { context: { file: world.loaded.file, key: 'truth' } });
-          y[s] = truthSamples[s]! + e;
-        } else y[s] = obs.table.valuePpm[k]!;
-      }
+      observedValues(world, rows, sigma, truthSamples, w, s0, s0 + m, y);
       segments.push({ window: w, from: s0, to: s0 + m });
       s0 += m;
     });
 
-    // (c) solve the stacked state.
+    // (c) solve the stacked state. Parameter locations repeat per window of the span (the
+    // solver uses row mod nparams).
     const ts = performance.now();
-    const Hx = Float64Array.from({ length: nobs }, (_, s) => HX[s * N]!);
-    const HXprime = new Float64Array(nobs * N);
-    for (let s = 0; s < nobs; s++) for (let k = 0; k < N; k++) HXprime[s * N + k] = HX[s * N + k]! - Hx[s]!;
-    const R = Float64Array.from(sigma, (v) => v * v);
-    const problem = {
-      nparams: nx,
-      nmembers: N,
-      nobs,
-      x: state.x,
-      Xprime: state.Xprime,
-      Hx,
-      HXprime,
-      obs: y,
-      R,
-      mayReject: Uint8Array.from(rows, (k) => obs.qc.mayReject[k]!),
-      mayLocalize: Uint8Array.from(rows, (k) => obs.qc.mayLocalize[k]!),
-      flags: Int32Array.from(rows, (k) => (obs.heldOut[k] ? FLAG_HELD_OUT : 0)),
-    };
-    const options: EnsrfOptions = {
-      rejectionThreshold: config.solver.rejectionThreshold,
-      meanIsMember0: true,
-      // Parameter locations repeat per window of the span (the solver uses row mod nparams).
-      localization: localizationOf(world, nobs, Float64Array.from(rows, (k) => obs.table.latDeg[k]!), Float64Array.from(rows, (k) => obs.table.lonDeg[k]!), spanPriors[0]!.meanMapping),
-    };
-    const solved = config.solver.algorithm === 'bulk' ? ensrfBulk(problem, options) : config.solver.algorithm === 'ensemble-space' ? ensrfEnsembleSpace(problem, options) : ensrfSerial(problem, options);
+    const { solved, Hx, HXprime, R } = solveEnsemble(world, state.x, state.Xprime, nx, HX, N, rows, y, sigma, spanPriors[0]!.meanMapping);
     timings.solveMs += performance.now() - ts;
     for (const seg of segments) {
-      let chi2 = 0;
-      let m = 0;
-      for (let s = seg.from; s < seg.to; s++) {
-        if (solved.flags[s] === 2) nRej++;
-        if (solved.flags[s] !== 0) continue;
-        let hph = 0;
-        for (let k = 0; k < N; k++) hph += HXprime[s * N + k]! ** 2;
-        hph /= N - 1;
-        chi2 += (y[s]! - Hx[s]!) ** 2 / (hph + R[s]!);
-        m++;
-      }
-      nAssim += m;
-      lag.info.get(seg.window)!.chi2 = m > 0 ? chi2 / m : NaN;
+      const fit = chi2Of(solved, HXprime, y, Hx, R, N, seg.from, seg.to);
+      nRej += fit.nRej;
+      nAssim += fit.nAssim;
+      lag.info.get(seg.window)!.chi2 = fit.chi2;
     }
     // Written once, in the cycle the observation is assimilated (posterior: when its window leaves).
     for (let s = 0; s < nobs; s++) {
@@ -733,6 +650,79 @@ async function runLagCycle(
 }
 
 /** Budget deviations [region][N] of ensemble deviations [state][N] of one window. */
+/**
+ * Observed values y[from…to) of rows[from…to), all of window w: synthetic sources are the truth
+ * run's samples plus noise of their σ (one noise stream per window, so a value does not depend
+ * on which cycle assimilates it), others are the values read.
+ */
+function observedValues(world: World, rows: Int32Array, sigma: Float64Array, truthSamples: Float64Array | undefined, w: number, from: number, to: number, y: Float64Array): void {
+  const { obs, config } = world;
+  const noise = createRng(config.observations.noiseSeed * 100_003 + w);
+  for (let s = from; s < to; s++) {
+    const k = rows[s]!;
+    const e = noise.normal() * sigma[s]!;
+    if (obs.synthetic[k]) {
+      if (!truthSamples) throw new TanhuiError('InvalidConfig', 'synthetic observations need a truth (add a truth section)', { context: { file: world.loaded.file, key: 'truth' } });
+      y[s] = truthSamples[s]! + e;
+    } else y[s] = obs.table.valuePpm[k]!;
+  }
+}
+
+/**
+ * The EnSRF of a window (or of a lag cycle's stacked state): member 0 is the mean (CTDAS), HX
+ * [obs][member] in ppm, R = σ². Held-out sites enter with use flag 1: the solver skips them (and
+ * leaves the flag), so they are sampled by the prior and posterior runs but never assimilated.
+ */
+function solveEnsemble(
+  world: World, x: Float64Array, Xprime: Float64Array, nparams: number, HX: Float64Array, N: number,
+  rows: Int32Array, y: Float64Array, sigma: Float64Array, layout: StateMapping,
+): { solved: EnsrfResult; Hx: Float64Array; HXprime: Float64Array; R: Float64Array } {
+  const { obs, config } = world;
+  const nobs = rows.length;
+  const Hx = Float64Array.from({ length: nobs }, (_, s) => HX[s * N]!);
+  const HXprime = new Float64Array(nobs * N);
+  for (let s = 0; s < nobs; s++) for (let k = 0; k < N; k++) HXprime[s * N + k] = HX[s * N + k]! - Hx[s]!;
+  const R = Float64Array.from(sigma, (v) => v * v);
+  const problem = {
+    nparams,
+    nmembers: N,
+    nobs,
+    x,
+    Xprime,
+    Hx,
+    HXprime,
+    obs: y,
+    R,
+    mayReject: Uint8Array.from(rows, (k) => obs.qc.mayReject[k]!),
+    mayLocalize: Uint8Array.from(rows, (k) => obs.qc.mayLocalize[k]!),
+    flags: Int32Array.from(rows, (k) => (obs.heldOut[k] ? FLAG_HELD_OUT : 0)),
+  };
+  const options: EnsrfOptions = {
+    rejectionThreshold: config.solver.rejectionThreshold,
+    meanIsMember0: true,
+    localization: localizationOf(world, nobs, Float64Array.from(rows, (k) => obs.table.latDeg[k]!), Float64Array.from(rows, (k) => obs.table.lonDeg[k]!), layout),
+  };
+  const solved = config.solver.algorithm === 'bulk' ? ensrfBulk(problem, options) : config.solver.algorithm === 'ensemble-space' ? ensrfEnsembleSpace(problem, options) : ensrfSerial(problem, options);
+  return { solved, Hx, HXprime, R };
+}
+
+/** χ²/n of the observations from…to−1 the solver assimilated (flag 0), with the prior HPHᵀ + R. */
+function chi2Of(solved: EnsrfResult, HXprime: Float64Array, y: Float64Array, Hx: Float64Array, R: Float64Array, N: number, from: number, to: number): { chi2: number; nAssim: number; nRej: number } {
+  let chi2 = 0;
+  let nAssim = 0;
+  let nRej = 0;
+  for (let s = from; s < to; s++) {
+    if (solved.flags[s] === 2) nRej++;
+    if (solved.flags[s] !== 0) continue;
+    let hph = 0;
+    for (let k = 0; k < N; k++) hph += HXprime[s * N + k]! ** 2;
+    hph /= N - 1;
+    chi2 += (y[s]! - Hx[s]!) ** 2 / (hph + R[s]!);
+    nAssim++;
+  }
+  return { chi2: nAssim > 0 ? chi2 / nAssim : NaN, nAssim, nRej };
+}
+
 function budgetDeviations(world: World, prior: WindowPrior, Xprime: Float64Array): Float64Array {
   const N = world.config.solver.members;
   return budgetsOf(world, applyMapping(prior.meanMapping, Xprime, N), N);
