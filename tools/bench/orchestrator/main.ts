@@ -12,6 +12,6 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const pass = args.filter((a) => a !== '--quick');
-const defaults = quick ? ['--members', '16', '--window-days', '1', '--big-members', '50', '--big-grid', '6x4'] : [];
+const defaults = quick ? ['--members', '16', '--window-days', '1', '--grid', '6x4', '--skip-small', '--big-members', '50', '--big-grid', '6x4'] : [];
 const r = spawnSync(process.execPath, [resolve(root, 'apps/tanhui/bin/tanhui.mjs'), 'bench-orchestrator', ...defaults, ...pass], { stdio: 'inherit', cwd: root });
 process.exit(r.status ?? 1);

@@ -6,12 +6,13 @@ export function registerBench(program: Command): void {
   program
     .command('bench-orchestrator', { hidden: true })
     .description('orchestrator benchmark: worker speed-up, data-movement share, N=150 window memory and time')
-    .option('--members <n>', 'members of the speed-up case', '32')
-    .option('--window-days <d>', 'window length of the speed-up case', '2')
+    .option('--members <n>', 'members of the speed-up case', '150')
+    .option('--window-days <d>', 'window length of the speed-up case', '1')
     .option('--big-members <n>', 'members of the big case', '150')
     .option('--big-window-days <d>', 'window length of the big case', '1')
     .option('--big-grid <g>', 'grid of the big case', '3x2')
-    .option('--grid <g>', 'grid of the speed-up case', '6x4')
+    .option('--grid <g>', 'grid of the speed-up case', '3x2')
+    .option('--skip-small', 'skip the second speed-up case (32 members, 6x4, 2-day window: the demo size)')
     .option('--repeats <n>', 'alternating repetitions of the speed-up case', '2')
     .option('--skip-big', 'only the speed-up case')
     .action(async (o: Record<string, string | boolean>) => {
@@ -25,6 +26,7 @@ export function registerBench(program: Command): void {
           repeats: Number(o.repeats),
           grid: o.grid === '3x2' ? '3x2' : '6x4',
           skipBig: Boolean(o.skipBig),
+          smallCase: o.skipSmall ? null : { members: 32, grid: '6x4', windowDays: 2 },
         },
         (l) => process.stdout.write(`${l}\n`),
       );
