@@ -325,39 +325,19 @@ async function runWindow(
     extra = { initial: shared(carried.truthMoleFraction), flux: shared(truthFlux(world, prior)) };
   }
   const base = { modelSpec: world.modelSpec, window: win, periodSeconds: FLUX_PERIOD_SECONDS, mapping, fixed, initial, plan: splan };
-  const HX = new Float64Array(nobs * N); // ppm
   const nCell = carried.moleFraction.length;
   const combine = config.solver.twoStep === 'combine';
-  const finals = combine ? new Float64Array(nCell * N) : undefined;
-  let truthSamples: Float64Array | undefined;
-  let truthFinal: Float64Array | undefined;
-  let done = 0;
-  const te = performance.now();
-  await Promise.all(
-    Array.from({ length: nGroups }, async (_, g) => {
-      const m0 = g * groupSize;
-      const K = Math.min(N, m0 + groupSize) - m0;
+  const { HX, truthSamples, finals, truthFinal } = await sampleMembers({
+    executor, timings, progress, progressIndex: w, base, N, groupSize, nGroups, nobs, offsetPpm, extra,
+    statesOf: (m0, K) => {
       const st = new Float64Array(ns * K);
       for (let i = 0; i < ns; i++) for (let k = 0; k < K; k++) st[i * K + k] = states[i * N + m0 + k]!;
-      const input: MemberGroupInput = { ...base, states: st, K, extras: g === 0 && extra ? [extra] : undefined, returnFinal: combine ? 'all' : g === 0 && extra ? 'extras' : 'none' };
-      const submit = performance.timeOrigin + performance.now();
-      const r = await executor.run<MemberGroupInput, MemberGroupOutput>('memberGroupTransport', input, { label: `window ${w + 1} members ${m0}–${m0 + K - 1}` });
-      const received = performance.timeOrigin + performance.now();
-      timings.transferMs += Math.max(0, r.timing.startMs - submit) + Math.max(0, received - r.timing.endMs);
-      const Kt = K + (g === 0 && extra ? 1 : 0);
-      for (let s = 0; s < nobs; s++) for (let k = 0; k < K; k++) HX[s * N + m0 + k] = offsetPpm[s]! + 1e6 * r.samples[s * Kt + k]!;
-      if (combine) {
-        const f = r.final!;
-        for (let c = 0; c < nCell; c++) for (let k = 0; k < K; k++) finals![c * N + m0 + k] = f[c * Kt + k]!;
-      }
-      if (g === 0 && extra) {
-        truthSamples = Float64Array.from({ length: nobs }, (_, s) => offsetPpm[s]! + 1e6 * r.samples[s * Kt + K]!);
-        truthFinal = combine ? Float64Array.from({ length: nCell }, (_, c) => r.final![c * Kt + K]!) : r.final;
-      }
-      progress.taskDone(w, ++done, nGroups);
-    }),
-  );
-  timings.ensembleMs += performance.now() - te;
+      return st;
+    },
+    finals: combine ? nCell : 0,
+    truthFinal: true,
+    label: (m0, K) => `window ${w + 1} members ${m0}–${m0 + K - 1}`,
+  });
 
   const sigma = Float64Array.from(rows, (k) => obs.qc.totalErrorPpm[k]!);
   const y = new Float64Array(nobs);
@@ -527,28 +507,17 @@ async function runLagCycle(
     }
     const base = { modelSpec: world.modelSpec, window: spanWindow, periodSeconds: FLUX_PERIOD_SECONDS, mapping, fixed, initial, plan: splan };
     const nx = S * ns;
-    const HX = new Float64Array(nobs * N);
-    let truthSamples: Float64Array | undefined;
-    let done = 0;
-    const te = performance.now();
-    await Promise.all(
-      Array.from({ length: nGroups }, async (_, g) => {
-        const m0 = g * groupSize;
-        const K = Math.min(N, m0 + groupSize) - m0;
+    const { HX, truthSamples } = await sampleMembers({
+      executor, timings, progress, progressIndex: c, base, N, groupSize, nGroups, nobs, offsetPpm, extra,
+      statesOf: (m0, K) => {
         const st = new Float64Array(nx * K);
         for (let i = 0; i < nx; i++) for (let k = 0; k < K; k++) st[i * K + k] = state.x[i]! + state.Xprime[i * N + m0 + k]!;
-        const input: MemberGroupInput = { ...base, states: toSpanLayout(st, S, K, layout), K, extras: g === 0 && extra ? [extra] : undefined, returnFinal: 'none' };
-        const submit = performance.timeOrigin + performance.now();
-        const r = await executor.run<MemberGroupInput, MemberGroupOutput>('memberGroupTransport', input, { label: `cycle ${c + 1} (windows ${cyc.span[0]! + 1}–${cyc.span[S - 1]! + 1}) members ${m0}–${m0 + K - 1}` });
-        const received = performance.timeOrigin + performance.now();
-        timings.transferMs += Math.max(0, r.timing.startMs - submit) + Math.max(0, received - r.timing.endMs);
-        const Kt = K + (g === 0 && extra ? 1 : 0);
-        for (let s = 0; s < nobs; s++) for (let k = 0; k < K; k++) HX[s * N + m0 + k] = offsetPpm[s]! + 1e6 * r.samples[s * Kt + k]!;
-        if (g === 0 && extra) truthSamples = Float64Array.from({ length: nobs }, (_, s) => offsetPpm[s]! + 1e6 * r.samples[s * Kt + K]!);
-        progress.taskDone(c, ++done, nGroups);
-      }),
-    );
-    timings.ensembleMs += performance.now() - te;
+        return toSpanLayout(st, S, K, layout);
+      },
+      finals: 0,
+      truthFinal: false,
+      label: (m0, K) => `cycle ${c + 1} (windows ${cyc.span[0]! + 1}–${cyc.span[S - 1]! + 1}) members ${m0}–${m0 + K - 1}`,
+    });
 
     // Observations: the same values as with lag 1 (per-window noise streams).
     const sigma = Float64Array.from(rows, (k) => obs.qc.totalErrorPpm[k]!);
@@ -650,6 +619,65 @@ async function runLagCycle(
 }
 
 /** Budget deviations [region][N] of ensemble deviations [state][N] of one window. */
+/**
+ * (b) of a window or lag cycle: the members in groups on the executor, each group the tracers of
+ * one transport run; the OSSE truth (`extra`) rides along in group 0 as one more tracer. Returns
+ * HX [obs][member] in ppm, the truth's samples, and on request every member's final field
+ * [cell][member] (`finals` = cells; for twoStep 'combine') and the truth's final field.
+ */
+async function sampleMembers(o: {
+  executor: Executor;
+  timings: RunTimings;
+  progress: Progress;
+  progressIndex: number;
+  base: Omit<MemberGroupInput, 'states' | 'K' | 'extras' | 'returnFinal'>;
+  N: number;
+  groupSize: number;
+  nGroups: number;
+  nobs: number;
+  offsetPpm: Float64Array;
+  extra: { initial: Float64Array; flux: Float64Array } | undefined;
+  statesOf: (m0: number, K: number) => Float64Array;
+  finals: number;
+  truthFinal: boolean;
+  label: (m0: number, K: number) => string;
+}): Promise<{ HX: Float64Array; truthSamples?: Float64Array; finals?: Float64Array; truthFinal?: Float64Array }> {
+  const { N, nobs, offsetPpm, extra, timings } = o;
+  const nCell = o.finals;
+  const HX = new Float64Array(nobs * N);
+  const finals = nCell > 0 ? new Float64Array(nCell * N) : undefined;
+  let truthSamples: Float64Array | undefined;
+  let truthFinal: Float64Array | undefined;
+  let done = 0;
+  const te = performance.now();
+  await Promise.all(
+    Array.from({ length: o.nGroups }, async (_, g) => {
+      const m0 = g * o.groupSize;
+      const K = Math.min(N, m0 + o.groupSize) - m0;
+      const withTruth = g === 0 && extra !== undefined;
+      const returnFinal = finals ? 'all' : withTruth && o.truthFinal ? 'extras' : 'none';
+      const input: MemberGroupInput = { ...o.base, states: o.statesOf(m0, K), K, extras: withTruth ? [extra] : undefined, returnFinal };
+      const submit = performance.timeOrigin + performance.now();
+      const r = await o.executor.run<MemberGroupInput, MemberGroupOutput>('memberGroupTransport', input, { label: o.label(m0, K) });
+      const received = performance.timeOrigin + performance.now();
+      timings.transferMs += Math.max(0, r.timing.startMs - submit) + Math.max(0, received - r.timing.endMs);
+      const Kt = K + (withTruth ? 1 : 0);
+      for (let s = 0; s < nobs; s++) for (let k = 0; k < K; k++) HX[s * N + m0 + k] = offsetPpm[s]! + 1e6 * r.samples[s * Kt + k]!;
+      if (finals) {
+        const f = r.final!;
+        for (let c = 0; c < nCell; c++) for (let k = 0; k < K; k++) finals[c * N + m0 + k] = f[c * Kt + k]!;
+      }
+      if (withTruth) {
+        truthSamples = Float64Array.from({ length: nobs }, (_, s) => offsetPpm[s]! + 1e6 * r.samples[s * Kt + K]!);
+        if (o.truthFinal) truthFinal = finals ? Float64Array.from({ length: nCell }, (_, c) => r.final![c * Kt + K]!) : r.final;
+      }
+      o.progress.taskDone(o.progressIndex, ++done, o.nGroups);
+    }),
+  );
+  timings.ensembleMs += performance.now() - te;
+  return { HX, truthSamples, finals, truthFinal };
+}
+
 /**
  * Observed values y[from…to) of rows[from…to), all of window w: synthetic sources are the truth
  * run's samples plus noise of their σ (one noise stream per window, so a value does not depend
