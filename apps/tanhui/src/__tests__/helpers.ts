@@ -1,7 +1,9 @@
 // Shared helpers of the app's tests: tiny configurations and a way to run the CLI in-process.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { main } from '../main';
 
@@ -76,3 +78,38 @@ export const TRUTH_YAML = `truth:
     - { name: australia, component: bio, latMin: -45, latMax: -10, lonMin: 110, lonMax: 155, delta: 0.5 }
     - { name: tropical asia, component: bio, latMin: -10, latMax: 25, lonMin: 90, lonMax: 150, delta: 0.4 }
 `;
+
+const bin = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/tanhui.mjs');
+
+export interface ChildResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+}
+
+/** Run `tanhui run cfg` in a child; optionally SIGKILL it when a JSON progress line matches. */
+export function runChild(cfg: string, killWhen?: (ev: Record<string, unknown>) => boolean): Promise<ChildResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [bin, 'run', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let buf = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      buf += d.toString();
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (!killWhen || !line.startsWith('{')) continue;
+        try {
+          if (killWhen(JSON.parse(line) as Record<string, unknown>)) child.kill('SIGKILL');
+        } catch {
+          // not a JSON line
+        }
+      }
+    });
+    child.stdout.resume();
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolvePromise({ code, signal, stderr }));
+  });
+}

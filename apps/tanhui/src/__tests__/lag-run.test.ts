@@ -3,10 +3,8 @@
 // observation is assimilated exactly once and its values are written once, and that the
 // posterior is closer to the truth than the prior; and a run killed with SIGKILL in the middle
 // of a lagged cycle that, rerun, ends with the bytes of an uninterrupted run.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ZarrStore } from '@tanhui/io';
 import { composeWorld } from '../compose';
@@ -14,10 +12,8 @@ import { loadConfig } from '../config/load';
 import { executorFor, runCycling } from '../pipeline/run';
 import { readRunReport } from '../pipeline/report';
 import { SilentProgress, type Progress } from '../progress';
-import { snapshotTree, tempDir, TRUTH_YAML, writeConfig } from './helpers';
+import { runChild, snapshotTree, tempDir, TRUTH_YAML, writeConfig } from './helpers';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const bin = resolve(here, '../../bin/tanhui.mjs');
 
 interface ObsSnapshot {
   flag: Int32Array;
@@ -144,35 +140,3 @@ output: {store: run.zarr}
   }, 300_000);
 });
 
-interface ChildResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stderr: string;
-}
-
-/** Run `tanhui run cfg` in a child; optionally SIGKILL it when a JSON progress line matches. */
-function runChild(cfg: string, killWhen?: (ev: Record<string, unknown>) => boolean): Promise<ChildResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bin, 'run', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    let buf = '';
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      buf += d.toString();
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (!killWhen || !line.startsWith('{')) continue;
-        try {
-          if (killWhen(JSON.parse(line) as Record<string, unknown>)) child.kill('SIGKILL');
-        } catch {
-          // not a JSON line
-        }
-      }
-    });
-    child.stdout.resume();
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolvePromise({ code, signal, stderr }));
-  });
-}

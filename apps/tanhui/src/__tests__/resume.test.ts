@@ -1,15 +1,11 @@
 // Nightly-run behaviour: a run killed with SIGKILL in the middle of a window resumes after its
 // last complete window, and the final store is byte-for-byte the store of an uninterrupted run.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ZarrStore } from '@tanhui/io';
-import { snapshotTree, tempDir, writeConfig } from './helpers';
+import { runChild, snapshotTree, tempDir, writeConfig } from './helpers';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const bin = resolve(here, '../../bin/tanhui.mjs');
 
 const CONFIG = `time: {windows: 2, windowDays: 1}
 solver: {members: 6}
@@ -18,39 +14,6 @@ observations: {stations: {sites: [mlo, brw, spo, wlg, lfs, sdz, lan, cgo, smo, a
 truth: {anomalies: [{name: china, component: bio, latMin: 20, latMax: 50, lonMin: 75, lonMax: 135, delta: 0.5}]}
 output: {store: run.zarr}
 `;
-
-interface ChildResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stderr: string;
-}
-
-/** Run `tanhui run cfg` in a child; optionally SIGKILL it when a JSON progress line matches. */
-function runChild(cfg: string, killWhen?: (ev: Record<string, unknown>) => boolean): Promise<ChildResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bin, 'run', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    let buf = '';
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      buf += d.toString();
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (!killWhen || !line.startsWith('{')) continue;
-        try {
-          if (killWhen(JSON.parse(line) as Record<string, unknown>)) child.kill('SIGKILL');
-        } catch {
-          // not a JSON line
-        }
-      }
-    });
-    child.stdout.resume();
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolvePromise({ code, signal, stderr }));
-  });
-}
 
 describe('resume after SIGKILL', () => {
   it('continues after the last complete window and ends with the same bytes as an uninterrupted run', async () => {
