@@ -127,41 +127,26 @@ export function buildXSweep(plan: XSweepPlan, m: Float64Array, am: Float64Array,
           }
         }
       }
-      // Sub-steps: the smallest nloop for which every outflow stays below the upwind mass.
+      // Sub-steps: the smallest nloop for which every outflow stays below the upwind mass. Most
+      // rows need none: their single step is built directly, checked as it goes.
       let nloop = 0;
-      let built = false;
       if (nc > 1) {
-        // Most rows need no sub-steps: build the single step directly, checking as it goes.
         grow(plan, used + nc);
-        built = singleStep(plan.co, used, M, nlon, nc, cflMax);
-        if (built) nloop = 1;
+        if (subStep(plan.co, used, M, 0, nlon, FO, nc, cflMax)) nloop = 1;
         else {
           for (nloop = 2; nloop <= MAX_NLOOP; nloop++) {
             if (rowStable(M, nlon, nc, nloop, cflMax)) break;
           }
           // Outflow beyond the air mass over the whole sweep: only a shorter step helps.
           if (nloop > MAX_NLOOP) return false;
+          grow(plan, used + nloop * nc);
+          scaleFluxes(M, FO, FS, nc, nloop);
+          // The checks pass again: rowStable ran the same sub-steps on the same values.
+          for (let l = 0; l < nloop; l++) subStep(plan.co, used + l * nc, M, 0, nlon, FS, nc, cflMax);
         }
       }
       plan.nloop[row] = nloop;
       plan.offset[row] = used;
-      grow(plan, used + nloop * nc);
-      const co = plan.co;
-      if (nloop > 0 && !built) scaleFluxes(M, FO, FS, nc, nloop);
-      for (let l = 0; l < (built ? 0 : nloop); l++) {
-        const off = used + l * nc;
-        for (let c = 0; c < nc; c++) {
-          const F = M[FS + c]!;
-          setFace(co, off + c, F, M[F >= 0 ? c : c + 1 === nc ? 0 : c + 1]!);
-        }
-        let FL = M[FS + nc - 1]!;
-        for (let c = 0; c < nc; c++) {
-          const FR = M[FS + c]!;
-          M[nlon + c] = setCell(co, off + c, FL, FR, M[c]!);
-          FL = FR;
-        }
-        for (let c = 0; c < nc; c++) M[c] = M[nlon + c]!;
-      }
       used += nloop * nc;
       // New cell masses and split coefficients.
       if (r === 1) {
@@ -195,29 +180,27 @@ export function buildXSweep(plan: XSweepPlan, m: Float64Array, am: Float64Array,
 }
 
 /**
- * Coefficients of one sub-step (nloop = 1) of a row of nc clusters at offset `off`, from the
- * cluster masses (scratch segment 0) and east-face fluxes (segment 4); on success the masses
- * after the step replace segment 0. Returns false, leaving segment 0 untouched, when some
- * outflow reaches cflMax × the upwind mass or a mass would not stay positive (the same tests
- * as rowStable with nloop = 1, on the same values).
+ * One sub-step of a row of nc clusters with the fluxes in scratch segment `flux` (east faces):
+ * every outflow must stay below cflMax × the upwind mass and every new mass positive (false
+ * otherwise, with the masses at `cur` untouched); the masses after the step replace those at
+ * `cur` (via `next`). With `co`, also writes the face and cell coefficients at offset `off`.
  */
-function singleStep(co: SweepCoefficients, off: number, S: Float64Array, nlon: number, nc: number, cflMax: number): boolean {
-  const FO = 4 * nlon;
+function subStep(co: SweepCoefficients | null, off: number, S: Float64Array, cur: number, next: number, flux: number, nc: number, cflMax: number): boolean {
   for (let c = 0; c < nc; c++) {
-    const F = S[FO + c]!;
-    const mUp = S[F >= 0 ? c : c + 1 === nc ? 0 : c + 1]!;
+    const F = S[flux + c]!;
+    const mUp = S[cur + (F >= 0 ? c : c + 1 === nc ? 0 : c + 1)]!;
     if (Math.abs(F) >= cflMax * mUp) return false;
-    setFace(co, off + c, F, mUp);
+    if (co) setFace(co, off + c, F, mUp);
   }
-  let FL = S[FO + nc - 1]!;
+  let FL = S[flux + nc - 1]!;
   for (let c = 0; c < nc; c++) {
-    const FR = S[FO + c]!;
-    const mNew = setCell(co, off + c, FL, FR, S[c]!);
+    const FR = S[flux + c]!;
+    const mNew = co ? setCell(co, off + c, FL, FR, S[cur + c]!) : S[cur + c]! + FL - FR;
     if (!(mNew > 0)) return false;
-    S[nlon + c] = mNew;
+    S[next + c] = mNew;
     FL = FR;
   }
-  for (let c = 0; c < nc; c++) S[c] = S[nlon + c]!;
+  for (let c = 0; c < nc; c++) S[cur + c] = S[next + c]!;
   return true;
 }
 
@@ -233,22 +216,7 @@ function rowStable(S: Float64Array, nlon: number, nc: number, nloop: number, cfl
   const T = 2 * nlon, TN = 3 * nlon, FO = 4 * nlon, FS = 5 * nlon;
   scaleFluxes(S, FO, FS, nc, nloop);
   for (let c = 0; c < nc; c++) S[T + c] = S[c]!;
-  for (let l = 0; l < nloop; l++) {
-    for (let c = 0; c < nc; c++) {
-      const F = S[FS + c]!;
-      const up = F >= 0 ? c : c + 1 === nc ? 0 : c + 1;
-      if (Math.abs(F) >= cflMax * S[T + up]!) return false;
-    }
-    let FL = S[FS + nc - 1]!;
-    for (let c = 0; c < nc; c++) {
-      const FR = S[FS + c]!;
-      const mn = S[T + c]! + FL - FR;
-      S[TN + c] = mn;
-      if (!(mn > 0)) return false;
-      FL = FR;
-    }
-    for (let c = 0; c < nc; c++) S[T + c] = S[TN + c]!;
-  }
+  for (let l = 0; l < nloop; l++) if (!subStep(null, 0, S, T, TN, FS, nc, cflMax)) return false;
   return true;
 }
 
