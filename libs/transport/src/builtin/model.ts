@@ -205,15 +205,9 @@ export class BuiltinTransportModel implements TransportModel {
       }
       q = end;
     }
-    const off = period * ncol * K;
-    const factor = ops.injectFactor;
     for (let c0 = 0; c0 < ncol; c0 += block) {
       const c1 = Math.min(ncol, c0 + block);
-      for (let col = c0; col < c1; col++) {
-        const f = factor[col]!;
-        const e = col * K;
-        for (let t = 0; t < K; t++) s.rm[e + t] += f * fluxData[off + e + t]!;
-      }
+      injectForward(ops.injectFactor, period, ncol, K, fluxData, s.rm, c0, c1);
       if (ops.diffusion) diffusionForward(ops.diffusion, K, s.rm, s.rxm, s.rym, s.rzm, c0, c1);
       if (ops.convection) convectionForward(ops.convection, K, s.rm, s.rxm, s.rym, s.rzm, c0, c1);
     }
@@ -326,9 +320,10 @@ export function fluxPeriodIndex(step: number, dt: number, period: number, nPerio
   return Math.min(nPeriods - 1, Math.floor(((step + 0.5) * dt) / period));
 }
 
-function injectForward(factor: Float64Array, p: number, ncol: number, K: number, data: Float64Array, rm: Float64Array): void {
+/** Surface flux of period p into the lowest layer, columns c0 … c1−1 (default all). */
+function injectForward(factor: Float64Array, p: number, ncol: number, K: number, data: Float64Array, rm: Float64Array, c0 = 0, c1 = ncol): void {
   const off = p * ncol * K;
-  for (let col = 0; col < ncol; col++) {
+  for (let col = c0; col < c1; col++) {
     const f = factor[col]!;
     const e = col * K;
     for (let t = 0; t < K; t++) rm[e + t] += f * data[off + e + t]!;
