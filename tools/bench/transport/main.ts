@@ -87,15 +87,12 @@ if (!only || only === 'prep') {
     for (let rep = 0; rep < 4; rep++) build(); // JIT warm-up (a worker's first window)
     const prep = Math.min(build(), build(), build());
     const K = 16;
-    const time = (fused: boolean) => {
-      (model.options as { fusedStep: boolean }).fusedStep = fused;
-      return runForward(model, K, steps).cpu;
-    };
+    const plainModel = createBuiltinModel({ met: { kind: 'synthetic', grid, seed: 1 }, options: { fusedStep: false } });
+    const time = (fused: boolean) => runForward(fused ? model : plainModel, K, steps).cpu;
     time(true);
     time(false);
     const plain = Math.min(time(false), time(false));
     const fused = Math.min(time(true), time(true));
-    (model.options as { fusedStep: boolean }).fusedStep = true;
     console.log(
       `per-step preparation, ${grid}x25: ${prep.toFixed(1)} ms CPU per step; K = ${K} forward step ${((1000 * fused) / steps).toFixed(1)} ms CPU fused, ` +
         `${((1000 * plain) / steps).toFixed(1)} ms plain order (fused/plain ${(fused / plain).toFixed(2)}); preparation share ${((100 * prep * steps) / (1000 * fused)).toFixed(0)} %`,
