@@ -48,6 +48,7 @@ import { createBuiltinModel, type BuiltinModelSpec, type BuiltinTransportModel, 
 import type { LoadedConfig } from './config/load';
 import { resolvePath } from './config/load';
 import type { RunConfig } from './config/schema';
+import { initialMoleFraction } from './initial-field';
 import { checkMetCoverage, readMetForRun } from './met-files';
 
 export const COMPONENTS = ['bio', 'ocean', 'fossil', 'fire'] as const;
@@ -110,10 +111,15 @@ export interface World {
   optimised: ComponentName[];
   /** Per-cell truth scaling (1 + anomaly) of each optimised component, when the config has a truth. */
   truthScaling?: Record<string, Float64Array>;
+  /** CO2 of every cell at the start of the first window [mol mol⁻¹], [level][lat][lon]
+   * (initialField): the run's ensemble, posterior-mean and OSSE truth runs and invert's background. */
+  initialMoleFraction: Float64Array;
   storePath: string;
   /** sha256 of every input file (provenance). */
   inputChecksums: Record<string, string>;
   configSha256: string;
+  /** The effective config as the store records it (see storedConfig). */
+  storedConfig: Record<string, unknown>;
   model(): BuiltinTransportModel;
   priorFor(w: number): Promise<WindowPrior>;
   planFor(w: number): { plan: SamplePlan; offsetPpm: Float64Array; rows: Int32Array };
@@ -146,6 +152,19 @@ export function canonicalJson(v: unknown): string {
       .join(',')}}`;
   }
   return JSON.stringify(v);
+}
+
+/**
+ * The effective config as a store records it (root attribute `config`, and `config_sha256` over
+ * it): a default `initialField` (uniform 400 ppm, the start field of every run before the key
+ * existed) is left out, so such stores are byte-identical to those written before and stores
+ * started before it existed still resume.
+ */
+export function storedConfig(config: RunConfig): Record<string, unknown> {
+  const plain = JSON.parse(JSON.stringify(config)) as Record<string, unknown>;
+  const f = config.initialField;
+  if (f.source === 'uniform' && f.ppm === 400) delete plain.initialField;
+  return plain;
 }
 
 function windowsOf(config: RunConfig, stepSeconds: number): TransportWindow[] {
@@ -359,6 +378,9 @@ export async function composeWorld(loaded: LoadedConfig): Promise<World> {
   if (config.met.source === 'files' && !existsSync(resolvePath(loaded, config.met.path!))) {
     throw new TanhuiError('MissingFile', 'meteorology file not found', { context: { file: config.met.path, key: 'met.path' } });
   }
+  if (config.initialField.source === 'file' && !existsSync(resolvePath(loaded, config.initialField.file))) {
+    throw new TanhuiError('MissingFile', 'initial-field file not found', { context: { file: config.initialField.file, variable: config.initialField.variable, key: 'initialField.file' } });
+  }
   const grid = LatLonGrid.preset(config.grid.preset);
   const levels = HybridLevels.generic25();
   // Met from a file: read and checked here, fields on SharedArrayBuffers, cache key = content hash.
@@ -376,6 +398,9 @@ export async function composeWorld(loaded: LoadedConfig): Promise<World> {
   const windows = windowsOf(config, stepSeconds);
   if (metFile) checkMetCoverage(loaded, metFile.data, windows);
   const checksums: Record<string, string> = metFile ? { [config.met.path!]: metFile.fileSha256 } : {};
+  // The initial field: read and checked (grid, levels, units, record, range) before anything else.
+  const initialField = await initialMoleFraction(loaded, grid, levels, windows[0]!.startSec);
+  if (config.initialField.source === 'file') checksums[config.initialField.file] = sha256File(resolvePath(loaded, config.initialField.file));
 
   const br = builtinRegions(grid);
   let regions: RegionMap = br.transcom;
@@ -524,7 +549,8 @@ export async function composeWorld(loaded: LoadedConfig): Promise<World> {
     return r;
   };
 
-  const configSha256 = createHash('sha256').update(canonicalJson(config)).digest('hex');
+  const stored = storedConfig(config);
+  const configSha256 = createHash('sha256').update(canonicalJson(stored)).digest('hex');
   return {
     loaded,
     config,
@@ -542,9 +568,11 @@ export async function composeWorld(loaded: LoadedConfig): Promise<World> {
     covariance,
     optimised,
     truthScaling,
+    initialMoleFraction: initialField,
     storePath: resolvePath(loaded, config.output.store),
     inputChecksums: checksums,
     configSha256,
+    storedConfig: stored,
     model,
     priorFor,
     planFor,

@@ -9,6 +9,7 @@ import { HybridLevels, isTanhuiError, LatLonGrid, TanhuiError } from '@tanhui/co
 import { readMeteorologyFile, type ArrayMetData, type MetFileNames, type TransportWindow } from '@tanhui/transport';
 import type { LoadedConfig } from './config/load';
 import { resolvePath } from './config/load';
+import { rollLongitudes, shiftToModelGrid } from './model-grid';
 
 export interface MetFromFile {
   /** Fields in the model layout; the large ones on SharedArrayBuffers. */
@@ -24,10 +25,6 @@ const A_TOL_PA = 0.1;
 const B_TOL = 1e-6;
 
 const iso = (t: number): string => new Date(t * 1000).toISOString().replace(':00.000Z', 'Z');
-
-function lonFrom(g: LatLonGrid): string {
-  return `${+g.lonEdgesDeg[0]!.toFixed(6)}°`;
-}
 
 /** Read and check the meteorology file of a run (grid and levels; coverage: checkMetCoverage). */
 export async function readMetForRun(loaded: LoadedConfig, grid: LatLonGrid, levels: HybridLevels): Promise<MetFromFile> {
@@ -57,19 +54,16 @@ export async function readMetForRun(loaded: LoadedConfig, grid: LatLonGrid, leve
     }
     throw new TanhuiError('CorruptFile', `cannot read the meteorology file: ${err instanceof Error ? err.message : String(err)}`, { context: { file, key: 'met.path' }, cause: err });
   }
-  let g = new LatLonGrid(data.lonEdgesDeg, data.latEdgesDeg);
-  const shift = lonShift(g, grid);
-  if (shift !== undefined && shift !== 0) {
+  const shift = shiftToModelGrid(new LatLonGrid(data.lonEdgesDeg, data.latEdgesDeg), grid, loaded.config.grid.preset, {
+    what: 'the meteorology',
+    file,
+    key: 'met.path',
+    hint: 'regrid the meteorology to the model grid, or set grid.preset to its grid',
+  });
+  if (shift !== 0) {
     // The same cells from another longitude origin (0…360° files): roll them to the model's.
-    rollLongitudes(data, grid.nlon, shift);
+    rollLongitudes([data.psPa, data.uMS, data.vMS, data.kzM2S, data.entrainUp, data.detrainUp, data.entrainDown, data.detrainDown], grid.nlon, shift);
     data.lonEdgesDeg = Float64Array.from(grid.lonEdgesDeg);
-    g = new LatLonGrid(data.lonEdgesDeg, data.latEdgesDeg);
-  }
-  if (!g.equals(grid, 1e-6)) {
-    throw new TanhuiError('GridMismatch', `the meteorology is on a ${g.describe()} (longitudes from ${lonFrom(g)}), grid.preset ${loaded.config.grid.preset} is a ${grid.describe()} (from ${lonFrom(grid)})`, {
-      context: { file, key: 'met.path' },
-      hint: 'regrid the meteorology to the model grid, or set grid.preset to its grid',
-    });
   }
   if (met.levels === 'file') {
     const fl = new HybridLevels(data.aHalfPa, data.bHalf);
@@ -108,32 +102,6 @@ export async function readMetForRun(loaded: LoadedConfig, grid: LatLonGrid, leve
     if (a) h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   }
   return { data, key: h.digest('hex'), fileSha256: createHash('sha256').update(readFileSync(path)).digest('hex') };
-}
-
-/**
- * Cells of the file's grid are the model's from another longitude origin: the number s of cells
- * by which the file's first edge lies east of the model's (file cell i = model cell i + s), or
- * undefined when the grids differ otherwise.
- */
-function lonShift(file: LatLonGrid, model: LatLonGrid): number | undefined {
-  if (file.nlon !== model.nlon || file.nlat !== model.nlat) return undefined;
-  const d = 360 / model.nlon;
-  for (let i = 0; i <= model.nlon; i++) if (Math.abs(file.lonEdgesDeg[i]! - file.lonEdgesDeg[0]! - i * d) > 1e-6) return undefined;
-  const cells = (file.lonEdgesDeg[0]! - model.lonEdgesDeg[0]!) / d;
-  if (Math.abs(cells - Math.round(cells)) > 1e-6) return undefined;
-  return (((Math.round(cells) % model.nlon) + model.nlon) % model.nlon);
-}
-
-/** Roll every field (longitude fastest) so that model cell i takes file cell i − shift. */
-function rollLongitudes(d: ArrayMetData, nlon: number, shift: number): void {
-  const row = new Float64Array(nlon);
-  for (const a of [d.psPa, d.uMS, d.vMS, d.kzM2S, d.entrainUp, d.detrainUp, d.entrainDown, d.detrainDown]) {
-    if (!a) continue;
-    for (let o = 0; o < a.length; o += nlon) {
-      for (let i = 0; i < nlon; i++) row[(i + shift) % nlon] = a[o + i]!;
-      a.set(row, o);
-    }
-  }
 }
 
 /** Fill values (NaN after CF decoding) and impossible surface pressures are errors, not NaN CO2. */

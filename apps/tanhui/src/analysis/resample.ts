@@ -2,7 +2,7 @@
 // posterior-mean states stored in the run (scaling_factor_prior, scaling_factor_mean) are
 // mapped to fluxes with the run's own state mapping (the world re-composed from the effective
 // config kept in the store), and transported from the window's initial field (the previous
-// window's restart field, or the uniform start of the first window) as two tracers of one run of
+// window's restart field, or the run's initialField for the first window) as two tracers of one run of
 // the built-in model — exactly as the run computed its own prior and posterior simulations.
 // Point observations (flask, insitu, tower, aircraft) only; columns are skipped and counted.
 import { dirname, isAbsolute, resolve, sep } from 'node:path';
@@ -12,7 +12,6 @@ import { buildPointOperator, OBS_KINDS, type ObservationTable } from '@tanhui/ob
 import { ensembleFlux } from '@tanhui/priors';
 import { composeWorld, FLUX_PERIOD_SECONDS, type World } from '../compose';
 import { validateConfig, type LoadedConfig } from '../config/load';
-import { INITIAL_MOLE_FRACTION } from '../pipeline/run';
 
 export interface Resampled {
   /** Prior and posterior simulated values [ppm] per row of the table (NaN where not sampled). */
@@ -91,7 +90,7 @@ export async function sampleRunAt(storePath: string, table: ObservationTable, op
       states[i * 2 + 1] = xa[i]!;
     }
     const flux = ensembleFlux(prior.mapping, prior.fixed, states, 2);
-    const start = w === 0 ? new Float64Array(nField).fill(INITIAL_MOLE_FRACTION) : await read('restart/mole_fraction', w - 1, nField);
+    const start = w === 0 ? world.initialMoleFraction : await read('restart/mole_fraction', w - 1, nField);
     if (start.length !== nField) throw new TanhuiError('BadShape', `restart/mole_fraction of window ${w} has ${start.length} values, expected ${nField}`, { context: { file: storePath, variable: 'restart/mole_fraction' } });
     const initial = new Float64Array(nField * 2);
     for (let c = 0; c < nField; c++) initial[2 * c] = initial[2 * c + 1] = start[c]!;

@@ -199,6 +199,42 @@ export const ExecutorSection = z
   })
   .describe('how the ensemble is fanned out');
 
+export const INITIAL_FIELD_UNITS = ['ppm', 'mol mol-1'] as const;
+
+export const InitialFieldSection = z
+  .discriminatedUnion(
+    'source',
+    [
+      z.strictObject({
+        /** uniform: every cell of the first window starts at `ppm` (the default, 400 ppm). */
+        source: z.literal('uniform'),
+        /** Uniform dry-air CO2 mole fraction [ppm] of the first window's initial field. */
+        ppm: z.number({ error: 'expected a number of ppm from 100 to 1000' }).min(100, { error: 'expected a number of ppm from 100 to 1000' }).max(1000, { error: 'expected a number of ppm from 100 to 1000' }).default(400),
+      }),
+      z.strictObject({
+        /** file: the first window starts from a 3-D field read from a NetCDF file (a CarbonTracker/GCAS
+         * restart or a previous run's final field) on exactly the model grid and levels. */
+        source: z.literal('file'),
+        /** NetCDF file; relative paths are relative to the config file. */
+        file: z.string({ error: 'expected a path' }).min(1, { error: 'expected a path' }),
+        /** Variable with dims (lev, lat, lon) or (time, lev, lat, lon). */
+        variable: z.string({ error: 'expected a variable name' }).min(1, { error: 'expected a variable name' }).default('co2'),
+        /** Units of the values; default: the variable's `units` attribute (ppm, ppmv, umol mol-1,
+         * micromol mol-1, mol mol-1, mol/mol, 1e-6, 1). */
+        units: z.enum(INITIAL_FIELD_UNITS, { error: "expected 'ppm' or 'mol mol-1'" }).optional(),
+        /** Record to use when the variable has a time dimension (UTC); default: its only record,
+         * or the record at time.start. */
+        time: iso.optional(),
+        /** Which end of the level axis is the surface. auto: from the level coordinate (CF
+         * `positive` attribute, or pressure/sigma units: largest value = surface; height units:
+         * smallest = surface); without one, surface first (like the model). */
+        levelOrder: z.enum(['auto', 'surface-first', 'top-first'], { error: "expected 'auto', 'surface-first' or 'top-first'" }).default('auto'),
+      }),
+    ],
+    { error: "expected source 'uniform' (with ppm) or 'file' (with file, variable, units, time, levelOrder)" },
+  )
+  .describe('CO2 field at the start of the first window (run: the ensemble, posterior-mean and OSSE truth runs; invert: the background)');
+
 export const OutputSection = z
   .strictObject({
     /** The run store (Zarr v2 directory); relative paths are relative to the config file. */
@@ -237,6 +273,7 @@ export const RunConfigSchema = z
     solver: SolverSection.prefault({}),
     executor: ExecutorSection.prefault({}),
     output: OutputSection.prefault({}),
+    initialField: InitialFieldSection.prefault({ source: 'uniform' }),
     truth: TruthSection.optional(),
   })
   .describe('tanhui run configuration');

@@ -15,7 +15,7 @@ import { InlineExecutor } from '../executor/inline-executor';
 import type { Progress } from '../progress';
 import { acquireStoreLock } from '../store/lock';
 import type { MemberGroupInput, MemberGroupOutput } from '../workers/tasks';
-import { INITIAL_MOLE_FRACTION, shared, sharedMapping, sharedPlan } from './run';
+import { shared, sharedMapping, sharedPlan } from './run';
 
 export interface InvertResult {
   labels: string[];
@@ -149,8 +149,9 @@ export async function runInversion(world: World, opts: { progress: Progress; pro
     const nCell = world.levels.nlev * n;
     const zeros = shared(new Float64Array(nPeriods * n));
     const fieldsOf: Float64Array[] = Array.from({ length: groups }, (_, g) => new Float64Array(nCell * (Math.min(ns, (g + 1) * size) - g * size)));
-    let bg = new Float64Array(nCell).fill(INITIAL_MOLE_FRACTION);
-    let truthField = truthNat ? new Float64Array(nCell).fill(INITIAL_MOLE_FRACTION) : undefined;
+    // initialField: the background and the OSSE truth start from the same field.
+    let bg = Float64Array.from(world.initialMoleFraction);
+    let truthField = truthNat ? Float64Array.from(world.initialMoleFraction) : undefined;
     const rowsG: number[][] = [];
     const yList: number[] = [];
     const bgList: number[] = [];
@@ -307,7 +308,7 @@ async function writeInversionStore(world: World, r: InvertResult, codes: number[
       title: `tanhui synthesis inversion (${r.method}): ${world.config.name}`,
       tanhui_store_format: 'tanhui-inversion-store/1',
       ...provenance,
-      config: JSON.parse(JSON.stringify(world.config)) as ZarrAttrs,
+      config: world.storedConfig as ZarrAttrs,
       config_sha256: world.configSha256,
       input_checksums: world.inputChecksums,
       J_chi2_per_obs: r.chi2,

@@ -28,7 +28,7 @@ import { acquireStoreLock } from '../store/lock';
 import { createRunStore, emptyObsColumns, openRunStore, readRestart, writeWindow, type LagRestart, type ObsColumns, type WindowOutput } from '../store/run-store';
 import { concatShiftedPlans, enterWindows, lagCycle, leaveOldest, spanMapping, toSpanLayout, type LagState, type LagWindow } from './lag';
 
-/** Uniform initial CO2 of the first window [mol mol⁻¹] (documented in the README). */
+/** Default uniform initial CO2 of the first window [mol mol⁻¹] (initialField, README). */
 export const INITIAL_MOLE_FRACTION = 400e-6;
 
 export interface RunOptions {
@@ -241,7 +241,7 @@ export async function runCycling(world: World, opts: RunOptions): Promise<RunSum
       store = info.store;
       complete = info.complete;
     } else {
-      store = await createRunStore(world, { ...opts.provenance, config: JSON.parse(JSON.stringify(config)) as ZarrAttrs, config_sha256: world.configSha256, input_checksums: world.inputChecksums });
+      store = await createRunStore(world, { ...opts.provenance, config: world.storedConfig as ZarrAttrs, config_sha256: world.configSha256, input_checksums: world.inputChecksums });
     }
     const W = world.windows.length;
     const N = config.solver.members;
@@ -255,12 +255,12 @@ export async function runCycling(world: World, opts: RunOptions): Promise<RunSum
       carried = { moleFraction: r.moleFraction, x: r.x, rng: createRng(r.rng), truthMoleFraction: r.truthMoleFraction, obs: r.obs };
       if (config.solver.lag > 1) carried.lag = carriedLagOf(world, r.lag);
     } else {
-      const nField = world.levels.nlev * world.grid.size;
+      // initialField: the posterior-mean run and the OSSE truth start from the same field.
       carried = {
-        moleFraction: new Float64Array(nField).fill(INITIAL_MOLE_FRACTION),
+        moleFraction: Float64Array.from(world.initialMoleFraction),
         x: Float64Array.from(world.xPrior),
         rng: createRng(config.solver.seed),
-        truthMoleFraction: world.truthScaling ? new Float64Array(nField).fill(INITIAL_MOLE_FRACTION) : undefined,
+        truthMoleFraction: world.truthScaling ? Float64Array.from(world.initialMoleFraction) : undefined,
         obs: emptyObsColumns(world.obs.table.n),
       };
       if (config.solver.lag > 1) carried.lag = carriedLagOf(world, undefined);
