@@ -23,6 +23,7 @@ import { InlineExecutor } from '../executor/inline-executor';
 import { initialMoleFraction } from '../initial-field';
 import { EXIT } from '../main';
 import { runInversion } from '../pipeline/invert';
+import { runCycling } from '../pipeline/run';
 import { SilentProgress } from '../progress';
 import type { MemberGroupInput } from '../workers/tasks';
 import { runCli, snapshotTree, tempDir, writeConfig } from './helpers';
@@ -104,6 +105,21 @@ lat2 = np.arange(-89, 90, 2.0); lon2 = np.arange(-178.5, 180, 3.0)
 write('grid3x2.nc', np.full((nlev, len(lat2), len(lon2)), 400.0), ('lev', 'lat', 'lon'), coords=(lat2, lon2))
 `;
 
+/** The same uniform field as a Zarr v2 store written by xarray (when Debian's xarray + zarr are there). */
+const ZARR_WRITER = `
+import sys, numpy as np, xarray as xr
+d = sys.argv[1]; lat = np.arange(-88, 89, 4.0); lon = np.arange(-177, 180, 6.0)
+xr.Dataset({'co2': (('lev', 'lat', 'lon'), np.full((25, 45, 60), 410.0), {'units': 'umol mol-1'})}, coords={'lat': lat, 'lon': lon}).to_zarr(d + '/uniform410.zarr', mode='w')
+`;
+const haveZarr = havePy && (() => {
+  try {
+    execFileSync(PY, ['-c', 'import xarray, zarr'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
 const grid = LatLonGrid.preset('6x4');
 const levels = HybridLevels.generic25();
 const dir = tempDir('initial-field');
@@ -114,6 +130,7 @@ beforeAll(() => {
   writeFileSync(join(dir, 'spec.json'), JSON.stringify({ dir, lat: Array.from(grid.latCentersDeg), lon: Array.from(grid.lonCentersDeg), pmidHPa }));
   writeFileSync(join(dir, 'writer.py'), WRITER);
   execFileSync(PY, [join(dir, 'writer.py'), join(dir, 'spec.json')]);
+  if (haveZarr) execFileSync(PY, ['-c', ZARR_WRITER, dir]);
 });
 
 describe('initialField', () => {
@@ -205,6 +222,39 @@ describe('initialField', () => {
     expect(maxSignal).toBeGreaterThan(3); // the field's structure reaches the samples
     const attrs = (await ZarrStore.open(field)).getAttrs('');
     expect(Object.keys(attrs.input_checksums as object)).toEqual(['field.nc']);
+  });
+
+  it.skipIf(!havePy)('a run from a file field resumed after its first window ends with the bytes of an uninterrupted run', async () => {
+    const d = tempDir('if-resume');
+    const stores: string[] = [];
+    for (const [name, steps] of [['full', [2]], ['resumed', [1, 1]]] as const) {
+      const sub = join(d, name);
+      mkdirSync(sub);
+      writeFileSync(join(sub, 'field.nc'), readFileSync(join(dir, 'field.nc')));
+      const cfg = writeConfig(sub, RUN('initialField: {source: file, file: field.nc}').replace('windows: 1', 'windows: 2'));
+      let done = 0;
+      for (const maxWindows of steps) {
+        const world = await composeWorld(await loadConfig(cfg)); // a new process would re-read the file
+        const sum = await runCycling(world, { progress: new SilentProgress(), provenance: { tanhui_command: 'test' }, maxWindows });
+        expect(sum.resumedFrom).toBe(done);
+        done = sum.windowsDone;
+      }
+      stores.push(join(sub, 'run.zarr'));
+    }
+    const sa = snapshotTree(stores[0]!);
+    const sb = snapshotTree(stores[1]!);
+    expect([...sb.keys()]).toEqual([...sa.keys()]);
+    expect([...sa].filter(([n, bytes]) => Buffer.compare(bytes, sb.get(n)!) !== 0).map(([n]) => n)).toEqual([]);
+    expect((await ZarrStore.open(stores[1]!)).getAttrs('').windows_complete).toBe(2);
+  });
+
+  it.skipIf(!haveZarr)('a Zarr v2 store (xarray) is read the same way; its checksum is over the directory', async () => {
+    const d = tempDir('if-zarr');
+    const cfg = writeConfig(d, RUN(`initialField: {source: file, file: ${join(dir, 'uniform410.zarr')}}`));
+    const world = await composeWorld(await loadConfig(cfg));
+    expect(world.initialMoleFraction.length).toBe(levels.nlev * grid.size);
+    for (const v of world.initialMoleFraction) expect(v).toBe(410 / 1e6);
+    expect(world.inputChecksums[join(dir, 'uniform410.zarr')]).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it.skipIf(!havePy)('invert starts its background and truth from the field', async () => {

@@ -11,6 +11,7 @@ export function registerInvert(program: Command): void {
     .command('invert')
     .description('Bayesian synthesis inversion: region×month response functions on the worker pool, batch (or 4dvar) solve, budgets with full covariance')
     .argument('<config>', 'run configuration (YAML); solver.method batch (default here) or 4dvar')
+    .addHelpText('after', '\nThe first window starts from initialField: uniform (default 400 ppm) or a NetCDF/Zarr variable on the model grid and levels\n(initialField: {source: file, file: PATH, variable: co2}); see `tanhui config --schema` and apps/tanhui/README.md.')
     .action(async (config: string) => {
       const world = await composeWorld(await loadConfig(config));
       const r = await runInversion(world, { progress: defaultProgress(), provenance: provenance('invert') });

@@ -21,6 +21,7 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('cycling EnSRF assimilation (GCAS two-step) into a Zarr run store; rerun to resume')
     .argument('<config>', 'run configuration (YAML)')
+    .addHelpText('after', '\nThe first window starts from initialField: uniform (default 400 ppm) or a NetCDF/Zarr variable on the model grid and levels\n(initialField: {source: file, file: PATH, variable: co2}); see `tanhui config --schema` and apps/tanhui/README.md.')
     .action(async (config: string) => {
       await runCommand(config);
     });

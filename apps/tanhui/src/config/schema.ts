@@ -209,26 +209,27 @@ export const InitialFieldSection = z
         /** uniform: every cell of the first window starts at `ppm` (the default, 400 ppm). */
         source: z.literal('uniform'),
         /** Uniform dry-air CO2 mole fraction [ppm] of the first window's initial field. */
-        ppm: z.number({ error: 'expected a number of ppm from 100 to 1000' }).min(100, { error: 'expected a number of ppm from 100 to 1000' }).max(1000, { error: 'expected a number of ppm from 100 to 1000' }).default(400),
+        ppm: z.number({ error: 'expected a number of ppm from 100 to 1000' }).min(100, { error: 'expected a number of ppm from 100 to 1000' }).max(1000, { error: 'expected a number of ppm from 100 to 1000' }).default(400).describe('uniform CO2 [ppm] of every cell'),
       }),
       z.strictObject({
         /** file: the first window starts from a 3-D field read from a NetCDF file (a CarbonTracker/GCAS
          * restart or a previous run's final field) on exactly the model grid and levels. */
         source: z.literal('file'),
         /** NetCDF file; relative paths are relative to the config file. */
-        file: z.string({ error: 'expected a path' }).min(1, { error: 'expected a path' }),
+        file: z.string({ error: 'expected a path' }).min(1, { error: 'expected a path' }).describe('NetCDF file (or Zarr v2 directory) on the model grid and levels; relative to the config file'),
         /** Variable with dims (lev, lat, lon) or (time, lev, lat, lon). */
-        variable: z.string({ error: 'expected a variable name' }).min(1, { error: 'expected a variable name' }).default('co2'),
+        variable: z.string({ error: 'expected a variable name' }).min(1, { error: 'expected a variable name' }).default('co2').describe('variable with dims (lev, lat, lon) or (time, lev, lat, lon)'),
         /** Units of the values; default: the variable's `units` attribute (ppm, ppmv, umol mol-1,
          * micromol mol-1, mol mol-1, mol/mol, 1e-6, 1). */
-        units: z.enum(INITIAL_FIELD_UNITS, { error: "expected 'ppm' or 'mol mol-1'" }).optional(),
+        units: z.enum(INITIAL_FIELD_UNITS, { error: "expected 'ppm' or 'mol mol-1'" }).optional().describe("units of the values; default: the variable's units attribute"),
         /** Record to use when the variable has a time dimension (UTC); default: its only record,
          * or the record at time.start. */
-        time: iso.optional(),
+        time: iso.optional().describe('record to use (UTC) when the variable has a time dimension; default: its only record, or the one at time.start'),
         /** Which end of the level axis is the surface. auto: from the level coordinate (CF
          * `positive` attribute, or pressure/sigma units: largest value = surface; height units:
          * smallest = surface); without one, surface first (like the model). */
-        levelOrder: z.enum(['auto', 'surface-first', 'top-first'], { error: "expected 'auto', 'surface-first' or 'top-first'" }).default('auto'),
+        levelOrder: z.enum(['auto', 'surface-first', 'top-first'], { error: "expected 'auto', 'surface-first' or 'top-first'" }).default('auto')
+          .describe('which end of the level axis is the surface; auto: CF positive attribute or pressure/sigma (largest = surface) or height (smallest) units of the level coordinate, else surface first'),
       }),
     ],
     { error: "expected source 'uniform' (with ppm) or 'file' (with file, variable, units, time, levelOrder)" },
