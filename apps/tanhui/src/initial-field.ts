@@ -28,11 +28,13 @@ const isoOf = (t: number): string => new Date(t * 1000).toISOString().replace('.
 
 /**
  * Whether index 0 of the level axis is the surface. levelOrder auto: from the level coordinate —
- * CF `positive` (up: values grow upwards; down: they grow downwards), else pressure or
- * sigma/hybrid coordinates (largest value = surface) or heights (smallest = surface); without a
- * coordinate or any of these, surface first like the model.
+ * pressure units or a sigma/hybrid/pressure standard_name (largest value = surface), height units
+ * (smallest = surface), else its CF `positive` (up: values grow upwards; down: downwards); the
+ * physical quantity comes first because `positive` is misused in the wild (GEOS-Chem writes
+ * `positive: up` on its hybrid sigma levels, which decrease upwards). Without a coordinate or
+ * any of these: surface first, like the model.
  */
-async function surfaceFirst(ds: GdalDataset, levDim: string, order: 'auto' | 'surface-first' | 'top-first', ctx: { file: string; key: string }): Promise<boolean> {
+export async function levelAxisSurfaceFirst(ds: GdalDataset, levDim: string, order: 'auto' | 'surface-first' | 'top-first', ctx: { file: string; key: string }): Promise<boolean> {
   if (order !== 'auto') return order === 'surface-first';
   if (!ds.hasVariable(levDim)) return true;
   const info: VariableInfo = ds.variable(levDim);
@@ -43,10 +45,10 @@ async function surfaceFirst(ds: GdalDataset, levDim: string, order: 'auto' | 'su
   const units = squash(info.units ?? '');
   const std = typeof info.attrs.standard_name === 'string' ? info.attrs.standard_name.toLowerCase() : '';
   let growsUpward: boolean | undefined;
-  if (positive === 'up') growsUpward = true;
-  else if (positive === 'down') growsUpward = false;
-  else if (PRESSURE_UNITS.has(units) || /pressure|sigma|hybrid/.test(std)) growsUpward = false;
+  if (PRESSURE_UNITS.has(units) || /pressure|sigma|hybrid/.test(std)) growsUpward = false;
   else if (HEIGHT_UNITS.has(units) || /height|altitude/.test(std)) growsUpward = true;
+  else if (positive === 'up') growsUpward = true;
+  else if (positive === 'down') growsUpward = false;
   if (growsUpward === undefined) return true;
   const increasing = v[v.length - 1]! > v[0]!;
   for (let k = 1; k < v.length; k++) {
@@ -104,7 +106,7 @@ export async function initialMoleFraction(loaded: LoadedConfig, grid: LatLonGrid
         hint: 'interpolate the field to the model levels first',
       });
     }
-    const surface0 = await surfaceFirst(ds, levDim, cfg.levelOrder, { file, key: 'initialField.levelOrder' });
+    const surface0 = await levelAxisSurfaceFirst(ds, levDim, cfg.levelOrder, { file, key: 'initialField.levelOrder' });
 
     // The record: the only one, initialField.time, or the run's start.
     let record = 0;

@@ -13,14 +13,15 @@
 // - bad files: one line naming file, variable and key, exit 3, no store.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HybridLevels, LatLonGrid } from '@tanhui/core';
-import { ZarrStore } from '@tanhui/io';
+import { openDataset, ZarrStore } from '@tanhui/io';
 import { composeWorld, FLUX_PERIOD_SECONDS } from '../compose';
 import { loadConfig } from '../config/load';
 import { InlineExecutor } from '../executor/inline-executor';
-import { initialMoleFraction } from '../initial-field';
+import { initialMoleFraction, levelAxisSurfaceFirst } from '../initial-field';
 import { EXIT } from '../main';
 import { runInversion } from '../pipeline/invert';
 import { runCycling } from '../pipeline/run';
@@ -119,6 +120,10 @@ const haveZarr = havePy && (() => {
     return false;
   }
 })();
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** Real GEOS-Chem output (CH4, 72 hybrid levels surface first with `positive: up`, 5°×4°). */
+const geosChem = resolve(here, '../../../../../shared/data/public/model_output/GEOSChem.SpeciesConc.20150101_0000z_reduced.nc4');
 
 const grid = LatLonGrid.preset('6x4');
 const levels = HybridLevels.generic25();
@@ -279,6 +284,19 @@ describe('initialField', () => {
     for (const f of initials) for (let q = 0; q < f.length; q++) expect(f[q]).toBe(410 / 1e6);
   });
 
+  it.skipIf(!existsSync(geosChem))('real GEOS-Chem output: its hybrid levels (positive: up, decreasing upwards) are read surface first', async () => {
+    const ds = await openDataset(geosChem);
+    try {
+      const lev = (await ds.read('lev')).data as Float64Array;
+      expect(lev[0]!).toBeGreaterThan(lev[lev.length - 1]!); // sigma-like: 1 at the surface
+      const ctx = { file: geosChem, key: 'initialField.levelOrder' };
+      expect(await levelAxisSurfaceFirst(ds, 'lev', 'auto', ctx)).toBe(true); // GEOS-Chem level 1 = surface
+      expect(await levelAxisSurfaceFirst(ds, 'lev', 'top-first', ctx)).toBe(false);
+    } finally {
+      ds.close();
+    }
+  });
+
   describe('bad files → one line naming the file, variable and key, exit 3, no store', () => {
     const fails = async (spec: string, pattern: RegExp): Promise<void> => {
       const d = tempDir('if-bad');
@@ -300,6 +318,9 @@ describe('initialField', () => {
     });
     it.skipIf(!havePy)('another grid', async () => {
       await fails(`file: ${join(dir, 'grid3x2.nc')}`, /GridMismatch: the initial field co2 is on a 120×90 lat-lon grid.*grid\.preset 6x4 is a 60×45.*variable co2, key initialField\.file/);
+    });
+    it.skipIf(!existsSync(geosChem))('real GEOS-Chem output on its own 5°×4° grid', async () => {
+      await fails(`file: ${geosChem}, variable: SpeciesConc_CH4`, /GridMismatch: the initial field SpeciesConc_CH4 is on a 72×46 lat-lon grid.*grid\.preset 6x4 is a 60×45.*variable SpeciesConc_CH4, key initialField\.file/);
     });
     it.skipIf(!havePy)('another number of levels', async () => {
       await fails(`file: ${join(dir, 'lev24.nc')}`, /GridMismatch: co2 has 24 levels, grid\.levels generic25 has 25.*lev24\.nc, variable co2, key initialField\.file/);

@@ -225,11 +225,11 @@ export const InitialFieldSection = z
         /** Record to use when the variable has a time dimension (UTC); default: its only record,
          * or the record at time.start. */
         time: iso.optional().describe('record to use (UTC) when the variable has a time dimension; default: its only record, or the one at time.start'),
-        /** Which end of the level axis is the surface. auto: from the level coordinate (CF
-         * `positive` attribute, or pressure/sigma units: largest value = surface; height units:
-         * smallest = surface); without one, surface first (like the model). */
+        /** Which end of the level axis is the surface. auto: from the level coordinate (pressure
+         * units or a sigma/hybrid/pressure standard_name: largest value = surface; height units:
+         * smallest = surface; else its CF `positive` attribute); without one, surface first. */
         levelOrder: z.enum(['auto', 'surface-first', 'top-first'], { error: "expected 'auto', 'surface-first' or 'top-first'" }).default('auto')
-          .describe('which end of the level axis is the surface; auto: CF positive attribute or pressure/sigma (largest = surface) or height (smallest) units of the level coordinate, else surface first'),
+          .describe('which end of the level axis is the surface; auto: from the level coordinate — pressure units or sigma/hybrid/pressure standard_name (largest = surface), height units (smallest = surface), else its CF positive attribute; without one, surface first'),
       }),
     ],
     { error: "expected source 'uniform' (with ppm) or 'file' (with file, variable, units, time, levelOrder)" },
