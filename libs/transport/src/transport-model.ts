@@ -27,10 +27,17 @@ export interface ForwardInput {
   readonly fluxes: SurfaceFluxes;
   /** Sampling weights built by the observation operators from `samplingContext(window)`. */
   readonly plan?: SamplePlan;
+  /**
+   * Tracers whose final field to return (default: all): tracers start … start+count−1, so
+   * finalMoleFraction is [level][lat][lon][count] (empty for count 0). Saves a field-sized
+   * array when only the samples or a few tracers' fields are wanted.
+   */
+  readonly finalTracers?: { readonly start: number; readonly count: number };
 }
 
 export interface ForwardOutput {
-  /** Mole fraction [mol mol⁻¹] at the window end, layout [level][lat][lon][tracer]. */
+  /** Mole fraction [mol mol⁻¹] at the window end, layout [level][lat][lon][tracer] (the tracers
+   * of `finalTracers`). */
   readonly finalMoleFraction: Float64Array;
   /** Sampled mole fractions [mol mol⁻¹], layout [sample][tracer] (empty without a plan). */
   readonly samples: Float64Array;

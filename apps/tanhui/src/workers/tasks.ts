@@ -61,6 +61,14 @@ function modelOf(spec: BuiltinModelSpec): BuiltinTransportModel {
   return m;
 }
 
+// The initial-field buffer of this worker's tasks, kept between tasks like the model's tracer
+// state (same size window after window; fresh arrays of this size cost page faults).
+let initPool = new Float64Array(0);
+function initialBuffer(n: number): Float64Array {
+  if (initPool.length < n) initPool = new Float64Array(n);
+  return initPool.subarray(0, n);
+}
+
 const now = (): number => performance.timeOrigin + performance.now();
 
 /** Transport for a group of ensemble members as tracers of one run, sampled by the plan. */
@@ -78,7 +86,7 @@ export function memberGroupTransport(input: MemberGroupInput): unknown {
   const nCell = input.initialPerMember ? input.initial.length / K : input.initial.length;
   const nFlux = mapping.nPeriods * mapping.nCells;
   let flux = ensembleFlux(mapping, input.fixed, input.states, K);
-  let init = new Float64Array(nCell * Kt);
+  const init = initialBuffer(nCell * Kt);
   for (let c = 0; c < nCell; c++) {
     const b = c * Kt;
     if (input.initialPerMember) for (let k = 0; k < K; k++) init[b + k] = input.initial[c * K + k]!;
@@ -103,15 +111,10 @@ export function memberGroupTransport(input: MemberGroupInput): unknown {
     initialMoleFraction: init,
     fluxes: { periodSeconds: input.periodSeconds, data: flux },
     plan: input.plan,
+    finalTracers: input.returnFinal === 'all' ? { start: 0, count: Kt } : input.returnFinal === 'extras' ? { start: K, count: E } : { start: 0, count: 0 },
   });
   const transportMs = now() - t0;
-  init = new Float64Array(0);
-  let final: Float64Array | undefined;
-  if (input.returnFinal === 'all') final = out.finalMoleFraction;
-  else if (input.returnFinal === 'extras') {
-    final = new Float64Array(nCell * E);
-    for (let c = 0; c < nCell; c++) for (let e = 0; e < E; e++) final[c * E + e] = out.finalMoleFraction[c * Kt + K + e]!;
-  }
+  const final = input.returnFinal === 'none' ? undefined : out.finalMoleFraction;
   const result: MemberGroupOutput = { samples: out.samples, final, timing: { startMs, endMs: now(), transportMs } };
   const transfer = [out.samples.buffer];
   if (final) transfer.push(final.buffer);

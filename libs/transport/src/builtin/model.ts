@@ -72,6 +72,9 @@ export class BuiltinTransportModel implements TransportModel {
   private readonly ncell: number;
   private scratch: { K: number; w: SweepScratch; xs: XScratch } | null = null;
   private psCache: { key: string; ps: Float64Array[] } | null = null;
+  /** Tracer state kept between runs: a worker runs window after window of the same size, and
+   * fresh arrays of hundreds of MB cost ~1 s of page faults each time (4 KB pages). */
+  private statePool: Float64Array[] = [];
 
   constructor(readonly met: Meteorology, options: Partial<BuiltinOptions> = {}) {
     this.grid = met.grid;
@@ -127,6 +130,20 @@ export class BuiltinTransportModel implements TransportModel {
         return p;
       },
     };
+  }
+
+  /** Zeroed tracer state for K tracers on the pooled arrays (grown when too small). */
+  private pooledState(K: number): TracerState {
+    const n = this.ncell * K;
+    if (this.statePool.length === 0 || this.statePool[0]!.length < n) this.statePool = [0, 1, 2, 3].map(() => new Float64Array(n));
+    const [rm, rxm, rym, rzm] = this.statePool.map((a) => a.subarray(0, n).fill(0)) as [Float64Array, Float64Array, Float64Array, Float64Array];
+    return { K, rm, rxm, rym, rzm };
+  }
+
+  /** Drop the pooled tracer state (it is otherwise kept for the next run). */
+  releaseBuffers(): void {
+    this.statePool = [];
+    this.scratch = null;
   }
 
   private getScratch(K: number): { w: SweepScratch; xs: XScratch } {
@@ -237,7 +254,11 @@ export class BuiltinTransportModel implements TransportModel {
     // sampling context skips a met-only pass over the window.
     let psNow = Float64Array.from(this.psCache?.key === `${input.window.startSec}:${nSteps}` ? this.psCache.ps[0]! : this.met.surfacePressurePa(input.window.startSec));
     let psNext = new Float64Array(ncol);
-    const s = allocState(ncell, K);
+    const fin = input.finalTracers ?? { start: 0, count: K };
+    if (!(Number.isInteger(fin.start) && Number.isInteger(fin.count) && fin.start >= 0 && fin.count >= 0 && fin.start + fin.count <= K)) {
+      throw new TanhuiError('InvalidArgument', `finalTracers must lie within the ${K} tracers, got start ${fin.start}, count ${fin.count}`);
+    }
+    const s = this.pooledState(K);
     const m0 = airMassFromPs(this.grid, this.levels, psNow, new Float64Array(ncell));
     const c0 = input.initialMoleFraction;
     for (let q = 0; q < ncell; q++) {
@@ -259,10 +280,14 @@ export class BuiltinTransportModel implements TransportModel {
       mEnd = ops.mEnd;
       if (idx && input.plan) sampleForward(input.plan, idx, n + 1, K, s.rm, mEnd, samples);
     }
-    const finalMoleFraction = new Float64Array(ncell * K);
-    for (let q = 0; q < ncell; q++) {
-      const inv = 1 / mEnd[q]!;
-      for (let t = 0; t < K; t++) finalMoleFraction[q * K + t] = s.rm[q * K + t]! * inv;
+    const { start, count } = fin;
+    const finalMoleFraction = new Float64Array(ncell * count);
+    if (count > 0) {
+      for (let q = 0; q < ncell; q++) {
+        const inv = 1 / mEnd[q]!;
+        const e = q * K + start;
+        for (let t = 0; t < count; t++) finalMoleFraction[q * count + t] = s.rm[e + t]! * inv;
+      }
     }
     return { finalMoleFraction, samples };
   }
@@ -279,7 +304,7 @@ export class BuiltinTransportModel implements TransportModel {
     const nPeriods = fluxPeriodCount(input.window, period);
     const fluxSensitivity = new Float64Array(nPeriods * ncol * K);
     const ps = this.surfacePressures(input.window);
-    const a = allocState(ncell, K);
+    const a = this.pooledState(K);
     for (let n = nSteps - 1; n >= 0; n--) {
       const ops = this.builder.build(input.window.startSec + n * this.stepSeconds, ps[n]!);
       if (n === nSteps - 1 && input.finalSensitivity) {
