@@ -6,7 +6,7 @@ import { applyMapping, buildMapping } from '@tanhui/priors';
 import { createRng, ensrfSerial, type Rng } from '@tanhui/solvers';
 import { isTanhuiError } from '@tanhui/core';
 import { parseConfigText } from '../config/load';
-import { concatShiftedPlans, enterWindows, lagCycle, leaveOldest, spanMapping, toSpanLayout, type LagState } from '../pipeline/lag';
+import { concatShiftedPlans, enterWindows, enteringMean, lagCycle, leaveOldest, spanMapping, toSpanLayout, type LagState } from '../pipeline/lag';
 
 // ---- small dense linear algebra (naive, independent of @tanhui/solvers' kernels) ----
 const mat = (r: number, c: number, f: (i: number, j: number) => number): Float64Array => Float64Array.from({ length: r * c }, (_, k) => f(Math.floor(k / c), k % c));
@@ -211,6 +211,78 @@ describe('lagged EnSRF cycles on a dense linear problem = one big Kalman update'
       expect(state).toBeUndefined();
     });
   }
+});
+
+describe("CTDAS's prior mean for windows entering later (nlag >= 3)", () => {
+  it('is the prior for lag < 3 or fewer than two windows, else (prior + newest + second newest) / 3', () => {
+    const xp = Float64Array.of(1, 2);
+    const st: LagState = { nparams: 2, nmembers: 1, windows: [4, 5, 6], x: Float64Array.of(10, 20, 30, 40, 50, 60), Xprime: new Float64Array(6) };
+    expect(Array.from(enteringMean(xp, st, 4))).toEqual([(1 + 30 + 50) / 3, (2 + 40 + 60) / 3]);
+    expect(Array.from(enteringMean(xp, st, 2))).toEqual([1, 2]);
+    expect(Array.from(enteringMean(xp, undefined, 3))).toEqual([1, 2]);
+    expect(Array.from(enteringMean(xp, { ...st, windows: [6], x: Float64Array.of(7, 8), Xprime: new Float64Array(2) }, 3))).toEqual([1, 2]);
+  });
+
+  it('lag 3 cycles with it equal a Kalman filter whose entering windows get that mean and B (own dense algebra)', () => {
+    // Reference: the mean and full covariance of the span, cycle by cycle: enter (mean from the
+    // rule on the reference's own means, covariance B, uncorrelated), one exact update with the
+    // entering windows' observations, the oldest leaves. The ensemble is drawn exactly (sample
+    // covariance B, orthogonal to the others), so the lagged EnSRF must match it to rounding.
+    const L = 3, W = 6, n = 2, N = L * n + 3, mPerWindow = 3;
+    const rng = createRng(321);
+    const B = mat(n, n, (i, j) => (i === j ? 0.6 : 0.2));
+    const xPrior = Float64Array.of(1, 0.8);
+    const H = Array.from({ length: W }, (_, w) => mat(mPerWindow, W * n, (_, j) => (Math.floor(j / n) <= w && Math.floor(j / n) > w - L ? rng.uniform() * 2 - 1 : 0)));
+    const R = Array.from({ length: W }, () => Float64Array.from({ length: mPerWindow }, () => 0.1 + rng.uniform() * 0.2));
+    const y = Array.from({ length: W }, () => Float64Array.from({ length: mPerWindow }, () => 2 + rng.normal()));
+    let state: LagState | undefined;
+    let refX = new Float64Array(0);
+    let refP = new Float64Array(0);
+    let moved = 0;
+    for (let c = 0; c < W; c++) {
+      const cyc = lagCycle(c, L, W);
+      for (const w of cyc.enter) {
+        const S0 = refX.length / n;
+        const mean = c === 0 ? Float64Array.from(xPrior) : Float64Array.from(xPrior, (p, i) => (p + refX[(S0 - 1) * n + i]! + refX[(S0 - 2) * n + i]!) / 3);
+        const got = c === 0 ? Float64Array.from(xPrior) : enteringMean(xPrior, state, L);
+        expect(maxAbsDiff(got, mean)).toBeLessThan(1e-12);
+        if (c > 0) moved = Math.max(moved, maxAbsDiff(got, xPrior));
+        state = enterWindows(state, n, N, [{ window: w, x: got, Xprime: exactDraw(B, n, N, state ? state.Xprime : new Float64Array(0), rng) }]);
+        const m0 = refX.length;
+        const x1 = new Float64Array(m0 + n);
+        x1.set(refX);
+        x1.set(mean, m0);
+        const P1 = mat(m0 + n, m0 + n, (i, j) => (i < m0 && j < m0 ? refP[i * m0 + j]! : i >= m0 && j >= m0 ? B[(i - m0) * n + (j - m0)]! : 0));
+        refX = x1;
+        refP = P1;
+      }
+      const S = cyc.span.length;
+      if (cyc.enter.length > 0) {
+        const rows = cyc.enter.flatMap((w) => Array.from({ length: mPerWindow }, (_, i) => ({ w, i })));
+        const m = rows.length;
+        const Hs = mat(m, S * n, (r, j) => H[rows[r]!.w]![rows[r]!.i * W * n + c * n + j]!);
+        const obs = Float64Array.from(rows, ({ w, i }) => y[w]![i]!);
+        const Rv = Float64Array.from(rows, ({ w, i }) => R[w]![i]!);
+        const st = state!;
+        const res = ensrfSerial(
+          { nparams: S * n, nmembers: N, nobs: m, x: st.x, Xprime: st.Xprime, Hx: mul(Hs, st.x, m, S * n, 1), HXprime: mul(Hs, st.Xprime, m, S * n, N), obs, R: Rv },
+          { meanIsMember0: true, rejectionThreshold: 1e9 },
+        );
+        state = { ...st, x: res.x, Xprime: res.Xprime };
+        const k = kalman(refX, refP, Hs, obs, Rv);
+        refX = k.xa;
+        refP = k.Pa;
+      }
+      const { done, rest } = leaveOldest(state!);
+      state = rest.windows.length > 0 ? rest : undefined;
+      expect(maxAbsDiff(done.x, refX.slice(0, n))).toBeLessThan(1e-9);
+      expect(maxAbsDiff(sampleCov(done.Xprime, n, N), mat(n, n, (i, j) => refP[i * S * n + j]!))).toBeLessThan(1e-9);
+      refX = refX.slice(n);
+      refP = mat(S * n - n, S * n - n, (i, j) => refP[(i + n) * S * n + j + n]!);
+    }
+    // The rule did something: entering means left the prior.
+    expect(moved).toBeGreaterThan(1e-2);
+  });
 });
 
 describe('span mapping and plans', () => {

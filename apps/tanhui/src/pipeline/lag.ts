@@ -6,8 +6,9 @@
 // Cycle c (0-based) of W windows with lag L:
 //   span       windows c … min(c+L−1, W−1) are in the state (window-major, oldest first);
 //   enter      cycle 0: every window of the span; later: the newest window c+L−1 if it exists
-//              (the windows that enter are drawn from the prior: mean x_prior, deviations
-//              from B — CTDAS make_new_ensemble);
+//              (the windows that enter are drawn with deviations from B and the prior mean
+//              — or, with nlag ≥ 3 after cycle 0, CTDAS's mean of the prior and the two newest
+//              windows, see enteringMean — as in CTDAS make_new_ensemble);
 //   assimilate the observations of the windows that enter, so each observation is assimilated
 //              exactly once (the older windows' observations were assimilated when they entered);
 //   leave      after the solve the oldest window (c) leaves: its posterior is final.
@@ -71,6 +72,24 @@ export function enterWindows(state: LagState | undefined, nparams: number, nmemb
     Xprime.set(e.Xprime, j * n * N);
   });
   return { nparams: n, nmembers: N, windows: [...old.windows, ...entering.map((e) => e.window)], x, Xprime };
+}
+
+/**
+ * Prior mean of the window that enters a lagged state in a later cycle (CTDAS
+ * make_new_ensemble, CarbonTracker's simple dynamical model): with nlag ≥ 3, the average of the
+ * prior and the current means of the two newest windows in the state,
+ * x = (x_prior + (x_newest + x_second_newest)) / 3, so a persistent signal found by the
+ * observations carries into the new window; otherwise (nlag < 3, or fewer than two windows in
+ * the state, as in cycle 0) the prior itself. The deviations still come from B alone.
+ */
+export function enteringMean(xPrior: Float64Array, state: LagState | undefined, nlag: number): Float64Array {
+  const n = xPrior.length;
+  const S = state?.windows.length ?? 0;
+  if (nlag < 3 || !state || S < 2) return Float64Array.from(xPrior);
+  if (state.nparams !== n) throw new TanhuiError('BadShape', `the lagged state has ${state.nparams} parameters per window, the prior ${n}`);
+  const newest = (S - 1) * n;
+  const second = (S - 2) * n;
+  return Float64Array.from(xPrior, (p, i) => (p + (state.x[newest + i]! + state.x[second + i]!)) / 3);
 }
 
 /** The oldest window leaves (its posterior is final); the rest stay, in order. */
