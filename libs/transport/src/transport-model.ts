@@ -33,6 +33,21 @@ export interface ForwardInput {
    * array when only the samples or a few tracers' fields are wanted.
    */
   readonly finalTracers?: { readonly start: number; readonly count: number };
+  /**
+   * Write final fields into arrays the caller owns instead (e.g. one SharedArrayBuffer that
+   * every worker fills with its own members): tracer start+t of cell q goes to
+   * array[q·stride + offset + t]. finalMoleFraction is then empty and finalTracers ignored.
+   */
+  readonly finalInto?: ReadonlyArray<FinalDestination>;
+}
+
+/** Where finalInto puts the final fields of tracers start … start+count−1. */
+export interface FinalDestination {
+  readonly start: number;
+  readonly count: number;
+  readonly array: Float64Array;
+  readonly stride: number;
+  readonly offset: number;
 }
 
 export interface ForwardOutput {

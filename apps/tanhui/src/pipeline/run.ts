@@ -26,7 +26,7 @@ import type { MemberGroupInput, MemberGroupOutput } from '../workers/tasks';
 import type { Progress } from '../progress';
 import { acquireStoreLock } from '../store/lock';
 import { createRunStore, emptyObsColumns, openRunStore, readRestart, writeWindow, type LagRestart, type ObsColumns, type WindowOutput } from '../store/run-store';
-import { concatShiftedPlans, enterWindows, lagCycle, leaveOldest, spanMapping, toSpanLayout, type LagState, type LagWindow } from './lag';
+import { concatShiftedPlans, enterWindows, enteringMean, lagCycle, leaveOldest, spanMapping, toSpanLayout, type LagState, type LagWindow } from './lag';
 
 /** Default uniform initial CO2 of the first window [mol mol⁻¹] (initialField, README). */
 export const INITIAL_MOLE_FRACTION = 400e-6;
@@ -75,6 +75,22 @@ export function shared<T extends Float64Array | Int32Array>(a: T): T {
   const out = new C(new SharedArrayBuffer(a.byteLength));
   (out as Float64Array).set(a as Float64Array);
   return out;
+}
+
+const reused = new Map<string, Float64Array>();
+
+/**
+ * A Float64Array on a SharedArrayBuffer kept for the next call with the same name and length
+ * (window after window): fresh arrays of hundreds of MB cost ~1.5 s of page faults per GB here.
+ * The previous contents are overwritten by the caller; only one user per name at a time.
+ */
+function reusedShared(name: string, length: number): Float64Array {
+  let a = reused.get(name);
+  if (!a || a.length !== length) {
+    a = new Float64Array(new SharedArrayBuffer(length * 8));
+    reused.set(name, a);
+  }
+  return a;
 }
 
 export function sharedPlan(p: SamplePlan): SamplePlan {
@@ -465,10 +481,12 @@ async function runLagCycle(
     return p;
   };
 
-  // (a) windows entering the state: prior mean, deviations drawn from B (CTDAS make_new_ensemble).
+  // (a) windows entering the state: deviations drawn from B, the prior mean — or with lag ≥ 3 after
+  // cycle 0 CTDAS's mean of the prior and the two newest windows (make_new_ensemble).
   const entering: LagWindow[] = [];
   for (const w of cyc.enter) {
-    const { x, Xprime } = drawEnsemble({ mean: world.xPrior, nmembers: N, covariance: sqrtB, rng: carried.rng, meanIsMember0: true });
+    const mean = config.solver.lagEnteringMean === 'ctdas' ? enteringMean(world.xPrior, lag.state, config.solver.lag) : world.xPrior;
+    const { x, Xprime } = drawEnsemble({ mean, nmembers: N, covariance: sqrtB, rng: carried.rng, meanIsMember0: true });
     lag.info.set(w, { priorSpread: spreadOf(Xprime, ns, N), budgetPriorSd: spreadOf(budgetDeviations(world, await priorOf(w), Xprime), nr, N), chi2: NaN });
     entering.push({ window: w, x, Xprime });
   }
@@ -645,9 +663,12 @@ async function sampleMembers(o: {
   const { N, nobs, offsetPpm, extra, timings } = o;
   const nCell = o.finals;
   const HX = new Float64Array(nobs * N);
-  const finals = nCell > 0 ? new Float64Array(nCell * N) : undefined;
+  // Final fields ('combine'): one shared [cell][member] table that each group's worker fills with
+  // its own columns (no copies through the main thread), reused window after window.
+  const finals = nCell > 0 ? reusedShared('finals', nCell * N) : undefined;
   let truthSamples: Float64Array | undefined;
   let truthFinal: Float64Array | undefined;
+  const truthInto = finals && extra && o.truthFinal ? new Float64Array(new SharedArrayBuffer(nCell * 8)) : undefined;
   let done = 0;
   const te = performance.now();
   await Promise.all(
@@ -655,21 +676,18 @@ async function sampleMembers(o: {
       const m0 = g * o.groupSize;
       const K = Math.min(N, m0 + o.groupSize) - m0;
       const withTruth = g === 0 && extra !== undefined;
-      const returnFinal = finals ? 'all' : withTruth && o.truthFinal ? 'extras' : 'none';
-      const input: MemberGroupInput = { ...o.base, states: o.statesOf(m0, K), K, extras: withTruth ? [extra] : undefined, returnFinal };
+      const returnFinal = withTruth && o.truthFinal ? 'extras' : 'none';
+      const finalsInto = finals ? { members: { array: finals, stride: N, offset: m0 }, extras: withTruth && truthInto ? { array: truthInto, stride: 1, offset: 0 } : undefined } : undefined;
+      const input: MemberGroupInput = { ...o.base, states: o.statesOf(m0, K), K, extras: withTruth ? [extra] : undefined, returnFinal, finalsInto };
       const submit = performance.timeOrigin + performance.now();
       const r = await o.executor.run<MemberGroupInput, MemberGroupOutput>('memberGroupTransport', input, { label: o.label(m0, K) });
       const received = performance.timeOrigin + performance.now();
       timings.transferMs += Math.max(0, r.timing.startMs - submit) + Math.max(0, received - r.timing.endMs);
       const Kt = K + (withTruth ? 1 : 0);
       for (let s = 0; s < nobs; s++) for (let k = 0; k < K; k++) HX[s * N + m0 + k] = offsetPpm[s]! + 1e6 * r.samples[s * Kt + k]!;
-      if (finals) {
-        const f = r.final!;
-        for (let c = 0; c < nCell; c++) for (let k = 0; k < K; k++) finals[c * N + m0 + k] = f[c * Kt + k]!;
-      }
       if (withTruth) {
         truthSamples = Float64Array.from({ length: nobs }, (_, s) => offsetPpm[s]! + 1e6 * r.samples[s * Kt + K]!);
-        if (o.truthFinal) truthFinal = finals ? Float64Array.from({ length: nCell }, (_, c) => r.final![c * Kt + K]!) : r.final;
+        if (o.truthFinal) truthFinal = truthInto ? Float64Array.from(truthInto) : r.final;
       }
       o.progress.taskDone(o.progressIndex, ++done, o.nGroups);
     }),

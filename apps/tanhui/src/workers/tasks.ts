@@ -26,6 +26,19 @@ export interface MemberGroupInput {
   plan: SamplePlan;
   /** Which final fields to send back: none, the extras' [cell][nExtras], or all [cell][Ktot]. */
   returnFinal: 'none' | 'extras' | 'all';
+  /**
+   * Write final fields into shared arrays instead of sending them back (returnFinal is then
+   * ignored): the members' into members.array[cell·stride + offset + k] (one [cell][N] table that
+   * every group fills with its own columns), the extras' likewise.
+   */
+  finalsInto?: { members?: SharedColumns; extras?: SharedColumns };
+}
+
+/** Columns offset … offset+count−1 of a [cell][stride] table on a SharedArrayBuffer. */
+export interface SharedColumns {
+  array: Float64Array;
+  stride: number;
+  offset: number;
 }
 
 export interface MemberGroupOutput {
@@ -104,6 +117,7 @@ export function memberGroupTransport(input: MemberGroupInput): unknown {
     }
     flux = wide;
   }
+  const into = input.finalsInto;
   const t0 = now();
   const out = model.forward({
     window: input.window,
@@ -112,9 +126,10 @@ export function memberGroupTransport(input: MemberGroupInput): unknown {
     fluxes: { periodSeconds: input.periodSeconds, data: flux },
     plan: input.plan,
     finalTracers: input.returnFinal === 'all' ? { start: 0, count: Kt } : input.returnFinal === 'extras' ? { start: K, count: E } : { start: 0, count: 0 },
+    finalInto: into && [...(into.members ? [{ start: 0, count: K, ...into.members }] : []), ...(into.extras && E > 0 ? [{ start: K, count: E, ...into.extras }] : [])],
   });
   const transportMs = now() - t0;
-  const final = input.returnFinal === 'none' ? undefined : out.finalMoleFraction;
+  const final = into || input.returnFinal === 'none' ? undefined : out.finalMoleFraction;
   const result: MemberGroupOutput = { samples: out.samples, final, timing: { startMs, endMs: now(), transportMs } };
   const transfer = [out.samples.buffer];
   if (final) transfer.push(final.buffer);

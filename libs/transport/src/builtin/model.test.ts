@@ -240,4 +240,21 @@ describe('built-in model: state kept between runs, final fields of some tracers'
       expect(() => model.forward({ ...input, finalTracers: bad })).toThrow(/finalTracers/);
     }
   });
+
+  it('writes final fields into caller arrays at a stride and offset (finalInto), the rest untouched', () => {
+    const K = 4;
+    const input = inputFor(K, 78);
+    const all = model.forward(input).finalMoleFraction;
+    // Tracers 0–2 into columns 5–7 of a 9-wide table, tracer 3 into its own array.
+    const table = new Float64Array(ncell * 9).fill(-1);
+    const own = new Float64Array(ncell);
+    const out = model.forward({ ...input, finalInto: [{ start: 0, count: 3, array: table, stride: 9, offset: 5 }, { start: 3, count: 1, array: own, stride: 1, offset: 0 }] });
+    expect(out.finalMoleFraction.length).toBe(0);
+    for (let q = 0; q < ncell; q++) {
+      for (let c = 0; c < 9; c++) expect(table[q * 9 + c]).toBe(c >= 5 && c < 8 ? all[q * K + c - 5] : -1);
+      expect(own[q]).toBe(all[q * K + 3]);
+    }
+    expect(() => model.forward({ ...input, finalInto: [{ start: 0, count: 3, array: table, stride: 9, offset: 7 }] })).toThrow(/finalInto/);
+    expect(() => model.forward({ ...input, finalInto: [{ start: 2, count: 3, array: table, stride: 9, offset: 0 }] })).toThrow(/finalInto/);
+  });
 });

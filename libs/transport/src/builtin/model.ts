@@ -254,9 +254,13 @@ export class BuiltinTransportModel implements TransportModel {
     // sampling context skips a met-only pass over the window.
     let psNow = Float64Array.from(this.psCache?.key === `${input.window.startSec}:${nSteps}` ? this.psCache.ps[0]! : this.met.surfacePressurePa(input.window.startSec));
     let psNext = new Float64Array(ncol);
-    const fin = input.finalTracers ?? { start: 0, count: K };
-    if (!(Number.isInteger(fin.start) && Number.isInteger(fin.count) && fin.start >= 0 && fin.count >= 0 && fin.start + fin.count <= K)) {
-      throw new TanhuiError('InvalidArgument', `finalTracers must lie within the ${K} tracers, got start ${fin.start}, count ${fin.count}`);
+    const fin = input.finalInto ? { start: 0, count: 0 } : (input.finalTracers ?? { start: 0, count: K });
+    checkTracerRange('finalTracers', fin, K);
+    for (const d of input.finalInto ?? []) {
+      checkTracerRange('finalInto', d, K);
+      if (!(d.array instanceof Float64Array && Number.isInteger(d.stride) && Number.isInteger(d.offset) && d.offset >= 0 && d.stride >= d.offset + d.count && d.array.length >= ncell * d.stride)) {
+        throw new TanhuiError('InvalidArgument', `finalInto needs a Float64Array of at least ${ncell}·stride elements and 0 ≤ offset, offset + count ≤ stride`);
+      }
     }
     const s = this.pooledState(K);
     const m0 = airMassFromPs(this.grid, this.levels, psNow, new Float64Array(ncell));
@@ -280,13 +284,15 @@ export class BuiltinTransportModel implements TransportModel {
       mEnd = ops.mEnd;
       if (idx && input.plan) sampleForward(input.plan, idx, n + 1, K, s.rm, mEnd, samples);
     }
-    const { start, count } = fin;
-    const finalMoleFraction = new Float64Array(ncell * count);
-    if (count > 0) {
+    const finalMoleFraction = new Float64Array(ncell * fin.count);
+    const destinations = input.finalInto ?? [{ ...fin, array: finalMoleFraction, stride: fin.count, offset: 0 }];
+    for (const { start, count, array, stride, offset } of destinations) {
+      if (count === 0) continue;
       for (let q = 0; q < ncell; q++) {
         const inv = 1 / mEnd[q]!;
         const e = q * K + start;
-        for (let t = 0; t < count; t++) finalMoleFraction[q * count + t] = s.rm[e + t]! * inv;
+        const o = q * stride + offset;
+        for (let t = 0; t < count; t++) array[o + t] = s.rm[e + t]! * inv;
       }
     }
     return { finalMoleFraction, samples };
@@ -333,6 +339,12 @@ export class BuiltinTransportModel implements TransportModel {
 function checkK(K: number): number {
   if (!Number.isInteger(K) || K < 1) throw new TanhuiError('InvalidArgument', `nTracers must be an integer ≥ 1, got ${K}`);
   return K;
+}
+
+function checkTracerRange(name: string, r: { start: number; count: number }, K: number): void {
+  if (!(Number.isInteger(r.start) && Number.isInteger(r.count) && r.start >= 0 && r.count >= 0 && r.start + r.count <= K)) {
+    throw new TanhuiError('InvalidArgument', `${name} must lie within the ${K} tracers, got start ${r.start}, count ${r.count}`);
+  }
 }
 
 function expectLength(name: string, a: Float64Array, n: number): void {
