@@ -156,14 +156,16 @@ export function canonicalJson(v: unknown): string {
 
 /**
  * The effective config as a store records it (root attribute `config`, and `config_sha256` over
- * it): a default `initialField` (uniform 400 ppm, the start field of every run before the key
- * existed) is left out, so such stores are byte-identical to those written before and stores
- * started before it existed still resume.
+ * it): keys added after stores existed are left out at their defaults (`initialField` uniform
+ * 400 ppm, the start field of every run before the key existed; `solver.lagEnteringMean`), so
+ * such stores are byte-identical to those written before and stores started before still resume.
  */
 export function storedConfig(config: RunConfig): Record<string, unknown> {
   const plain = JSON.parse(JSON.stringify(config)) as Record<string, unknown>;
   const f = config.initialField;
   if (f.source === 'uniform' && f.ppm === 400) delete plain.initialField;
+  // Likewise solver.lagEnteringMean at its default (added after lagged runs existed).
+  if (config.solver.lagEnteringMean === 'ctdas') delete (plain.solver as Record<string, unknown>).lagEnteringMean;
   return plain;
 }
 

@@ -140,3 +140,41 @@ output: {store: run.zarr}
   }, 300_000);
 });
 
+
+describe('solver.lagEnteringMean (lag 3)', () => {
+  it("'ctdas' moves the windows that enter later (from the two newest means), 'prior' does not; windows of cycle 0 and covariances agree", async () => {
+    const dir = tempDir('lag-mean');
+    const stores: Record<string, string> = {};
+    for (const rule of ['ctdas', 'prior'] as const) {
+      const cfg = writeConfig(
+        dir,
+        `time: {windows: 4, windowDays: 1}
+solver: {members: 9, lag: 3, lagEnteringMean: ${rule}}
+executor: {engine: inline}
+observations: {satellite: {soundingsPerDay: 60}}
+output: {store: ${rule}.zarr}
+${TRUTH_YAML}`,
+        `${rule}.yaml`,
+      );
+      const world = await composeWorld(await loadConfig(cfg));
+      await runCycling(world, { progress: new SilentProgress(), provenance: { tanhui_command: 'test' } });
+      stores[rule] = join(dir, `${rule}.zarr`);
+    }
+    const read = async (rule: string, name: string): Promise<Float64Array> => Float64Array.from((await (await ZarrStore.open(stores[rule]!)).readArray(name)).data as Float64Array);
+    const [mc, mp] = [await read('ctdas', 'budget_posterior'), await read('prior', 'budget_posterior')];
+    const [cc, cp] = [await read('ctdas', 'budget_posterior_cov'), await read('prior', 'budget_posterior_cov')];
+    const per = mc.length / 4;
+    const maxDiff = (a: Float64Array, b: Float64Array, w: number, n: number): number => {
+      let d = 0;
+      for (let i = w * n; i < (w + 1) * n; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
+      return d;
+    };
+    // Window 0 leaves in cycle 0, before anything entered by the rule could affect it.
+    expect(maxDiff(mc, mp, 0, per)).toBe(0);
+    // Window 3 enters in cycle 1 with a different mean: it and the windows it shares cycles with move.
+    for (const w of [1, 2, 3]) expect(maxDiff(mc, mp, w, per)).toBeGreaterThan(1e-3);
+    // The covariance update does not depend on the mean (linear transport; no flag changed here).
+    const perCov = cc.length / 4;
+    for (const w of [0, 1, 2, 3]) expect(maxDiff(cc, cp, w, perCov)).toBeLessThan(1e-8);
+  });
+});

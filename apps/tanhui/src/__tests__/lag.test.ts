@@ -236,8 +236,8 @@ describe("CTDAS's prior mean for windows entering later (nlag >= 3)", () => {
     const R = Array.from({ length: W }, () => Float64Array.from({ length: mPerWindow }, () => 0.1 + rng.uniform() * 0.2));
     const y = Array.from({ length: W }, () => Float64Array.from({ length: mPerWindow }, () => 2 + rng.normal()));
     let state: LagState | undefined;
-    let refX = new Float64Array(0);
-    let refP = new Float64Array(0);
+    let refX: Float64Array = new Float64Array(0);
+    let refP: Float64Array = new Float64Array(0);
     let moved = 0;
     for (let c = 0; c < W; c++) {
       const cyc = lagCycle(c, L, W);
@@ -338,5 +338,10 @@ describe('solver.lag in the configuration', () => {
     expect(lineOf('solver: {lag: 2, twoStep: combine}')).toContain("'combine' needs lag 1");
     expect(lineOf('solver: {lag: 0}')).toMatch(/expected an integer from 1 to 52.*key solver\.lag/);
     expect(lineOf('solver: {lag: 1, twoStep: combine}')).toBe('');
+  });
+  it("lagEnteringMean is 'ctdas' by default, 'prior' on request, and names the key otherwise", () => {
+    expect(parseConfigText('solver: {lag: 3}').solver.lagEnteringMean).toBe('ctdas');
+    expect(parseConfigText('solver: {lag: 3, lagEnteringMean: prior}').solver.lagEnteringMean).toBe('prior');
+    expect(lineOf('solver: {lag: 3, lagEnteringMean: mean}')).toMatch(/expected 'ctdas' or 'prior'.*key solver\.lagEnteringMean/);
   });
 });

@@ -169,6 +169,11 @@ export const SolverSection = z
      * transported over all of them, each observation is assimilated once (when its window enters)
      * and the oldest window leaves with its final posterior each cycle (apps/tanhui README). */
     lag: posInt('an integer from 1 to 52').min(1, { error: 'expected an integer from 1 to 52' }).max(52, { error: 'expected an integer from 1 to 52' }).default(1),
+    /** Prior mean of a window entering a lag ≥ 3 state after the first cycle: 'ctdas' (CTDAS
+     * make_new_ensemble, CarbonTracker's dynamical model: the mean of the prior and the current
+     * means of the two newest windows) or 'prior' (the prior mean). No effect with lag < 3. */
+    lagEnteringMean: z.enum(['ctdas', 'prior'], { error: "expected 'ctdas' or 'prior'" }).default('ctdas')
+      .describe("prior mean of a window entering a lag >= 3 state: 'ctdas' = (prior + the two newest windows' means)/3, or 'prior'"),
     /** Observations with |innovation| > rejectionThreshold·σ are flagged (not dropped). */
     rejectionThreshold: posNum('a positive number').default(3),
     /** GCAS step (b), the posterior-mean transport run: 'rerun' runs transport again; 'combine'
