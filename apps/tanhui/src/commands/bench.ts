@@ -13,7 +13,7 @@ export function registerBench(program: Command): void {
     .option('--big-grid <g>', 'grid of the big case', '3x2')
     .option('--grid <g>', 'grid of the speed-up case', '3x2')
     .option('--skip-small', 'skip the second speed-up case (32 members, 6x4, 2-day window: the demo size)')
-    .option('--repeats <n>', 'alternating repetitions of the speed-up case', '2')
+    .option('--repeats <n>', 'measured repetitions of each speed-up case per worker count (after one warm-up window)', '3')
     .option('--skip-big', 'only the speed-up case')
     .action(async (o: Record<string, string | boolean>) => {
       await orchestratorBench(

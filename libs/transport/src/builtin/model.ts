@@ -72,8 +72,8 @@ export class BuiltinTransportModel implements TransportModel {
   private readonly ncell: number;
   private scratch: { K: number; w: SweepScratch; xs: XScratch } | null = null;
   private psCache: { key: string; ps: Float64Array[] } | null = null;
-  /** Tracer state kept between runs: a worker runs window after window of the same size, and
-   * fresh arrays of hundreds of MB cost ~1 s of page faults each time (4 KB pages). */
+  /** Tracer state kept between runs (the largest so far): a worker runs window after window of
+   * the same size, and fresh arrays cost ~1.5 s of page faults per GB on a VM (4 KB pages). */
   private statePool: Float64Array[] = [];
 
   constructor(readonly met: Meteorology, options: Partial<BuiltinOptions> = {}) {
@@ -138,12 +138,6 @@ export class BuiltinTransportModel implements TransportModel {
     if (this.statePool.length === 0 || this.statePool[0]!.length < n) this.statePool = [0, 1, 2, 3].map(() => new Float64Array(n));
     const [rm, rxm, rym, rzm] = this.statePool.map((a) => a.subarray(0, n).fill(0)) as [Float64Array, Float64Array, Float64Array, Float64Array];
     return { K, rm, rxm, rym, rzm };
-  }
-
-  /** Drop the pooled tracer state (it is otherwise kept for the next run). */
-  releaseBuffers(): void {
-    this.statePool = [];
-    this.scratch = null;
   }
 
   private getScratch(K: number): { w: SweepScratch; xs: XScratch } {
