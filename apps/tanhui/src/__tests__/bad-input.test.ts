@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../main';
-import { runCli, tempDir, writeConfig } from './helpers';
+import { expectRunRejected, runCli, tempDir, writeConfig } from './helpers';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bepsFile = resolve(here, '../../../../../shared/data/gcasv2/emissions.beps.multiyearmean.nc');
@@ -13,14 +13,7 @@ const bepsFile = resolve(here, '../../../../../shared/data/gcasv2/emissions.beps
 async function expectOneLineFailure(yaml: string, pattern: RegExp): Promise<void> {
   const dir = tempDir('bad');
   const cfg = writeConfig(dir, `${yaml}\noutput: {store: out.zarr}\n`);
-  const r = await runCli(['run', cfg]);
-  expect(r.code).toBe(EXIT.badInput);
-  const lines = r.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^tanhui: /);
-  expect(lines[0]).toMatch(pattern);
-  expect(existsSync(join(dir, 'out.zarr'))).toBe(false);
-  expect(existsSync(join(dir, 'out.zarr.lock'))).toBe(false);
+  await expectRunRejected(cfg, join(dir, 'out.zarr'), pattern);
 }
 
 describe('bad input → one line, non-zero exit, store untouched', () => {

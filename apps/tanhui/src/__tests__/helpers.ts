@@ -1,11 +1,12 @@
 // Shared helpers of the app's tests: tiny configurations and a way to run the CLI in-process.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { main } from '../main';
+import { expect } from 'vitest';
+import { EXIT, main } from '../main';
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `tanhui-${prefix}-`));
@@ -32,6 +33,21 @@ export async function runCli(args: string[]): Promise<{ code: number; stdout: st
     process.stdout.write = ow;
     process.stderr.write = ew;
   }
+}
+
+/**
+ * `tanhui run CFG` must fail on bad input: exit 3, one stderr line `tanhui: …` matching
+ * `pattern`, and neither the store nor its lock left behind.
+ */
+export async function expectRunRejected(cfg: string, store: string, pattern: RegExp): Promise<void> {
+  const r = await runCli(['run', cfg]);
+  expect(r.code).toBe(EXIT.badInput);
+  const lines = r.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^tanhui: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(existsSync(store)).toBe(false);
+  expect(existsSync(`${store}.lock`)).toBe(false);
 }
 
 /**

@@ -22,12 +22,11 @@ import { composeWorld, FLUX_PERIOD_SECONDS } from '../compose';
 import { loadConfig } from '../config/load';
 import { InlineExecutor } from '../executor/inline-executor';
 import { initialMoleFraction, levelAxisSurfaceFirst } from '../initial-field';
-import { EXIT } from '../main';
 import { runInversion } from '../pipeline/invert';
 import { runCycling } from '../pipeline/run';
 import { SilentProgress } from '../progress';
 import type { MemberGroupInput } from '../workers/tasks';
-import { runCli, snapshotTree, tempDir, writeConfig } from './helpers';
+import { expectRunRejected, runCli, snapshotTree, tempDir, writeConfig } from './helpers';
 
 const PY = '/usr/bin/python3';
 const havePy = existsSync(PY) && (() => {
@@ -317,14 +316,7 @@ describe('initialField', () => {
     const fails = async (spec: string, pattern: RegExp): Promise<void> => {
       const d = tempDir('if-bad');
       const cfg = writeConfig(d, RUN(`initialField: {source: file, ${spec}}`, 'out.zarr'));
-      const r = await runCli(['run', cfg]);
-      expect(r.code).toBe(EXIT.badInput);
-      const lines = r.stderr.trim().split('\n');
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/^tanhui: /);
-      expect(lines[0]).toMatch(pattern);
-      expect(existsSync(join(d, 'out.zarr'))).toBe(false);
-      expect(existsSync(join(d, 'out.zarr.lock'))).toBe(false);
+      await expectRunRejected(cfg, join(d, 'out.zarr'), pattern);
     };
     it('missing file', async () => {
       await fails('file: nowhere/co2.nc', /MissingFile: initial-field file not found \(file nowhere\/co2\.nc, variable co2, key initialField\.file\)/);

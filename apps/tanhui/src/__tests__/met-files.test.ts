@@ -16,12 +16,11 @@ import { ArrayMeteorology, BuiltinTransportModel, SyntheticClimate, type ArrayMe
 import { readRunStore } from '../analysis/run-store-reader';
 import { composeWorld, concatPlans, FLUX_PERIOD_SECONDS } from '../compose';
 import { loadConfig } from '../config/load';
-import { EXIT } from '../main';
 import { runInversion } from '../pipeline/invert';
 import { INITIAL_MOLE_FRACTION } from '../pipeline/run';
 import { SilentProgress } from '../progress';
 import { modelCacheKey } from '../workers/tasks';
-import { runCli, tempDir, writeConfig } from './helpers';
+import { expectRunRejected, runCli, tempDir, writeConfig } from './helpers';
 
 const PY = '/usr/bin/python3';
 const havePy = existsSync(PY) && (() => {
@@ -330,14 +329,7 @@ output: {store: inv-file.zarr}
   describe('bad meteorology: one line naming the config key, exit 3, no store', () => {
     const fail = async (metYaml: string, pattern: RegExp): Promise<void> => {
       const cfg = writeConfig(dir, `${RUN}met: ${metYaml}\noutput: {store: bad.zarr}\n`, 'bad.yaml');
-      const r = await runCli(['run', cfg]);
-      expect(r.code).toBe(EXIT.badInput);
-      const lines = r.stderr.trim().split('\n');
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/^tanhui: /);
-      expect(lines[0]).toMatch(pattern);
-      expect(existsSync(join(dir, 'bad.zarr'))).toBe(false);
-      expect(existsSync(join(dir, 'bad.zarr.lock'))).toBe(false);
+      await expectRunRejected(cfg, join(dir, 'bad.zarr'), pattern);
     };
 
     it('a missing file', async () => {
