@@ -1,5 +1,5 @@
 // Shared helpers of the app's tests: tiny configurations and a way to run the CLI in-process.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -7,6 +7,20 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { expect } from 'vitest';
 import { EXIT, main } from '../main';
+
+/** Debian's Python (numpy, netCDF4, xarray, zarr 2); the python3 first on PATH lacks them. */
+export const PY = '/usr/bin/python3';
+
+/** Whether PY can import netCDF4 and numpy (tests that write or check files with it skip otherwise). */
+export function debianPythonWithNetcdf(): boolean {
+  if (!existsSync(PY)) return false;
+  try {
+    execFileSync(PY, ['-c', 'import netCDF4, numpy'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `tanhui-${prefix}-`));

@@ -26,17 +26,9 @@ import { runInversion } from '../pipeline/invert';
 import { runCycling } from '../pipeline/run';
 import { SilentProgress } from '../progress';
 import type { MemberGroupInput } from '../workers/tasks';
-import { expectRunRejected, runCli, snapshotTree, tempDir, writeConfig } from './helpers';
+import { debianPythonWithNetcdf, expectRunRejected, PY, runCli, snapshotTree, tempDir, writeConfig } from './helpers';
 
-const PY = '/usr/bin/python3';
-const havePy = existsSync(PY) && (() => {
-  try {
-    execFileSync(PY, ['-c', 'import netCDF4, numpy'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const havePy = debianPythonWithNetcdf();
 
 const RUN = (extra: string, store = 'run.zarr'): string => `time: {windows: 1, windowDays: 0.5}
 solver: {members: 4}

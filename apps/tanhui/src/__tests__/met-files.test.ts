@@ -6,7 +6,7 @@
 // they are close to the synthetic climate's own; bad files fail with one line naming the config key.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRAVITY, HybridLevels, LatLonGrid } from '@tanhui/core';
@@ -20,17 +20,9 @@ import { runInversion } from '../pipeline/invert';
 import { INITIAL_MOLE_FRACTION } from '../pipeline/run';
 import { SilentProgress } from '../progress';
 import { modelCacheKey } from '../workers/tasks';
-import { expectRunRejected, runCli, tempDir, writeConfig } from './helpers';
+import { debianPythonWithNetcdf, expectRunRejected, PY, runCli, tempDir, writeConfig } from './helpers';
 
-const PY = '/usr/bin/python3';
-const havePy = existsSync(PY) && (() => {
-  try {
-    execFileSync(PY, ['-c', 'import netCDF4, numpy'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const havePy = debianPythonWithNetcdf();
 
 const DEG = Math.PI / 180;
 const T0 = Date.UTC(2020, 5, 1) / 1000;
