@@ -77,22 +77,6 @@ export function shared<T extends Float64Array | Int32Array>(a: T): T {
   return out;
 }
 
-const reused = new Map<string, Float64Array>();
-
-/**
- * A Float64Array on a SharedArrayBuffer kept for the next call with the same name and length
- * (window after window): fresh arrays of hundreds of MB cost ~1.5 s of page faults per GB here.
- * The previous contents are overwritten by the caller; only one user per name at a time.
- */
-function reusedShared(name: string, length: number): Float64Array {
-  let a = reused.get(name);
-  if (!a || a.length !== length) {
-    a = new Float64Array(new SharedArrayBuffer(length * 8));
-    reused.set(name, a);
-  }
-  return a;
-}
-
 export function sharedPlan(p: SamplePlan): SamplePlan {
   return { nSamples: p.nSamples, rowPtr: shared(p.rowPtr), step: shared(p.step), cell: shared(p.cell), weight: shared(p.weight) };
 }
@@ -173,6 +157,9 @@ interface CarriedState {
   obs: ObsColumns;
   /** Lagged windows (solver.lag > 1): the windows still in the state and what they entered with. */
   lag?: CarriedLag;
+  /** The members' final fields [cell][member] ('combine') on a SharedArrayBuffer, kept for the
+   * next window of this run: fresh arrays of hundreds of MB cost ~1.5 s of page faults per GB here. */
+  finalsTable?: Float64Array;
 }
 
 /** What a window carries from the cycle it entered the lagged state to the cycle it leaves. */
@@ -350,7 +337,7 @@ async function runWindow(
       for (let i = 0; i < ns; i++) for (let k = 0; k < K; k++) st[i * K + k] = states[i * N + m0 + k]!;
       return st;
     },
-    finals: combine ? nCell : 0,
+    finals: combine ? (carried.finalsTable ??= new Float64Array(new SharedArrayBuffer(nCell * N * 8))) : undefined,
     truthFinal: true,
     label: (m0, K) => `window ${w + 1} members ${m0}–${m0 + K - 1}`,
   });
@@ -532,7 +519,7 @@ async function runLagCycle(
         for (let i = 0; i < nx; i++) for (let k = 0; k < K; k++) st[i * K + k] = state.x[i]! + state.Xprime[i * N + m0 + k]!;
         return toSpanLayout(st, S, K, layout);
       },
-      finals: 0,
+      finals: undefined,
       truthFinal: false,
       label: (m0, K) => `cycle ${c + 1} (windows ${cyc.span[0]! + 1}–${cyc.span[S - 1]! + 1}) members ${m0}–${m0 + K - 1}`,
     });
@@ -641,7 +628,7 @@ async function runLagCycle(
  * (b) of a window or lag cycle: the members in groups on the executor, each group the tracers of
  * one transport run; the OSSE truth (`extra`) rides along in group 0 as one more tracer. Returns
  * HX [obs][member] in ppm, the truth's samples, and on request every member's final field
- * [cell][member] (`finals` = cells; for twoStep 'combine') and the truth's final field.
+ * (written into `finals`, [cell][member]; for twoStep 'combine') and the truth's final field.
  */
 async function sampleMembers(o: {
   executor: Executor;
@@ -656,16 +643,17 @@ async function sampleMembers(o: {
   offsetPpm: Float64Array;
   extra: { initial: Float64Array; flux: Float64Array } | undefined;
   statesOf: (m0: number, K: number) => Float64Array;
-  finals: number;
+  /** Table [cell][member] to fill with every member's final field (twoStep 'combine'), or none. */
+  finals: Float64Array | undefined;
   truthFinal: boolean;
   label: (m0: number, K: number) => string;
 }): Promise<{ HX: Float64Array; truthSamples?: Float64Array; finals?: Float64Array; truthFinal?: Float64Array }> {
   const { N, nobs, offsetPpm, extra, timings } = o;
-  const nCell = o.finals;
-  const HX = new Float64Array(nobs * N);
   // Final fields ('combine'): one shared [cell][member] table that each group's worker fills with
-  // its own columns (no copies through the main thread), reused window after window.
-  const finals = nCell > 0 ? reusedShared('finals', nCell * N) : undefined;
+  // its own columns (no copies through the main thread).
+  const finals = o.finals;
+  const nCell = finals ? finals.length / N : 0;
+  const HX = new Float64Array(nobs * N);
   let truthSamples: Float64Array | undefined;
   let truthFinal: Float64Array | undefined;
   const truthInto = finals && extra && o.truthFinal ? new Float64Array(new SharedArrayBuffer(nCell * 8)) : undefined;
