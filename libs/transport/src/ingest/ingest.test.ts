@@ -104,6 +104,9 @@ describe.skipIf(!havePython)('response functions', () => {
         const want = 2 * (3 * 1e-3 * (o + 1) + 1e-4 * (0 + 1 + 2));
         expect(relDiff(out.samples[o]!, want)).toBeLessThan(1e-12);
       }
+      // Samples only: asking for final fields is an error, not a silently empty table.
+      const finalInto = [{ start: 0, count: 1, array: new Float64Array(8), stride: 1, offset: 0 }];
+      expect(() => model.forward({ window, nTracers: 1, initialMoleFraction: new Float64Array(0), fluxes: { periodSeconds: 30 * 86400, data: new Float64Array(ncol).fill(2) }, plan, finalInto })).toThrow(/no final fields/);
     });
   }
 

@@ -89,6 +89,9 @@ export class ResponseFunctionTransport implements TransportModel {
     const { nObs, nBasis, jacobian, basisRegion, regionMap } = this.data;
     const ncol = this.grid.size;
     if (input.plan) this.checkPlan(input.plan.nSamples);
+    if (input.finalInto?.some((d) => d.count > 0)) {
+      throw new TanhuiError('NotImplemented', 'response functions give samples only, no final fields (finalInto)', { hint: 'use the built-in transport model for final fields' });
+    }
     const period = input.fluxes.periodSeconds;
     const nPeriods = fluxPeriodCount(input.window, period);
     if (input.fluxes.data.length !== nPeriods * ncol * K) throw new TanhuiError('BadShape', `fluxes.data must have ${nPeriods * ncol * K} values`, { context: { variable: 'fluxes.data' } });
