@@ -5,8 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { applyMapping, buildMapping } from '@tanhui/priors';
 import { createRng, ensrfSerial, type Rng } from '@tanhui/solvers';
 import { isTanhuiError } from '@tanhui/core';
+import { concatPlans } from '../compose';
 import { parseConfigText } from '../config/load';
-import { concatShiftedPlans, enterWindows, enteringMean, lagCycle, leaveOldest, spanMapping, toSpanLayout, type LagState } from '../pipeline/lag';
+import { enterWindows, enteringMean, lagCycle, leaveOldest, spanMapping, toSpanLayout, type LagState } from '../pipeline/lag';
 
 // ---- small dense linear algebra (naive, independent of @tanhui/solvers' kernels) ----
 const mat = (r: number, c: number, f: (i: number, j: number) => number): Float64Array => Float64Array.from({ length: r * c }, (_, k) => f(Math.floor(k / c), k % c));
@@ -315,7 +316,7 @@ describe('span mapping and plans', () => {
   it('concatenated plans shift each plan onto the span time axis', () => {
     const p = { nSamples: 2, rowPtr: Int32Array.of(0, 1, 3), step: Int32Array.of(4, 0, 8), cell: Int32Array.of(5, 6, 7), weight: Float64Array.of(1, 0.5, 0.5) };
     const q = { nSamples: 1, rowPtr: Int32Array.of(0, 1), step: Int32Array.of(2), cell: Int32Array.of(9), weight: Float64Array.of(1) };
-    const c = concatShiftedPlans([p, q], [0, 8]);
+    const c = concatPlans([p, q], [0, 8]);
     expect(Array.from(c.rowPtr)).toEqual([0, 1, 3, 4]);
     expect(Array.from(c.step)).toEqual([4, 0, 8, 10]);
     expect(Array.from(c.cell)).toEqual([5, 6, 7, 9]);

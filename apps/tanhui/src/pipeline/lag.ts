@@ -16,7 +16,6 @@
 // remaining windows only leave one per cycle (their posteriors are already final).
 import { TanhuiError } from '@tanhui/core';
 import type { StateMapping } from '@tanhui/priors';
-import type { SamplePlan } from '@tanhui/transport';
 
 export interface LagCycle {
   cycle: number;
@@ -159,27 +158,4 @@ export function toSpanLayout(states: Float64Array, S: number, K: number, window:
     }
   }
   return out;
-}
-
-/** Concatenate sample plans row-wise, shifting plan i's steps by stepOffset[i] (span time axis). */
-export function concatShiftedPlans(plans: readonly SamplePlan[], stepOffset: readonly number[]): SamplePlan {
-  const nSamples = plans.reduce((s, p) => s + p.nSamples, 0);
-  const nnz = plans.reduce((s, p) => s + p.rowPtr[p.nSamples]!, 0);
-  const rowPtr = new Int32Array(nSamples + 1);
-  const step = new Int32Array(nnz);
-  const cell = new Int32Array(nnz);
-  const weight = new Float64Array(nnz);
-  let r = 0;
-  let e = 0;
-  plans.forEach((p, i) => {
-    const m = p.rowPtr[p.nSamples]!;
-    const off = stepOffset[i] ?? 0;
-    for (let q = 0; q < m; q++) step[e + q] = p.step[q]! + off;
-    cell.set(p.cell.subarray(0, m), e);
-    weight.set(p.weight.subarray(0, m), e);
-    for (let s = 0; s < p.nSamples; s++) rowPtr[r + s + 1] = e + p.rowPtr[s + 1]!;
-    r += p.nSamples;
-    e += m;
-  });
-  return { nSamples, rowPtr, step, cell, weight };
 }

@@ -17,7 +17,7 @@ import {
 } from '@tanhui/priors';
 import { createRng, drawEnsemble, ensrfBulk, ensrfEnsembleSpace, ensrfSerial, type CovarianceSqrt, type EnsrfOptions, type EnsrfResult, type Localization, type Rng } from '@tanhui/solvers';
 import type { SamplePlan } from '@tanhui/transport';
-import { budgetsOf, COMPONENTS, FLUX_PERIOD_SECONDS, type ComponentName, type World, type WindowPrior } from '../compose';
+import { budgetsOf, COMPONENTS, concatPlans, FLUX_PERIOD_SECONDS, type ComponentName, type World, type WindowPrior } from '../compose';
 import type { Executor } from '../executor/executor';
 import { combineColumns, combineWeights } from './combine';
 import { InlineExecutor } from '../executor/inline-executor';
@@ -26,7 +26,7 @@ import type { MemberGroupInput, MemberGroupOutput } from '../workers/tasks';
 import type { Progress } from '../progress';
 import { acquireStoreLock } from '../store/lock';
 import { createRunStore, emptyObsColumns, openRunStore, readRestart, writeWindow, type LagRestart, type ObsColumns, type WindowOutput } from '../store/run-store';
-import { concatShiftedPlans, enterWindows, enteringMean, lagCycle, leaveOldest, spanMapping, toSpanLayout, type LagState, type LagWindow } from './lag';
+import { enterWindows, enteringMean, lagCycle, leaveOldest, spanMapping, toSpanLayout, type LagState, type LagWindow } from './lag';
 
 /** Default uniform initial CO2 of the first window [mol mol⁻¹] (initialField, README). */
 export const INITIAL_MOLE_FRACTION = 400e-6;
@@ -501,7 +501,7 @@ async function runLagCycle(
     const rows = Int32Array.from(plans.flatMap((p) => Array.from(p.rows)));
     const offsetPpm = concatFloat(plans.map((p) => p.offsetPpm));
     const nobs = rows.length;
-    const splan = sharedPlan(concatShiftedPlans(plans.map((p) => p.plan), cyc.enter.map(stepsBefore)));
+    const splan = sharedPlan(concatPlans(plans.map((p) => p.plan), cyc.enter.map(stepsBefore)));
     const mapping = sharedMapping(spanMapping(spanPriors.map((p) => p.mapping)));
     const layout = spanPriors[0]!.mapping;
     const fixed = shared(concatFloat(spanPriors.map((p) => p.fixed)));
@@ -762,15 +762,7 @@ function budgetDeviations(world: World, prior: WindowPrior, Xprime: Float64Array
   return budgetsOf(world, applyMapping(prior.meanMapping, Xprime, N), N);
 }
 
-interface WindowProducts {
-  fluxPrior: Record<ComponentName, Float64Array>;
-  fluxPosterior: Record<ComponentName, Float64Array>;
-  budgetPrior: Float64Array;
-  budgetPosterior: Float64Array;
-  budgetPosteriorSd: Float64Array;
-  budgetPosteriorCov: Float64Array;
-  truth: WindowOutput['truth'];
-}
+type WindowProducts = Pick<WindowOutput, 'fluxPrior' | 'fluxPosterior' | 'budgetPrior' | 'budgetPosterior' | 'budgetPosteriorSd' | 'budgetPosteriorCov' | 'truth'>;
 
 /** Flux maps, budgets (mean, σ, covariance) and OSSE truth of a window's final posterior. */
 function windowProducts(world: World, prior: WindowPrior, xPost: Float64Array, XpostPrime: Float64Array): WindowProducts {
