@@ -6,6 +6,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { expect } from 'vitest';
+import { ZarrStore } from '@tanhui/io';
 import { EXIT, main } from '../main';
 
 /** Debian's Python (numpy, netCDF4, xarray, zarr 2); the python3 first on PATH lacks them. */
@@ -142,4 +143,34 @@ export function runChild(cfg: string, killWhen?: (ev: Record<string, unknown>) =
     child.on('error', reject);
     child.on('close', (code, signal) => resolvePromise({ code, signal, stderr }));
   });
+}
+
+/**
+ * The nightly-run resume check: CONFIG (store `run.zarr`) runs uninterrupted and, at the same
+ * time (so both record the same git commit), in a second folder where it is SIGKILLed after a
+ * member group of window 1; the killed store must hold 1 complete window (`afterKill` may check
+ * more), the rerun must resume after window 1 and release the lock, and the two final stores
+ * must hold the same files with the same bytes. Returns the uninterrupted store and its files.
+ */
+export async function killMidWindowAndResume(config: string, prefix: string, afterKill?: (store: string) => void): Promise<{ store: string; files: string[] }> {
+  const a = tempDir(`${prefix}-a`);
+  const b = tempDir(`${prefix}-b`);
+  const cfgA = writeConfig(a, config);
+  const cfgB = writeConfig(b, config);
+  const [full, killed] = await Promise.all([runChild(cfgA), runChild(cfgB, (ev) => ev.event === 'member-group-done' && ev.window === 1)]);
+  expect(full.code, full.stderr).toBe(0);
+  expect(killed.signal).toBe('SIGKILL');
+  const storeB = join(b, 'run.zarr');
+  expect((await ZarrStore.open(storeB)).getAttrs('').windows_complete).toBe(1);
+  afterKill?.(storeB);
+  const resumed = await runChild(cfgB);
+  expect(resumed.code, resumed.stderr).toBe(0);
+  expect(resumed.stderr).toContain('resuming after window 1');
+  expect(existsSync(`${storeB}.lock`)).toBe(false);
+  const sa = snapshotTree(join(a, 'run.zarr'));
+  const sb = snapshotTree(storeB);
+  expect([...sb.keys()]).toEqual([...sa.keys()]);
+  const differ = [...sa].filter(([name, bytes]) => Buffer.compare(bytes, sb.get(name)!) !== 0).map(([name]) => name);
+  expect(differ).toEqual([]);
+  return { store: join(a, 'run.zarr'), files: [...sa.keys()] };
 }
