@@ -4,6 +4,7 @@ export * from './transport-model';
 export { BuiltinTransportModel, DEFAULT_BUILTIN_OPTIONS, defaultStepSeconds, fluxPeriodIndex, allocState, type TracerState } from './builtin/model';
 export type { BuiltinOptions, StepOperators } from './builtin/step-builder';
 export { airMassFromPs } from './builtin/step-builder';
+export { createSharedForward, sharedSamples, abandonSharedForward, tracerBlocks, type SharedForwardSpec, type SharedForwardBuffers, type SharedForwardSize } from './builtin/shared-forward';
 export type { ConvectionFields } from './builtin/mixing';
 export type { Meteorology } from './met/meteorology';
 export { SolidBodyRotation, DeformationalFlow, cosineBell, gaussianHills, errorNorms, singleLayer, type SolidBodyOptions, type DeformationalOptions } from './met/analytic';

@@ -7,6 +7,7 @@ import { TanhuiError, type HybridLevels, type LatLonGrid } from '@tanhui/core';
 import type { Meteorology } from '../met/meteorology';
 import {
   fluxPeriodCount,
+  type FinalDestination,
   type AdjointInput,
   type AdjointOutput,
   type ForwardInput,
@@ -19,6 +20,7 @@ import {
 import { lineSweepAdjoint, lineSweepForward, SweepScratch, type SweepCoefficients } from './advection';
 import { convectionAdjoint, convectionForward, diffusionAdjoint, diffusionForward } from './mixing';
 import { airMassFromPs, StepBuilder, type BuiltinOptions, type StepOperators } from './step-builder';
+import { abandonSharedForward, CONTROL, progressIndex, waitForBlock, type SharedForwardSpec } from './shared-forward';
 import { XScratch, xSweepAdjoint, xSweepForward } from './xsweep';
 
 export type { BuiltinOptions } from './step-builder';
@@ -250,12 +252,7 @@ export class BuiltinTransportModel implements TransportModel {
     let psNext = new Float64Array(ncol);
     const fin = input.finalInto ? { start: 0, count: 0 } : (input.finalTracers ?? { start: 0, count: K });
     checkTracerRange('finalTracers', fin, K);
-    for (const d of input.finalInto ?? []) {
-      checkTracerRange('finalInto', d, K);
-      if (!(d.array instanceof Float64Array && Number.isInteger(d.stride) && Number.isInteger(d.offset) && d.offset >= 0 && d.stride >= d.offset + d.count && d.array.length >= ncell * d.stride)) {
-        throw new TanhuiError('InvalidArgument', `finalInto needs a Float64Array of at least ${ncell}·stride elements and 0 ≤ offset, offset + count ≤ stride`);
-      }
-    }
+    for (const d of input.finalInto ?? []) checkDestination(d, K, ncell);
     const s = this.pooledState(K);
     const m0 = airMassFromPs(this.grid, this.levels, psNow, new Float64Array(ncell));
     const c0 = input.initialMoleFraction;
@@ -280,16 +277,100 @@ export class BuiltinTransportModel implements TransportModel {
     }
     const finalMoleFraction = new Float64Array(ncell * fin.count);
     const destinations = input.finalInto ?? [{ ...fin, array: finalMoleFraction, stride: fin.count, offset: 0 }];
-    for (const { start, count, array, stride, offset } of destinations) {
-      if (count === 0) continue;
-      for (let q = 0; q < ncell; q++) {
-        const inv = 1 / mEnd[q]!;
-        const e = q * K + start;
-        const o = q * stride + offset;
-        for (let t = 0; t < count; t++) array[o + t] = s.rm[e + t]! * inv;
-      }
-    }
+    for (const d of destinations) writeFinals(s, 0, mEnd, ncell, d);
     return { finalMoleFraction, samples };
+  }
+
+  /**
+   * This thread's part of a forward run shared with other threads (shared-forward.ts): claims
+   * tracer blocks step by step until every block has done every step. `blockInputs` fills the
+   * initial mole fraction [cell][kb] and the flux [period][col][kb] of tracers t0 … t0+kb−1 (it
+   * runs once per block, in the participant that sets the block up). Samples go to the spec's
+   * shared [sample][K] table, final fields to `finalInto` (the block that finishes writes its
+   * own). Returns the blocks this thread ran and how long it waited for others [ms].
+   */
+  forwardShared(input: {
+    window: TransportWindow;
+    periodSeconds: number;
+    plan?: SamplePlan;
+    shared: SharedForwardSpec;
+    blockInputs: (t0: number, kb: number, initialOut: Float64Array, fluxOut: Float64Array) => void;
+    finalInto?: ReadonlyArray<FinalDestination>;
+  }): { blockSteps: number; waitMs: number } {
+    const { shared } = input;
+    const K = checkK(shared.nTracers);
+    const nSteps = this.nSteps(input.window);
+    const { ncell, ncol } = this;
+    const nPeriods = fluxPeriodCount(input.window, input.periodSeconds);
+    const idx = input.plan ? indexPlan(input.plan, nSteps, ncell) : null;
+    const nSamples = input.plan?.nSamples ?? 0;
+    const { state, flux, samples: samplesBuf, control } = shared.buffers;
+    const ctl = new Int32Array(control);
+    if (ctl.length < progressIndex(nSteps, shared.blocks.length)) throw new TanhuiError('BadShape', 'shared forward: control words too short for this window');
+    for (const d of input.finalInto ?? []) checkDestination(d, K, ncell);
+    const arrays = state.map((b) => new Float64Array(b));
+    const fluxAll = new Float64Array(flux);
+    const samples = new Float64Array(samplesBuf);
+    if (arrays.some((a) => a.length < ncell * K) || fluxAll.length < nPeriods * ncol * K || samples.length < nSamples * K) {
+      throw new TanhuiError('BadShape', 'shared forward: buffers too small for this window and tracer count');
+    }
+    const blocks = shared.blocks.map(({ t0, kb }) => {
+      const part = (a: Float64Array) => a.subarray(ncell * t0, ncell * (t0 + kb));
+      const s: TracerState = { K: kb, rm: part(arrays[0]!), rxm: part(arrays[1]!), rym: part(arrays[2]!), rzm: part(arrays[3]!) };
+      return { t0, s, flux: fluxAll.subarray(nPeriods * ncol * t0, nPeriods * ncol * (t0 + kb)) };
+    });
+    if (Atomics.add(ctl, CONTROL.joined, 1) >= shared.participants) {
+      abandonSharedForward(shared, nSteps);
+      throw new TanhuiError('WorkerFailed', 'a participant of a shared transport run was restarted after a failure; the run is abandoned');
+    }
+    let blockSteps = 0;
+    let waitMs = 0;
+    try {
+      let psNow = Float64Array.from(this.psCache?.key === `${input.window.startSec}:${nSteps}` ? this.psCache.ps[0]! : this.met.surfacePressurePa(input.window.startSec));
+      const m0 = airMassFromPs(this.grid, this.levels, psNow, new Float64Array(ncell));
+      // Set-up: initial tracer mass, zero moments, the block's flux and its samples at step 0.
+      for (let b = Atomics.add(ctl, CONTROL.setup, 1); b < blocks.length; b = Atomics.add(ctl, CONTROL.setup, 1)) {
+        const { t0, s, flux: fb } = blocks[b]!;
+        const kb = s.K;
+        input.blockInputs(t0, kb, s.rm, fb);
+        for (let q = 0; q < ncell; q++) {
+          const mq = m0[q]!;
+          for (let t = 0; t < kb; t++) s.rm[q * kb + t] = s.rm[q * kb + t]! * mq;
+        }
+        s.rxm.fill(0);
+        s.rym.fill(0);
+        s.rzm.fill(0);
+        for (let r = 0; r < nSamples; r++) samples.fill(0, r * K + t0, r * K + t0 + kb);
+        if (idx && input.plan) sampleForward(input.plan, idx, 0, kb, s.rm, m0, samples, K, t0);
+        Atomics.store(ctl, progressIndex(nSteps, b), 1);
+        Atomics.notify(ctl, progressIndex(nSteps, b));
+      }
+      let psNext = new Float64Array(ncol);
+      for (let n = 0; n < nSteps; n++) {
+        const ops = this.builder.build(input.window.startSec + n * this.stepSeconds, psNow);
+        psNext.set(ops.psEnd);
+        [psNow, psNext] = [psNext, psNow];
+        const period = fluxPeriodIndex(n, this.stepSeconds, input.periodSeconds, nPeriods);
+        for (let b = Atomics.add(ctl, CONTROL.steps + n, 1); b < blocks.length; b = Atomics.add(ctl, CONTROL.steps + n, 1)) {
+          waitMs += waitForBlock(shared, ctl, nSteps, b, n + 1);
+          const { t0, s, flux: fb } = blocks[b]!;
+          if (this.options.limiter || !this.options.fusedStep) {
+            this.advectForward(ops, s);
+            injectForward(ops.injectFactor, period, ncol, s.K, fb, s.rm);
+            this.mixForward(ops, s);
+          } else this.stepForwardFused(ops, s, period, fb);
+          if (idx && input.plan) sampleForward(input.plan, idx, n + 1, s.K, s.rm, ops.mEnd, samples, K, t0);
+          if (n === nSteps - 1) for (const d of input.finalInto ?? []) writeFinals(s, t0, ops.mEnd, ncell, d);
+          blockSteps++;
+          Atomics.store(ctl, progressIndex(nSteps, b), n + 2);
+          Atomics.notify(ctl, progressIndex(nSteps, b));
+        }
+      }
+    } catch (e) {
+      abandonSharedForward(shared, nSteps);
+      throw e;
+    }
+    return { blockSteps, waitMs };
   }
 
   adjoint(input: AdjointInput): AdjointOutput {
@@ -338,6 +419,31 @@ function checkK(K: number): number {
 function checkTracerRange(name: string, r: { start: number; count: number }, K: number): void {
   if (!(Number.isInteger(r.start) && Number.isInteger(r.count) && r.start >= 0 && r.count >= 0 && r.start + r.count <= K)) {
     throw new TanhuiError('InvalidArgument', `${name} must lie within the ${K} tracers, got start ${r.start}, count ${r.count}`);
+  }
+}
+
+function checkDestination(d: FinalDestination, K: number, ncell: number): void {
+  checkTracerRange('finalInto', d, K);
+  if (!(d.array instanceof Float64Array && Number.isInteger(d.stride) && Number.isInteger(d.offset) && d.offset >= 0 && d.stride >= d.offset + d.count && d.array.length >= ncell * d.stride)) {
+    throw new TanhuiError('InvalidArgument', `finalInto needs a Float64Array of at least ${ncell}·stride elements and 0 ≤ offset, offset + count ≤ stride`);
+  }
+}
+
+/**
+ * Final mole fractions of the tracers of state s (tracers t0 … t0+s.K−1 of the run) that lie in
+ * d's range start … start+count−1, into d.array[cell·stride + offset + (tracer − start)].
+ */
+function writeFinals(s: TracerState, t0: number, mEnd: Float64Array, ncell: number, d: FinalDestination): void {
+  const { start, count, array, stride, offset } = d;
+  const a = Math.max(start, t0);
+  const b = Math.min(start + count, t0 + s.K);
+  if (b <= a) return;
+  const K = s.K;
+  for (let q = 0; q < ncell; q++) {
+    const inv = 1 / mEnd[q]!;
+    const e = q * K - t0;
+    const o = q * stride + offset - start;
+    for (let t = a; t < b; t++) array[o + t] = s.rm[e + t]! * inv;
   }
 }
 
@@ -392,12 +498,13 @@ function indexPlan(plan: SamplePlan, nSteps: number, ncell: number): PlanIndex {
   return { stepPtr, order, sampleOf };
 }
 
-function sampleForward(plan: SamplePlan, idx: PlanIndex, step: number, K: number, rm: Float64Array, m: Float64Array, out: Float64Array): void {
+/** Samples of step `step` into out[sample·outStride + outOffset + t] (default rows of K). */
+function sampleForward(plan: SamplePlan, idx: PlanIndex, step: number, K: number, rm: Float64Array, m: Float64Array, out: Float64Array, outStride = K, outOffset = 0): void {
   for (let q = idx.stepPtr[step]!; q < idx.stepPtr[step + 1]!; q++) {
     const e = idx.order[q]!;
     const cell = plan.cell[e]!;
     const w = plan.weight[e]! / m[cell]!;
-    const so = idx.sampleOf[e]! * K;
+    const so = idx.sampleOf[e]! * outStride + outOffset;
     const co = cell * K;
     for (let t = 0; t < K; t++) out[so + t] += w * rm[co + t]!;
   }
