@@ -166,6 +166,10 @@ export function storedConfig(config: RunConfig): Record<string, unknown> {
   if (f.source === 'uniform' && f.ppm === 400) delete plain.initialField;
   // Likewise solver.lagEnteringMean at its default (added after lagged runs existed).
   if (config.solver.lagEnteringMean === 'ctdas') delete (plain.solver as Record<string, unknown>).lagEnteringMean;
+  // And the executor's shared-run keys at their defaults (added later; they never change values).
+  const ex = plain.executor as Record<string, unknown>;
+  if (config.executor.sharedRun) delete ex.sharedRun;
+  if (config.executor.blocksPerWorker === 2) delete ex.blocksPerWorker;
   return plain;
 }
 

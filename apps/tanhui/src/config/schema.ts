@@ -197,7 +197,15 @@ export const ExecutorSection = z
     engine: z.enum(['piscina', 'inline'], { error: "expected 'piscina' or 'inline'" }).default('piscina'),
     /** Worker threads; 0 = one per core. */
     workers: posInt('an integer ≥ 0').min(0, { error: 'expected an integer ≥ 0' }).default(0),
-    /** Ensemble members per task (tracers of one transport run); 0 = members / workers. */
+    /**
+     * One transport run per window shared by all workers (default): its tracers in blocks that
+     * the workers claim step by step, so a worker that runs faster takes more. false: fixed
+     * member groups, one transport run each (`membersPerTask`). Same values either way.
+     */
+    sharedRun: z.boolean({ error: 'expected true or false' }).default(true),
+    /** Tracer blocks per worker of the shared run (more: finer balance, more per-block overhead). */
+    blocksPerWorker: posInt('an integer ≥ 1').min(1, { error: 'expected an integer ≥ 1' }).default(2),
+    /** With sharedRun false: ensemble members per task (tracers of one transport run); 0 = members / workers. */
     membersPerTask: posInt('an integer ≥ 0').min(0, { error: 'expected an integer ≥ 0' }).default(0),
     /** Retries of a task whose worker threw or died. */
     retries: posInt('an integer ≥ 0').min(0, { error: 'expected an integer ≥ 0' }).max(10, { error: 'expected at most 10' }).default(2),

@@ -16,13 +16,13 @@ import {
   type StateMapping,
 } from '@tanhui/priors';
 import { createRng, drawEnsemble, ensrfBulk, ensrfEnsembleSpace, ensrfSerial, type CovarianceSqrt, type EnsrfOptions, type EnsrfResult, type Localization, type Rng } from '@tanhui/solvers';
-import type { SamplePlan } from '@tanhui/transport';
+import { abandonSharedForward, createSharedForward, sharedSamples, type SamplePlan, type SharedForwardBuffers, type TransportWindow } from '@tanhui/transport';
 import { budgetsOf, COMPONENTS, concatPlans, FLUX_PERIOD_SECONDS, type ComponentName, type World, type WindowPrior } from '../compose';
 import type { Executor } from '../executor/executor';
 import { combineColumns, combineWeights } from './combine';
 import { InlineExecutor } from '../executor/inline-executor';
 import { PiscinaExecutor } from '../executor/piscina-executor';
-import type { MemberGroupInput, MemberGroupOutput } from '../workers/tasks';
+import type { MemberGroupInput, MemberGroupOutput, SharedMembersInput, SharedMembersOutput } from '../workers/tasks';
 import type { Progress } from '../progress';
 import { acquireStoreLock } from '../store/lock';
 import { createRunStore, emptyObsColumns, openRunStore, readRestart, writeWindow, type LagRestart, type ObsColumns, type WindowOutput } from '../store/run-store';
@@ -160,6 +160,8 @@ interface CarriedState {
   /** The members' final fields [cell][member] ('combine') on a SharedArrayBuffer, kept for the
    * next window of this run: fresh arrays of hundreds of MB cost ~1.5 s of page faults per GB here. */
   finalsTable?: Float64Array;
+  /** The shared run's tracer state, flux and sample buffers (reused window after window). */
+  sharedBuffers?: SharedForwardBuffers;
 }
 
 /** What a window carries from the cycle it entered the lagged state to the cycle it leaves. */
@@ -250,7 +252,7 @@ export async function runCycling(world: World, opts: RunOptions): Promise<RunSum
     const N = config.solver.members;
     const groupSize = config.executor.membersPerTask > 0 ? config.executor.membersPerTask : Math.max(1, Math.ceil(N / executor.concurrency));
     const nGroups = Math.ceil(N / groupSize);
-    opts.progress.runStart({ command: String(opts.provenance.tanhui_command ?? 'run'), store: world.storePath, windows: W, complete, tasksPerWindow: nGroups });
+    opts.progress.runStart({ command: String(opts.provenance.tanhui_command ?? 'run'), store: world.storePath, windows: W, complete, tasksPerWindow: config.executor.sharedRun ? executor.concurrency : nGroups });
 
     let carried: CarriedState;
     if (complete > 0) {
@@ -331,7 +333,7 @@ async function runWindow(
   const nCell = carried.moleFraction.length;
   const combine = config.solver.twoStep === 'combine';
   const { HX, truthSamples, finals, truthFinal } = await sampleMembers({
-    executor, timings, progress, progressIndex: w, base, N, groupSize, nGroups, nobs, offsetPpm, extra,
+    executor, timings, progress, progressIndex: w, base, N, groupSize, nGroups, nobs, offsetPpm, extra, shared: sharedRunOf(world, carried, win),
     statesOf: (m0, K) => {
       const st = new Float64Array(ns * K);
       for (let i = 0; i < ns; i++) for (let k = 0; k < K; k++) st[i * K + k] = states[i * N + m0 + k]!;
@@ -513,7 +515,7 @@ async function runLagCycle(
     const base = { modelSpec: world.modelSpec, window: spanWindow, periodSeconds: FLUX_PERIOD_SECONDS, mapping, fixed, initial, plan: splan };
     const nx = S * ns;
     const { HX, truthSamples } = await sampleMembers({
-      executor, timings, progress, progressIndex: c, base, N, groupSize, nGroups, nobs, offsetPpm, extra,
+      executor, timings, progress, progressIndex: c, base, N, groupSize, nGroups, nobs, offsetPpm, extra, shared: sharedRunOf(world, carried, spanWindow),
       statesOf: (m0, K) => {
         const st = new Float64Array(nx * K);
         for (let i = 0; i < nx; i++) for (let k = 0; k < K; k++) st[i * K + k] = state.x[i]! + state.Xprime[i * N + m0 + k]!;
@@ -647,7 +649,10 @@ async function sampleMembers(o: {
   finals: Float64Array | undefined;
   truthFinal: boolean;
   label: (m0: number, K: number) => string;
+  /** One transport run shared by the workers (executor.sharedRun) instead of member groups. */
+  shared?: SharedRun;
 }): Promise<{ HX: Float64Array; truthSamples?: Float64Array; finals?: Float64Array; truthFinal?: Float64Array }> {
+  if (o.shared) return sampleMembersShared(o, o.shared);
   const { N, nobs, offsetPpm, extra, timings } = o;
   // Final fields ('combine'): one shared [cell][member] table that each group's worker fills with
   // its own columns (no copies through the main thread).
@@ -682,6 +687,72 @@ async function sampleMembers(o: {
   );
   timings.ensembleMs += performance.now() - te;
   return { HX, truthSamples, finals, truthFinal };
+}
+
+interface SharedRun {
+  blocksPerWorker: number;
+  nSteps: number;
+  ncol: number;
+  ncell: number;
+  /** Keeps the big shared buffers between windows. */
+  holder: CarriedState;
+}
+
+function sharedRunOf(world: World, carried: CarriedState, window: TransportWindow): SharedRun | undefined {
+  const e = world.config.executor;
+  if (!e.sharedRun) return undefined;
+  return { blocksPerWorker: e.blocksPerWorker, nSteps: world.model().nSteps(window), ncol: world.grid.nlat * world.grid.nlon, ncell: carried.moleFraction.length, holder: carried };
+}
+
+/**
+ * (b) as one transport run of all members (then the truth) shared by the workers: its tracers
+ * in blocks that the workers claim step by step, so the faster worker takes more. A failed
+ * participant abandons the run (the others stop at their next wait); the window then fails with
+ * the first error that is not an abandonment.
+ */
+async function sampleMembersShared(o: Parameters<typeof sampleMembers>[0], sh: SharedRun): Promise<Awaited<ReturnType<typeof sampleMembers>>> {
+  const { N, nobs, offsetPpm, extra, timings, executor } = o;
+  const Kt = N + (extra ? 1 : 0);
+  const nBlocks = Math.min(Kt, sh.blocksPerWorker * executor.concurrency);
+  const participants = Math.min(executor.concurrency, nBlocks);
+  const nSamples = o.base.plan.nSamples;
+  const spec = createSharedForward({ ncell: sh.ncell, ncol: sh.ncol, nSteps: sh.nSteps, nPeriods: o.base.mapping.nPeriods, nSamples }, Kt, nBlocks, participants, sh.holder.sharedBuffers);
+  sh.holder.sharedBuffers = spec.buffers;
+  const finals = o.finals;
+  const truthInto = extra && o.truthFinal ? new Float64Array(new SharedArrayBuffer(sh.ncell * 8)) : undefined;
+  const input: SharedMembersInput = {
+    ...o.base,
+    states: o.statesOf(0, N),
+    N,
+    extras: extra ? [extra] : undefined,
+    shared: spec,
+    finalsInto: { members: finals ? { array: finals, stride: N, offset: 0 } : undefined, extras: truthInto ? { array: truthInto, stride: 1, offset: 0 } : undefined },
+  };
+  let done = 0;
+  const te = performance.now();
+  const results = await Promise.allSettled(
+    Array.from({ length: participants }, async (_, p) => {
+      const submit = performance.timeOrigin + performance.now();
+      let r: SharedMembersOutput;
+      try {
+        r = await executor.run<SharedMembersInput, SharedMembersOutput>('sharedMembersTransport', input, { label: `${o.label(0, N)} (shared run, part ${p + 1} of ${participants})` });
+      } catch (e) {
+        abandonSharedForward(spec, sh.nSteps);
+        throw e;
+      }
+      const received = performance.timeOrigin + performance.now();
+      timings.transferMs += Math.max(0, r.timing.startMs - submit) + Math.max(0, received - r.timing.endMs);
+      o.progress.taskDone(o.progressIndex, ++done, participants);
+    }),
+  );
+  timings.ensembleMs += performance.now() - te;
+  const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed.length > 0) throw (failed.find((f) => !/abandoned/.test(String((f.reason as Error)?.message))) ?? failed[0]!).reason;
+  const samples = sharedSamples(spec, nSamples);
+  const HX = new Float64Array(nobs * N);
+  for (let s = 0; s < nobs; s++) for (let k = 0; k < N; k++) HX[s * N + k] = offsetPpm[s]! + 1e6 * samples[s * Kt + k]!;
+  const truthSamples = extra ? Float64Array.from({ length: nobs }, (_, s) => offsetPpm[s]! + 1e6 * samples[s * Kt + N]!) : undefined;
+  return { HX, truthSamples, finals, truthFinal: truthInto ? Float64Array.from(truthInto) : undefined };
 }
 
 /**

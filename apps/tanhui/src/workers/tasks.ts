@@ -4,7 +4,7 @@
 // back as moved buffers.
 import { Piscina } from 'piscina';
 import { ensembleFlux, type StateMapping } from '@tanhui/priors';
-import { createBuiltinModel, type BuiltinModelSpec, type BuiltinTransportModel, type SamplePlan, type TransportWindow } from '@tanhui/transport';
+import { createBuiltinModel, type BuiltinModelSpec, type BuiltinTransportModel, type SamplePlan, type SharedForwardSpec, type TransportWindow } from '@tanhui/transport';
 
 export interface MemberGroupInput {
   modelSpec: BuiltinModelSpec;
@@ -84,13 +84,17 @@ function initialBuffer(n: number): Float64Array {
 
 const now = (): number => performance.timeOrigin + performance.now();
 
-/** Transport for a group of ensemble members as tracers of one run, sampled by the plan. */
-export function memberGroupTransport(input: MemberGroupInput): unknown {
-  const startMs = now();
+function failureSeam(window: TransportWindow): void {
   // Test seam: TANHUI_FAIL_WINDOW_START=<epoch s> makes every task of that window fail (the
   // nightly-run test of retries and of a failed window leaving the store intact).
   const failAt = process.env.TANHUI_FAIL_WINDOW_START;
-  if (failAt !== undefined && Number(failAt) === input.window.startSec) throw new Error(`injected failure for the window starting at ${failAt}`);
+  if (failAt !== undefined && Number(failAt) === window.startSec) throw new Error(`injected failure for the window starting at ${failAt}`);
+}
+
+/** Transport for a group of ensemble members as tracers of one run, sampled by the plan. */
+export function memberGroupTransport(input: MemberGroupInput): unknown {
+  const startMs = now();
+  failureSeam(input.window);
   const model = modelOf(input.modelSpec);
   const { K, mapping } = input;
   const extras = input.extras ?? [];
@@ -135,6 +139,63 @@ export function memberGroupTransport(input: MemberGroupInput): unknown {
   if (final) transfer.push(final.buffer);
   // A transferable result marked movable: its buffers are moved, not copied, to the main thread.
   return Piscina.move(new MovedResult(result, transfer as ArrayBuffer[]) as unknown as ArrayBuffer);
+}
+
+/**
+ * The whole ensemble of a window (all N members, then the extras) as one transport run shared
+ * by every worker: tracer blocks claimed step by step (BuiltinTransportModel.forwardShared).
+ * `states` holds all members, [state][N]; samples land in the spec's shared table, final fields
+ * in `finalsInto`.
+ */
+export interface SharedMembersInput extends Omit<MemberGroupInput, 'K' | 'returnFinal'> {
+  N: number;
+  shared: SharedForwardSpec;
+}
+
+export interface SharedMembersOutput {
+  blockSteps: number;
+  waitMs: number;
+  timing: { startMs: number; endMs: number; transportMs: number };
+}
+
+export function sharedMembersTransport(input: SharedMembersInput): SharedMembersOutput {
+  const startMs = now();
+  failureSeam(input.window);
+  const model = modelOf(input.modelSpec);
+  const { N, mapping, states } = input;
+  const extras = input.extras ?? [];
+  const nFlux = mapping.nPeriods * mapping.nCells;
+  const into = input.finalsInto;
+  const t0 = now();
+  const r = model.forwardShared({
+    window: input.window,
+    periodSeconds: input.periodSeconds,
+    plan: input.plan,
+    shared: input.shared,
+    // Tracers t0 … t0+kb−1: members first (their flux from their states), then the extras.
+    blockInputs: (b0, kb, init, flux) => {
+      const m1 = Math.min(N, b0 + kb);
+      const km = Math.max(0, m1 - b0);
+      const nCell = init.length / kb;
+      for (let c = 0; c < nCell; c++) {
+        for (let k = 0; k < km; k++) init[c * kb + k] = input.initialPerMember ? input.initial[c * N + b0 + k]! : input.initial[c]!;
+        for (let t = km; t < kb; t++) init[c * kb + t] = extras[b0 + t - N]!.initial[c]!;
+      }
+      if (km > 0) {
+        const st = new Float64Array(mapping.nState * km);
+        for (let i = 0; i < mapping.nState; i++) for (let k = 0; k < km; k++) st[i * km + k] = states[i * N + b0 + k]!;
+        const f = ensembleFlux(mapping, input.fixed, st, km);
+        for (let pc = 0; pc < nFlux; pc++) for (let k = 0; k < km; k++) flux[pc * kb + k] = f[pc * km + k]!;
+      }
+      for (let t = km; t < kb; t++) {
+        const ef = extras[b0 + t - N]!.flux;
+        for (let pc = 0; pc < nFlux; pc++) flux[pc * kb + t] = ef[pc]!;
+      }
+    },
+    finalInto: into && [...(into.members ? [{ start: 0, count: N, ...into.members }] : []), ...(into.extras && extras.length > 0 ? [{ start: N, count: extras.length, ...into.extras }] : [])],
+  });
+  const endMs = now();
+  return { ...r, timing: { startMs, endMs, transportMs: endMs - t0 } };
 }
 
 /** A result whose buffers are moved to the main thread (Piscina's transferable protocol). */
