@@ -2,6 +2,7 @@
 // the workers claim step by step) writes the same store, array for array and byte for byte, as
 // fixed member groups with one transport run each — with two-step combine (final fields) and
 // the truth riding along, and in a lagged run.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, snapshotTree, tempDir, TRUTH_YAML, writeConfig } from './helpers';
@@ -36,4 +37,25 @@ describe('shared transport run', () => {
       for (const [k, v] of sa) expect(v.equals(sb.get(k)!), k).toBe(true);
     }, 600_000);
   }
+
+  it('starts the run again when a worker dies in the middle of it, and writes the same store', async () => {
+    const a = tempDir('shared-ok');
+    const b = tempDir('shared-die');
+    const cfg = (d: string) => writeConfig(d, yaml('blocksPerWorker: 2', 'twoStep: combine'));
+    expect((await runCli(['run', cfg(a)])).code).toBe(0);
+    const marker = join(b, 'died');
+    process.env.TANHUI_DIE_ONCE = marker;
+    let r: Awaited<ReturnType<typeof runCli>>;
+    try {
+      r = await runCli(['run', cfg(b)]);
+    } finally {
+      delete process.env.TANHUI_DIE_ONCE;
+    }
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(marker)).toBe(true);
+    const sa = snapshotTree(join(a, 'run.zarr'));
+    const sb = snapshotTree(join(b, 'run.zarr'));
+    expect([...sb.keys()]).toEqual([...sa.keys()]);
+    for (const [k, v] of sa) if (k !== 'zarr.json' && k !== '.zattrs' && k !== '.zmetadata') expect(v.equals(sb.get(k)!), k).toBe(true);
+  }, 600_000);
 });

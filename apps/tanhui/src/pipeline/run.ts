@@ -696,12 +696,14 @@ interface SharedRun {
   ncell: number;
   /** Keeps the big shared buffers between windows. */
   holder: CarriedState;
+  /** Restarts of the whole run after a participant died mid-run. */
+  retries: number;
 }
 
 function sharedRunOf(world: World, carried: CarriedState, window: TransportWindow): SharedRun | undefined {
   const e = world.config.executor;
   if (!e.sharedRun) return undefined;
-  return { blocksPerWorker: e.blocksPerWorker, nSteps: world.model().nSteps(window), ncol: world.grid.nlat * world.grid.nlon, ncell: carried.moleFraction.length, holder: carried };
+  return { blocksPerWorker: e.blocksPerWorker, nSteps: world.model().nSteps(window), ncol: world.grid.nlat * world.grid.nlon, ncell: carried.moleFraction.length, holder: carried, retries: e.retries };
 }
 
 /**
@@ -716,43 +718,53 @@ async function sampleMembersShared(o: Parameters<typeof sampleMembers>[0], sh: S
   const nBlocks = Math.min(Kt, sh.blocksPerWorker * executor.concurrency);
   const participants = Math.min(executor.concurrency, nBlocks);
   const nSamples = o.base.plan.nSamples;
-  const spec = createSharedForward({ ncell: sh.ncell, ncol: sh.ncol, nSteps: sh.nSteps, nPeriods: o.base.mapping.nPeriods, nSamples }, Kt, nBlocks, participants, sh.holder.sharedBuffers);
-  sh.holder.sharedBuffers = spec.buffers;
   const finals = o.finals;
   const truthInto = extra && o.truthFinal ? new Float64Array(new SharedArrayBuffer(sh.ncell * 8)) : undefined;
-  const input: SharedMembersInput = {
-    ...o.base,
-    states: o.statesOf(0, N),
-    N,
-    extras: extra ? [extra] : undefined,
-    shared: spec,
-    finalsInto: { members: finals ? { array: finals, stride: N, offset: 0 } : undefined, extras: truthInto ? { array: truthInto, stride: 1, offset: 0 } : undefined },
-  };
+  const states = o.statesOf(0, N);
   let done = 0;
   const te = performance.now();
-  const results = await Promise.allSettled(
-    Array.from({ length: participants }, async (_, p) => {
-      const submit = performance.timeOrigin + performance.now();
-      let r: SharedMembersOutput;
-      try {
-        r = await executor.run<SharedMembersInput, SharedMembersOutput>('sharedMembersTransport', input, { label: `${o.label(0, N)} (shared run, part ${p + 1} of ${participants})` });
-      } catch (e) {
-        abandonSharedForward(spec, sh.nSteps);
-        throw e;
-      }
-      const received = performance.timeOrigin + performance.now();
-      timings.transferMs += Math.max(0, r.timing.startMs - submit) + Math.max(0, received - r.timing.endMs);
-      o.progress.taskDone(o.progressIndex, ++done, participants);
-    }),
-  );
-  timings.ensembleMs += performance.now() - te;
-  const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed.length > 0) throw (failed.find((f) => !/abandoned/.test(String((f.reason as Error)?.message))) ?? failed[0]!).reason;
-  const samples = sharedSamples(spec, nSamples);
-  const HX = new Float64Array(nobs * N);
-  for (let s = 0; s < nobs; s++) for (let k = 0; k < N; k++) HX[s * N + k] = offsetPpm[s]! + 1e6 * samples[s * Kt + k]!;
-  const truthSamples = extra ? Float64Array.from({ length: nobs }, (_, s) => offsetPpm[s]! + 1e6 * samples[s * Kt + N]!) : undefined;
-  return { HX, truthSamples, finals, truthFinal: truthInto ? Float64Array.from(truthInto) : undefined };
+  // A participant that dies mid-run leaves a block half-stepped: its restart is refused and the
+  // others stop; then the whole run starts again (up to `retries` times). A real error (every
+  // attempt of some participant failed the same way) fails the window at once.
+  for (let attempt = 0; ; attempt++) {
+    const spec = createSharedForward({ ncell: sh.ncell, ncol: sh.ncol, nSteps: sh.nSteps, nPeriods: o.base.mapping.nPeriods, nSamples }, Kt, nBlocks, participants, sh.holder.sharedBuffers);
+    sh.holder.sharedBuffers = spec.buffers;
+    const input: SharedMembersInput = {
+      ...o.base,
+      states,
+      N,
+      extras: extra ? [extra] : undefined,
+      shared: spec,
+      finalsInto: { members: finals ? { array: finals, stride: N, offset: 0 } : undefined, extras: truthInto ? { array: truthInto, stride: 1, offset: 0 } : undefined },
+    };
+    const results = await Promise.allSettled(
+      Array.from({ length: participants }, async (_, p) => {
+        const submit = performance.timeOrigin + performance.now();
+        let r: SharedMembersOutput;
+        try {
+          r = await executor.run<SharedMembersInput, SharedMembersOutput>('sharedMembersTransport', input, { label: `${o.label(0, N)} (shared run, part ${p + 1} of ${participants})` });
+        } catch (e) {
+          abandonSharedForward(spec, sh.nSteps);
+          throw e;
+        }
+        const received = performance.timeOrigin + performance.now();
+        timings.transferMs += Math.max(0, r.timing.startMs - submit) + Math.max(0, received - r.timing.endMs);
+        o.progress.taskDone(o.progressIndex, ++done, participants);
+      }),
+    );
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed.length === 0) {
+      timings.ensembleMs += performance.now() - te;
+      const samples = sharedSamples(spec, nSamples);
+      const HX = new Float64Array(nobs * N);
+      for (let s = 0; s < nobs; s++) for (let k = 0; k < N; k++) HX[s * N + k] = offsetPpm[s]! + 1e6 * samples[s * Kt + k]!;
+      const truthSamples = extra ? Float64Array.from({ length: nobs }, (_, s) => offsetPpm[s]! + 1e6 * samples[s * Kt + N]!) : undefined;
+      return { HX, truthSamples, finals, truthFinal: truthInto ? Float64Array.from(truthInto) : undefined };
+    }
+    const root = failed.find((f) => !/abandoned/.test(String((f.reason as Error)?.message)));
+    if (root || attempt >= sh.retries) throw (root ?? failed[0]!).reason;
+    done = 0;
+  }
 }
 
 /**

@@ -2,6 +2,7 @@
 // state mappings); readers and writers stay in the main thread. Large inputs arrive on
 // SharedArrayBuffers (shared, not copied, and still there if a task is retried); results go
 // back as moved buffers.
+import { existsSync, writeFileSync } from 'node:fs';
 import { Piscina } from 'piscina';
 import { ensembleFlux, type StateMapping } from '@tanhui/priors';
 import { createBuiltinModel, type BuiltinModelSpec, type BuiltinTransportModel, type SamplePlan, type SharedForwardSpec, type TransportWindow } from '@tanhui/transport';
@@ -142,6 +143,17 @@ export function memberGroupTransport(input: MemberGroupInput): unknown {
 }
 
 /**
+ * Test seam: TANHUI_DIE_ONCE=<file> ends this worker thread in the middle of a shared run (while
+ * setting up a block, after joining) the first time only (the file marks it), as a crash would.
+ */
+function dieOnceSeam(): void {
+  const marker = process.env.TANHUI_DIE_ONCE;
+  if (marker === undefined || existsSync(marker)) return;
+  writeFileSync(marker, 'died\n');
+  process.exit(1);
+}
+
+/**
  * The whole ensemble of a window (all N members, then the extras) as one transport run shared
  * by every worker: tracer blocks claimed step by step (BuiltinTransportModel.forwardShared).
  * `states` holds all members, [state][N]; samples land in the spec's shared table, final fields
@@ -174,6 +186,7 @@ export function sharedMembersTransport(input: SharedMembersInput): SharedMembers
     shared: input.shared,
     // Tracers t0 … t0+kb−1: members first (their flux from their states), then the extras.
     blockInputs: (b0, kb, init, flux) => {
+      dieOnceSeam();
       const m1 = Math.min(N, b0 + kb);
       const km = Math.max(0, m1 - b0);
       const nCell = init.length / kb;
