@@ -29,6 +29,8 @@ export interface OrchestratorBenchOptions {
   smallCase: { members: number; grid: '3x2' | '6x4'; windowDays: number } | null;
   /** Skip the N-member full window (speed-up only). */
   skipBig?: boolean;
+  /** Executor settings of the speed-up cases (YAML flow-map entries, e.g. 'sharedRun: false'). */
+  executorExtra?: string;
 }
 
 function ensembleConfig(dir: string, name: string, opts: OrchestratorBenchOptions, workers: number): string {
@@ -38,7 +40,7 @@ function ensembleConfig(dir: string, name: string, opts: OrchestratorBenchOption
     `grid: {preset: '${opts.grid}'}
 time: {windows: 1, windowDays: ${opts.windowDays}}
 solver: {members: ${opts.members}, twoStep: combine}
-executor: {workers: ${workers}}
+executor: {workers: ${workers}${opts.executorExtra ? `, ${opts.executorExtra}` : ''}}
 observations: {satellite: {soundingsPerDay: 60}}
 truth: {anomalies: []}
 output: {store: ${name}.zarr}

@@ -15,6 +15,7 @@ export function registerBench(program: Command): void {
     .option('--skip-small', 'skip the second speed-up case (32 members, 6x4, 2-day window: the demo size)')
     .option('--repeats <n>', 'measured repetitions of each speed-up case per worker count (after one warm-up window)', '3')
     .option('--skip-big', 'only the speed-up case')
+    .option('--executor <entries>', "extra executor settings of the speed-up cases, e.g. 'sharedRun: false' or 'blocksPerWorker: 4'")
     .action(async (o: Record<string, string | boolean>) => {
       await orchestratorBench(
         {
@@ -26,6 +27,7 @@ export function registerBench(program: Command): void {
           repeats: Number(o.repeats),
           grid: o.grid === '3x2' ? '3x2' : '6x4',
           skipBig: Boolean(o.skipBig),
+          executorExtra: typeof o.executor === 'string' ? o.executor : undefined,
           smallCase: o.skipSmall ? null : { members: 32, grid: '6x4', windowDays: 2 },
         },
         (l) => process.stdout.write(`${l}\n`),

@@ -226,6 +226,15 @@ export class BuiltinTransportModel implements TransportModel {
     }
   }
 
+  /** One whole step (advection, injection of flux period `period`, mixing), fused when it can. */
+  stepForward(ops: StepOperators, s: TracerState, period: number, fluxData: Float64Array): void {
+    if (this.options.limiter || !this.options.fusedStep) {
+      this.advectForward(ops, s);
+      injectForward(ops.injectFactor, period, this.ncol, s.K, fluxData, s.rm);
+      this.mixForward(ops, s);
+    } else this.stepForwardFused(ops, s, period, fluxData);
+  }
+
   mixForward(ops: StepOperators, s: TracerState): void {
     if (ops.diffusion) diffusionForward(ops.diffusion, s.K, s.rm, s.rxm, s.rym, s.rzm);
     if (ops.convection) convectionForward(ops.convection, s.K, s.rm, s.rxm, s.rym, s.rzm);
@@ -267,11 +276,7 @@ export class BuiltinTransportModel implements TransportModel {
       psNext.set(ops.psEnd);
       [psNow, psNext] = [psNext, psNow];
       const period = fluxPeriodIndex(n, this.stepSeconds, input.fluxes.periodSeconds, nPeriods);
-      if (this.options.limiter || !this.options.fusedStep) {
-        this.advectForward(ops, s);
-        injectForward(ops.injectFactor, period, ncol, K, input.fluxes.data, s.rm);
-        this.mixForward(ops, s);
-      } else this.stepForwardFused(ops, s, period, input.fluxes.data);
+      this.stepForward(ops, s, period, input.fluxes.data);
       mEnd = ops.mEnd;
       if (idx && input.plan) sampleForward(input.plan, idx, n + 1, K, s.rm, mEnd, samples);
     }
@@ -354,11 +359,7 @@ export class BuiltinTransportModel implements TransportModel {
         for (let b = Atomics.add(ctl, CONTROL.steps + n, 1); b < blocks.length; b = Atomics.add(ctl, CONTROL.steps + n, 1)) {
           waitMs += waitForBlock(shared, ctl, nSteps, b, n + 1);
           const { t0, s, flux: fb } = blocks[b]!;
-          if (this.options.limiter || !this.options.fusedStep) {
-            this.advectForward(ops, s);
-            injectForward(ops.injectFactor, period, ncol, s.K, fb, s.rm);
-            this.mixForward(ops, s);
-          } else this.stepForwardFused(ops, s, period, fb);
+          this.stepForward(ops, s, period, fb);
           if (idx && input.plan) sampleForward(input.plan, idx, n + 1, s.K, s.rm, ops.mEnd, samples, K, t0);
           if (n === nSteps - 1) for (const d of input.finalInto ?? []) writeFinals(s, t0, ops.mEnd, ncell, d);
           blockSteps++;
