@@ -203,7 +203,8 @@ export const ExecutorSection = z
      * member groups, one transport run each (`membersPerTask`). Same values either way.
      */
     sharedRun: z.boolean({ error: 'expected true or false' }).default(true),
-    /** Tracer blocks per worker of the shared run (more: finer balance, more per-block overhead). */
+    /** Tracer blocks per worker of the shared run (more: finer balance, more per-block overhead;
+     * blocks are kept at ≥ 16 tracers when there are enough). */
     blocksPerWorker: posInt('an integer ≥ 1').min(1, { error: 'expected an integer ≥ 1' }).default(2),
     /** With sharedRun false: ensemble members per task (tracers of one transport run); 0 = members / workers. */
     membersPerTask: posInt('an integer ≥ 0').min(0, { error: 'expected an integer ≥ 0' }).default(0),
