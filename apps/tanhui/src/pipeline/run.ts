@@ -712,8 +712,9 @@ function sharedRunOf(world: World, carried: CarriedState, window: TransportWindo
 /**
  * (b) as one transport run of all members (then the truth) shared by the workers: its tracers
  * in blocks that the workers claim step by step, so the faster worker takes more. A failed
- * participant abandons the run (the others stop at their next wait); the window then fails with
- * the first error that is not an abandonment.
+ * participant abandons the run (the others stop at their next wait); the run starts again when
+ * only abandonments are left (a participant died mid-run), else the window fails with the first
+ * error that is not one.
  */
 async function sampleMembersShared(o: Parameters<typeof sampleMembers>[0], sh: SharedRun): Promise<Awaited<ReturnType<typeof sampleMembers>>> {
   const { N, nobs, offsetPpm, extra, timings, executor } = o;
