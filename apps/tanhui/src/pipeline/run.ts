@@ -677,9 +677,9 @@ async function sampleMembers(o: {
       const received = performance.timeOrigin + performance.now();
       timings.transferMs += Math.max(0, r.timing.startMs - submit) + Math.max(0, received - r.timing.endMs);
       const Kt = K + (withTruth ? 1 : 0);
-      for (let s = 0; s < nobs; s++) for (let k = 0; k < K; k++) HX[s * N + m0 + k] = offsetPpm[s]! + 1e6 * r.samples[s * Kt + k]!;
+      samplesToPpm(r.samples, Kt, 0, K, offsetPpm, nobs, HX, N, m0);
       if (withTruth) {
-        truthSamples = Float64Array.from({ length: nobs }, (_, s) => offsetPpm[s]! + 1e6 * r.samples[s * Kt + K]!);
+        truthSamples = samplesToPpm(r.samples, Kt, K, 1, offsetPpm, nobs, new Float64Array(nobs), 1, 0);
         if (o.truthFinal) truthFinal = truthInto ? Float64Array.from(truthInto) : r.final;
       }
       o.progress.taskDone(o.progressIndex, ++done, o.nGroups);
@@ -687,6 +687,15 @@ async function sampleMembers(o: {
   );
   timings.ensembleMs += performance.now() - te;
   return { HX, truthSamples, finals, truthFinal };
+}
+
+/**
+ * Tracers t0 … t0+count−1 of samples [sample][Kt] (mol mol⁻¹) as ppm with the sample's offset,
+ * into out[sample·stride + offset + k]; returns out.
+ */
+function samplesToPpm(samples: Float64Array, Kt: number, t0: number, count: number, offsetPpm: Float64Array, nobs: number, out: Float64Array, stride: number, offset: number): Float64Array {
+  for (let s = 0; s < nobs; s++) for (let k = 0; k < count; k++) out[s * stride + offset + k] = offsetPpm[s]! + 1e6 * samples[s * Kt + t0 + k]!;
+  return out;
 }
 
 /** Smallest tracer block of a shared run (unless there are fewer tracers than workers × this). */
@@ -762,9 +771,8 @@ async function sampleMembersShared(o: Parameters<typeof sampleMembers>[0], sh: S
     if (failed.length === 0) {
       timings.ensembleMs += performance.now() - te;
       const samples = sharedSamples(spec, nSamples);
-      const HX = new Float64Array(nobs * N);
-      for (let s = 0; s < nobs; s++) for (let k = 0; k < N; k++) HX[s * N + k] = offsetPpm[s]! + 1e6 * samples[s * Kt + k]!;
-      const truthSamples = extra ? Float64Array.from({ length: nobs }, (_, s) => offsetPpm[s]! + 1e6 * samples[s * Kt + N]!) : undefined;
+      const HX = samplesToPpm(samples, Kt, 0, N, offsetPpm, nobs, new Float64Array(nobs * N), N, 0);
+      const truthSamples = extra ? samplesToPpm(samples, Kt, N, 1, offsetPpm, nobs, new Float64Array(nobs), 1, 0) : undefined;
       return { HX, truthSamples, finals, truthFinal: truthInto ? Float64Array.from(truthInto) : undefined };
     }
     const root = failed.find((f) => !/abandoned/.test(String((f.reason as Error)?.message)));

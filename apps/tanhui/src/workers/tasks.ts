@@ -92,6 +92,48 @@ function failureSeam(window: TransportWindow): void {
   if (failAt !== undefined && Number(failAt) === window.startSec) throw new Error(`injected failure for the window starting at ${failAt}`);
 }
 
+/**
+ * Initial mole fraction [cell][kb] and flux [period·cell][kb] of tracers b0 … b0+kb−1 of a run
+ * whose first N tracers are the members (`states` [state][N], `initial` shared or [cell][N]) and
+ * whose others are the extras: members' fluxes from their states, extras' as given.
+ */
+function tracerInputs(input: Pick<MemberGroupInput, 'mapping' | 'fixed' | 'states' | 'initial' | 'initialPerMember' | 'extras'>, N: number, b0: number, kb: number, init: Float64Array, flux: Float64Array): void {
+  const { mapping, states } = input;
+  const extras = input.extras ?? [];
+  const km = Math.max(0, Math.min(N, b0 + kb) - b0);
+  const nCell = init.length / kb;
+  for (let c = 0; c < nCell; c++) {
+    if (input.initialPerMember) for (let k = 0; k < km; k++) init[c * kb + k] = input.initial[c * N + b0 + k]!;
+    else {
+      const v = input.initial[c]!;
+      for (let k = 0; k < km; k++) init[c * kb + k] = v;
+    }
+    for (let t = km; t < kb; t++) init[c * kb + t] = extras[b0 + t - N]!.initial[c]!;
+  }
+  const nFlux = mapping.nPeriods * mapping.nCells;
+  if (km > 0) {
+    let st = states;
+    if (km < N) {
+      st = new Float64Array(mapping.nState * km);
+      for (let i = 0; i < mapping.nState; i++) for (let k = 0; k < km; k++) st[i * km + k] = states[i * N + b0 + k]!;
+    }
+    if (km === kb) ensembleFlux(mapping, input.fixed, st, km, flux);
+    else {
+      const f = ensembleFlux(mapping, input.fixed, st, km);
+      for (let pc = 0; pc < nFlux; pc++) for (let k = 0; k < km; k++) flux[pc * kb + k] = f[pc * km + k]!;
+    }
+  }
+  for (let t = km; t < kb; t++) {
+    const ef = extras[b0 + t - N]!.flux;
+    for (let pc = 0; pc < nFlux; pc++) flux[pc * kb + t] = ef[pc]!;
+  }
+}
+
+/** The members' (tracers 0 … N−1) and extras' (N … N+E−1) final fields into shared columns. */
+function finalDestinations(into: NonNullable<MemberGroupInput['finalsInto']>, N: number, E: number) {
+  return [...(into.members ? [{ start: 0, count: N, ...into.members }] : []), ...(into.extras && E > 0 ? [{ start: N, count: E, ...into.extras }] : [])];
+}
+
 /** Transport for a group of ensemble members as tracers of one run, sampled by the plan. */
 export function memberGroupTransport(input: MemberGroupInput): unknown {
   const startMs = now();
@@ -102,26 +144,9 @@ export function memberGroupTransport(input: MemberGroupInput): unknown {
   const E = extras.length;
   const Kt = K + E;
   const nCell = input.initialPerMember ? input.initial.length / K : input.initial.length;
-  const nFlux = mapping.nPeriods * mapping.nCells;
-  let flux = ensembleFlux(mapping, input.fixed, input.states, K);
   const init = initialBuffer(nCell * Kt);
-  for (let c = 0; c < nCell; c++) {
-    const b = c * Kt;
-    if (input.initialPerMember) for (let k = 0; k < K; k++) init[b + k] = input.initial[c * K + k]!;
-    else {
-      const v = input.initial[c]!;
-      for (let k = 0; k < K; k++) init[b + k] = v;
-    }
-    for (let e = 0; e < E; e++) init[b + K + e] = extras[e]!.initial[c]!;
-  }
-  if (E > 0) {
-    const wide = new Float64Array(nFlux * Kt);
-    for (let pc = 0; pc < nFlux; pc++) {
-      for (let k = 0; k < K; k++) wide[pc * Kt + k] = flux[pc * K + k]!;
-      for (let e = 0; e < E; e++) wide[pc * Kt + K + e] = extras[e]!.flux[pc]!;
-    }
-    flux = wide;
-  }
+  const flux = new Float64Array(mapping.nPeriods * mapping.nCells * Kt);
+  tracerInputs(input, K, 0, Kt, init, flux);
   const into = input.finalsInto;
   const t0 = now();
   const out = model.forward({
@@ -131,7 +156,7 @@ export function memberGroupTransport(input: MemberGroupInput): unknown {
     fluxes: { periodSeconds: input.periodSeconds, data: flux },
     plan: input.plan,
     finalTracers: input.returnFinal === 'all' ? { start: 0, count: Kt } : input.returnFinal === 'extras' ? { start: K, count: E } : { start: 0, count: 0 },
-    finalInto: into && [...(into.members ? [{ start: 0, count: K, ...into.members }] : []), ...(into.extras && E > 0 ? [{ start: K, count: E, ...into.extras }] : [])],
+    finalInto: into && finalDestinations(into, K, E),
   });
   const transportMs = now() - t0;
   const final = into || input.returnFinal === 'none' ? undefined : out.finalMoleFraction;
@@ -174,9 +199,8 @@ export function sharedMembersTransport(input: SharedMembersInput): SharedMembers
   const startMs = now();
   failureSeam(input.window);
   const model = modelOf(input.modelSpec);
-  const { N, mapping, states } = input;
+  const { N } = input;
   const extras = input.extras ?? [];
-  const nFlux = mapping.nPeriods * mapping.nCells;
   const into = input.finalsInto;
   const t0 = now();
   const r = model.forwardShared({
@@ -184,28 +208,11 @@ export function sharedMembersTransport(input: SharedMembersInput): SharedMembers
     periodSeconds: input.periodSeconds,
     plan: input.plan,
     shared: input.shared,
-    // Tracers t0 … t0+kb−1: members first (their flux from their states), then the extras.
     blockInputs: (b0, kb, init, flux) => {
       dieOnceSeam();
-      const m1 = Math.min(N, b0 + kb);
-      const km = Math.max(0, m1 - b0);
-      const nCell = init.length / kb;
-      for (let c = 0; c < nCell; c++) {
-        for (let k = 0; k < km; k++) init[c * kb + k] = input.initialPerMember ? input.initial[c * N + b0 + k]! : input.initial[c]!;
-        for (let t = km; t < kb; t++) init[c * kb + t] = extras[b0 + t - N]!.initial[c]!;
-      }
-      if (km > 0) {
-        const st = new Float64Array(mapping.nState * km);
-        for (let i = 0; i < mapping.nState; i++) for (let k = 0; k < km; k++) st[i * km + k] = states[i * N + b0 + k]!;
-        const f = ensembleFlux(mapping, input.fixed, st, km);
-        for (let pc = 0; pc < nFlux; pc++) for (let k = 0; k < km; k++) flux[pc * kb + k] = f[pc * km + k]!;
-      }
-      for (let t = km; t < kb; t++) {
-        const ef = extras[b0 + t - N]!.flux;
-        for (let pc = 0; pc < nFlux; pc++) flux[pc * kb + t] = ef[pc]!;
-      }
+      tracerInputs(input, N, b0, kb, init, flux);
     },
-    finalInto: into && [...(into.members ? [{ start: 0, count: N, ...into.members }] : []), ...(into.extras && extras.length > 0 ? [{ start: N, count: extras.length, ...into.extras }] : [])],
+    finalInto: into && finalDestinations(into, N, extras.length),
   });
   const endMs = now();
   return { ...r, timing: { startMs, endMs, transportMs: endMs - t0 } };

@@ -226,6 +226,11 @@ export class BuiltinTransportModel implements TransportModel {
     }
   }
 
+  /** A copy of the surface pressure at the start of a window (cached by surfacePressures). */
+  private startPs(window: TransportWindow, nSteps: number): Float64Array<ArrayBuffer> {
+    return Float64Array.from(this.psCache?.key === `${window.startSec}:${nSteps}` ? this.psCache.ps[0]! : this.met.surfacePressurePa(window.startSec));
+  }
+
   /** One whole step (advection, injection of flux period `period`, mixing), fused when it can. */
   stepForward(ops: StepOperators, s: TracerState, period: number, fluxData: Float64Array): void {
     if (this.options.limiter || !this.options.fusedStep) {
@@ -257,7 +262,7 @@ export class BuiltinTransportModel implements TransportModel {
     // Surface pressure step by step: each step's build ends with the next step's start (the same
     // computation as surfacePressures, so the same bits) — a worker that never needed the
     // sampling context skips a met-only pass over the window.
-    let psNow = Float64Array.from(this.psCache?.key === `${input.window.startSec}:${nSteps}` ? this.psCache.ps[0]! : this.met.surfacePressurePa(input.window.startSec));
+    let psNow = this.startPs(input.window, nSteps);
     let psNext = new Float64Array(ncol);
     const fin = input.finalInto ? { start: 0, count: 0 } : (input.finalTracers ?? { start: 0, count: K });
     checkTracerRange('finalTracers', fin, K);
@@ -331,7 +336,7 @@ export class BuiltinTransportModel implements TransportModel {
     let blockSteps = 0;
     let waitMs = 0;
     try {
-      let psNow = Float64Array.from(this.psCache?.key === `${input.window.startSec}:${nSteps}` ? this.psCache.ps[0]! : this.met.surfacePressurePa(input.window.startSec));
+      let psNow = this.startPs(input.window, nSteps);
       const m0 = airMassFromPs(this.grid, this.levels, psNow, new Float64Array(ncell));
       // Set-up: initial tracer mass, zero moments, the block's flux and its samples at step 0.
       for (let b = Atomics.add(ctl, CONTROL.setup, 1); b < blocks.length; b = Atomics.add(ctl, CONTROL.setup, 1)) {
