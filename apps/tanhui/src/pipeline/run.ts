@@ -48,6 +48,9 @@ export interface RunTimings {
   forwardMs: number;
   writeMs: number;
   windowMs: number[];
+  /** Per window: its ensemble step and its share of transferMs (the first window of a run also pays the page faults of its fresh shared arrays). */
+  ensembleWindowMs: number[];
+  transferWindowMs: number[];
 }
 
 export interface RunSummary {
@@ -237,7 +240,7 @@ export async function runCycling(world: World, opts: RunOptions): Promise<RunSum
   }
   const lock = acquireStoreLock(world.storePath, String(opts.provenance.tanhui_command ?? 'tanhui run'));
   const executor = opts.executor ?? executorFor(world);
-  const timings: RunTimings = { ensembleMs: 0, transferMs: 0, solveMs: 0, forwardMs: 0, writeMs: 0, windowMs: [] };
+  const timings: RunTimings = { ensembleMs: 0, transferMs: 0, solveMs: 0, forwardMs: 0, writeMs: 0, windowMs: [], ensembleWindowMs: [], transferWindowMs: [] };
   try {
     let store: ZarrStore;
     let complete = 0;
@@ -275,6 +278,7 @@ export async function runCycling(world: World, opts: RunOptions): Promise<RunSum
     const last = opts.maxWindows !== undefined ? Math.min(W, complete + opts.maxWindows) : W;
     for (let w = complete; w < last; w++) {
       const t0 = performance.now();
+      const [e0, x0] = [timings.ensembleMs, timings.transferMs];
       opts.progress.windowStart(w, new Date(world.windows[w]!.startSec * 1000).toISOString());
       const out =
         config.solver.lag > 1
@@ -284,6 +288,8 @@ export async function runCycling(world: World, opts: RunOptions): Promise<RunSum
       await writeWindow(store, world, out);
       timings.writeMs += performance.now() - tw;
       timings.windowMs.push(performance.now() - t0);
+      timings.ensembleWindowMs.push(timings.ensembleMs - e0);
+      timings.transferWindowMs.push(timings.transferMs - x0);
       opts.progress.windowDone(w, { chi2PerObs: out.chi2, assimilated: out.nAssimilated, rejected: out.nRejected, seconds: (performance.now() - t0) / 1000 });
     }
     await store.consolidate();
