@@ -44,12 +44,12 @@ import {
   type StateMapping,
   type TermSpec,
 } from '@tanhui/priors';
-import { createBuiltinModel, type BuiltinModelSpec, type BuiltinTransportModel, type SamplePlan, type TransportWindow } from '@tanhui/transport';
+import type { SamplePlan, TransportWindow } from '@tanhui/transport';
 import type { LoadedConfig } from './config/load';
 import { resolvePath } from './config/load';
 import type { RunConfig } from './config/schema';
 import { initialMoleFraction } from './initial-field';
-import { checkMetCoverage, readMetForRun } from './met-files';
+import { transportKinds, type TransportPlugin } from './plugins/index';
 
 export const COMPONENTS = ['bio', 'ocean', 'fossil', 'fire'] as const;
 export type ComponentName = (typeof COMPONENTS)[number];
@@ -94,7 +94,8 @@ export interface World {
   config: RunConfig;
   grid: LatLonGrid;
   levels: HybridLevels;
-  modelSpec: BuiltinModelSpec;
+  /** The transport plug-in of `transport.kind` (its time step, sampling context, sessions). */
+  transport: TransportPlugin;
   windows: TransportWindow[];
   regions: RegionMap;
   landMask: Uint8Array;
@@ -120,7 +121,6 @@ export interface World {
   configSha256: string;
   /** The effective config as the store records it (see storedConfig). */
   storedConfig: Record<string, unknown>;
-  model(): BuiltinTransportModel;
   priorFor(w: number): Promise<WindowPrior>;
   planFor(w: number): { plan: SamplePlan; offsetPpm: Float64Array; rows: Int32Array };
 }
@@ -170,6 +170,8 @@ export function storedConfig(config: RunConfig): Record<string, unknown> {
   const ex = plain.executor as Record<string, unknown>;
   if (config.executor.sharedRun) delete ex.sharedRun;
   if (config.executor.blocksPerWorker === 2) delete ex.blocksPerWorker;
+  // And the transport section at its default (the built-in model; added with the plug-ins).
+  if (config.transport.kind === 'builtin' && Object.keys(config.transport).length === 1) delete plain.transport;
   return plain;
 }
 
@@ -393,21 +395,15 @@ export async function composeWorld(loaded: LoadedConfig): Promise<World> {
   }
   const grid = LatLonGrid.preset(config.grid.preset);
   const levels = HybridLevels.generic25();
-  // Met from a file: read and checked here, fields on SharedArrayBuffers, cache key = content hash.
-  const metFile = config.met.source === 'files' ? await readMetForRun(loaded, grid, levels) : undefined;
-  const modelOptions = config.time.stepSeconds > 0 ? { stepSeconds: config.time.stepSeconds } : {};
-  const modelSpec: BuiltinModelSpec = metFile
-    ? { met: { kind: 'arrays', data: metFile.data }, options: modelOptions, key: `${metFile.key}:${JSON.stringify(modelOptions)}` }
-    : { met: { kind: 'synthetic', grid: config.grid.preset, levels: config.grid.levels }, options: modelOptions };
-  let modelCache: BuiltinTransportModel | undefined;
-  const model = (): BuiltinTransportModel => (modelCache ??= createBuiltinModel(modelSpec));
-  const stepSeconds = config.time.stepSeconds > 0 ? config.time.stepSeconds : model().stepSeconds;
+  const checksums: Record<string, string> = {};
+  const transportKind = transportKinds.get(config.transport.kind, { file: loaded.file, key: 'transport.kind' });
+  const transport = await transportKind.create(config.transport, { loaded, config, grid, levels, checksums });
+  const stepSeconds = transport.stepSeconds;
   if (FLUX_PERIOD_SECONDS % stepSeconds !== 0 && stepSeconds % FLUX_PERIOD_SECONDS !== 0) {
     throw new TanhuiError('InvalidConfig', `time.stepSeconds ${stepSeconds} must divide or be a multiple of the 3-hour flux period`, { context: { key: 'time.stepSeconds' } });
   }
   const windows = windowsOf(config, stepSeconds);
-  if (metFile) checkMetCoverage(loaded, metFile.data, windows);
-  const checksums: Record<string, string> = metFile ? { [config.met.path!]: metFile.fileSha256 } : {};
+  transport.checkCoverage?.(windows);
   // The initial field: read and checked (grid, levels, units, record, range) before anything else.
   const initialField = await initialMoleFraction(loaded, grid, levels, windows[0]!.startSec);
   if (config.initialField.source === 'file') checksums[config.initialField.file] = sha256File(resolvePath(loaded, config.initialField.file));
@@ -538,7 +534,7 @@ export async function composeWorld(loaded: LoadedConfig): Promise<World> {
   const planFor = (w: number): { plan: SamplePlan; offsetPpm: Float64Array; rows: Int32Array } => {
     const hit = planCache.get(w);
     if (hit) return hit;
-    const ctx = model().samplingContext(windows[w]!);
+    const ctx = transport.samplingContext(windows[w]!);
     const all = obs.windowRows[w]!;
     const inWin = selectWindow(ctx, obs.table, all);
     const point = Int32Array.from(Array.from(inWin).filter((k) => !obs.isColumn[k]));
@@ -566,7 +562,7 @@ export async function composeWorld(loaded: LoadedConfig): Promise<World> {
     config,
     grid,
     levels,
-    modelSpec,
+    transport,
     windows,
     regions,
     landMask,
@@ -583,7 +579,6 @@ export async function composeWorld(loaded: LoadedConfig): Promise<World> {
     inputChecksums: checksums,
     configSha256,
     storedConfig: stored,
-    model,
     priorFor,
     planFor,
   };

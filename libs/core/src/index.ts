@@ -9,3 +9,4 @@ export * from './units';
 export * from './regions';
 export * from './builtin-regions';
 export * from './sampling';
+export * from './registry';

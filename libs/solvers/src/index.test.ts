@@ -4,13 +4,14 @@ import * as solvers from './index';
 
 it('exports exactly the documented names', () => {
   expect(Object.keys(solvers).sort()).toEqual([
-    'EARTH_RADIUS_KM', 'PROBLEM_ARRAYS', 'RNG_ALGORITHM', 'SOLVE_METHODS', 'adjointTest', 'advanceLag',
-    'applyEnsembleTransform', 'batchCost', 'batchInversion', 'checkEnsembleConvention', 'cholesky', 'choleskyInPlace',
-    'covarianceSqrt', 'createRng', 'ct2007TValue', 'dot', 'drawEnsemble', 'ensrfBulk', 'ensrfEnsembleSpace',
-    'ensrfEnsembleSpacePlan', 'ensrfSerial', 'ensrfSerialPlan', 'ensrfSerialRoute', 'ensrfUpdateRows', 'exponentialCorrelation', 'fourDVar',
-    'fourDVarObjective', 'gaspariCohn', 'gcWeightFromUnit', 'gemm', 'gemmBackend', 'gemmStrided', 'gemv', 'gradientTest', 'greatCircleKm',
-    'identity', 'incompleteBeta', 'inverseFromCholesky', 'invertLower', 'logDetFromCholesky', 'logDetSpd', 'logGamma',
-    'matrixOperator', 'mirrorLower', 'prepareRowLocalization', 'setGemmBackend', 'solveLower', 'solveLowerTrans', 'solveProblem', 'spdInverse',
-    'studentTCdf', 'studentTQuantile', 'syrk', 'transpose', 'unitVectors',
+    'EARTH_RADIUS_KM', 'PROBLEM_ARRAYS', 'RNG_ALGORITHM', 'SOLVE_METHODS', 'adjointTest', 'applyEnsembleTransform',
+    'batchCost', 'batchInversion', 'checkEnsembleConvention', 'cholesky', 'choleskyInPlace', 'covarianceSqrt',
+    'createRng', 'ct2007TValue', 'dot', 'drawEnsemble', 'ensrfBulk', 'ensrfEnsembleSpace', 'ensrfEnsembleSpacePlan',
+    'ensrfSerial', 'ensrfSerialPlan', 'ensrfSerialRoute', 'ensrfUpdateRows', 'enterWindows', 'enteringMean',
+    'exponentialCorrelation', 'fourDVar', 'fourDVarObjective', 'gaspariCohn', 'gcWeightFromUnit', 'gemm', 'gemmBackend',
+    'gemmStrided', 'gemv', 'gradientTest', 'greatCircleKm', 'identity', 'incompleteBeta', 'inverseFromCholesky',
+    'invertLower', 'lagCycle', 'leaveOldest', 'logDetFromCholesky', 'logDetSpd', 'logGamma', 'matrixOperator',
+    'mirrorLower', 'prepareRowLocalization', 'setGemmBackend', 'solveLower', 'solveLowerTrans', 'solveProblem',
+    'spdInverse', 'studentTCdf', 'studentTQuantile', 'syrk', 'transpose', 'unitVectors',
   ]);
 });

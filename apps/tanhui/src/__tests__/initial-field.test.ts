@@ -24,6 +24,7 @@ import { InlineExecutor } from '../executor/inline-executor';
 import { initialMoleFraction, levelAxisSurfaceFirst } from '../initial-field';
 import { runInversion } from '../pipeline/invert';
 import { runCycling } from '../pipeline/run';
+import { builtinModelOf } from '../plugins/index';
 import { SilentProgress } from '../progress';
 import type { MemberGroupInput } from '../workers/tasks';
 import { debianPythonWithNetcdf, expectRunRejected, PY, runCli, snapshotTree, tempDir, writeConfig } from './helpers';
@@ -208,7 +209,7 @@ describe('initialField', () => {
     const win = world.windows[0]!;
     const nPeriods = Math.round((win.endSec - win.startSec) / FLUX_PERIOD_SECONDS);
     const delta = Float64Array.from(expected, (v) => v - 400e-6);
-    const out = world.model().forward({ window: win, nTracers: 1, initialMoleFraction: delta, fluxes: { periodSeconds: FLUX_PERIOD_SECONDS, data: new Float64Array(nPeriods * grid.size) }, plan });
+    const out = builtinModelOf(world.transport, 'this test').forward({ window: win, nTracers: 1, initialMoleFraction: delta, fluxes: { periodSeconds: FLUX_PERIOD_SECONDS, data: new Float64Array(nPeriods * grid.size) }, plan });
     let maxSignal = 0;
     rows.forEach((k, s) => {
       const want = 1e6 * out.samples[s]!;

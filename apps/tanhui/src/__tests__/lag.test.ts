@@ -1,13 +1,13 @@
-// Lagged windows, the orchestrator's bookkeeping (pipeline/lag.ts) checked against independent
+// Lagged windows, the orchestrator's bookkeeping (libs/solvers ensrf/lag.ts, pipeline/span.ts) checked against independent
 // answers: the exact Kalman posterior of one big update on a dense linear problem, per-window
 // application of the state mapping, and cycle tables written out by hand.
 import { describe, expect, it } from 'vitest';
 import { applyMapping, buildMapping } from '@tanhui/priors';
-import { createRng, ensrfSerial, type Rng } from '@tanhui/solvers';
 import { isTanhuiError } from '@tanhui/core';
 import { concatPlans } from '../compose';
 import { parseConfigText } from '../config/load';
-import { enterWindows, enteringMean, lagCycle, leaveOldest, spanMapping, toSpanLayout, type LagState } from '../pipeline/lag';
+import { createRng, enterWindows, enteringMean, ensrfSerial, lagCycle, leaveOldest, type LagState, type Rng } from '@tanhui/solvers';
+import { spanMapping, toSpanLayout } from '../pipeline/span';
 
 // ---- small dense linear algebra (naive, independent of @tanhui/solvers' kernels) ----
 const mat = (r: number, c: number, f: (i: number, j: number) => number): Float64Array => Float64Array.from({ length: r * c }, (_, k) => f(Math.floor(k / c), k % c));

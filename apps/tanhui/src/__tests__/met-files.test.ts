@@ -18,6 +18,7 @@ import { composeWorld, concatPlans, FLUX_PERIOD_SECONDS } from '../compose';
 import { loadConfig } from '../config/load';
 import { runInversion } from '../pipeline/invert';
 import { INITIAL_MOLE_FRACTION } from '../pipeline/run';
+import type { BuiltinPlugin } from '../plugins/transport-builtin';
 import { SilentProgress } from '../progress';
 import { modelCacheKey } from '../workers/tasks';
 import { debianPythonWithNetcdf, expectRunRejected, PY, runCli, tempDir, writeConfig } from './helpers';
@@ -189,7 +190,7 @@ describe.skipIf(!havePy)('met.source: files', () => {
 
     // The composed world: fields on SharedArrayBuffers, a content-hash cache key, the file's checksum.
     const fileWorld = await composeWorld(await loadConfig(cfgFile));
-    const spec = fileWorld.modelSpec;
+    const spec = (fileWorld.transport as BuiltinPlugin).modelSpec;
     expect(spec.met.kind).toBe('arrays');
     const data = (spec.met as { data: ArrayMetData }).data;
     for (const a of [data.uMS, data.vMS, data.psPa, data.kzM2S!, data.entrainUp!]) expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
@@ -305,7 +306,7 @@ output: {store: inv-file.zarr}
     writeMetFile(dir, 'met-nolev.nc', grid, levels, short, { surfaceFirst: true, names: { u: 'uwnd', v: 'vwnd' }, lon360: true });
     const cfg = writeConfig(dir, `${RUN.replace('windowDays: 1', 'windowDays: 0.25')}met: {source: files, path: met-nolev.nc, levels: grid, variables: {u: uwnd, v: vwnd}}\noutput: {store: nolev.zarr}\n`, 'nolev.yaml');
     const w = await composeWorld(await loadConfig(cfg));
-    const d = (w.modelSpec.met as { data: ArrayMetData }).data;
+    const d = ((w.transport as BuiltinPlugin).modelSpec.met as { data: ArrayMetData }).data;
     expect(d.kzM2S).toBeUndefined();
     expect(Array.from(d.aHalfPa)).toEqual(Array.from(levels.aHalfPa));
     expect(Array.from(d.lonEdgesDeg)).toEqual(Array.from(grid.lonEdgesDeg)); // rolled to the model's −180° origin

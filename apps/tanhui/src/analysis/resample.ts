@@ -12,6 +12,7 @@ import { buildPointOperator, OBS_KINDS, type ObservationTable } from '@tanhui/ob
 import { ensembleFlux } from '@tanhui/priors';
 import { composeWorld, FLUX_PERIOD_SECONDS, type World } from '../compose';
 import { validateConfig, type LoadedConfig } from '../config/load';
+import { builtinModelOf } from '../plugins/index';
 
 export interface Resampled {
   /** Prior and posterior simulated values [ppm] per row of the table (NaN where not sampled). */
@@ -55,7 +56,7 @@ export async function sampleRunAt(storePath: string, table: ObservationTable, op
   const xcol = OBS_KINDS.indexOf('xco2');
   const tcol = OBS_KINDS.indexOf('tccon');
   const ns = world.nState;
-  const model = world.model();
+  const model = builtinModelOf(world.transport, 'resampling a run at other observations');
   const nField = world.levels.nlev * world.grid.size;
   const whole = new Map<string, Float64Array>();
   const read = async (name: string, w: number, size: number): Promise<Float64Array> => {

@@ -6,6 +6,7 @@ import { TanhuiError } from '@tanhui/core';
 import { parseDocument, stringify } from 'yaml';
 import type { z } from 'zod';
 import { RunConfigSchema, type RunConfig } from './schema';
+import '../plugins/index';
 
 export interface LoadedConfig {
   config: RunConfig;
@@ -63,6 +64,8 @@ export function formatIssue(issue: z.core.$ZodIssue, input: unknown): { key: str
     const expected = allowed.length > 0 ? `expected one of ${allowed.join(', ')}` : "see 'tanhui config --schema'";
     return { key, message: `unknown key${keys.length > 1 ? `s ${keys.join(', ')}` : ''}; ${expected}` };
   }
+  // Messages that already say what was found (unknown plug-in names).
+  if (issue.code === 'custom' && (issue.params as { plain?: boolean } | undefined)?.plain) return { key: base || '(root)', message: issue.message };
   const got = valueAt(input, issue.path);
   let msg = issue.message;
   if (msg.startsWith('Invalid input')) msg = msg.replace(/^Invalid input: /, '');

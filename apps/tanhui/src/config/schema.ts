@@ -2,6 +2,8 @@
 // empty file is a valid (synthetic-world) run; unknown keys are errors, never ignored.
 // Messages name the key and what was expected (see formatIssue in ./load.ts).
 import { z } from 'zod';
+import { solverName, solvers } from '../plugins/solver';
+import { transportKinds } from '../plugins/transport';
 
 const posInt = (what: string) => z.number({ error: `expected ${what}` }).int({ error: `expected ${what}` });
 const posNum = (what: string) => z.number({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
@@ -159,7 +161,9 @@ export const StateVectorSection = z
 
 export const SolverSection = z
   .strictObject({
-    method: z.enum(['ensrf', 'batch', '4dvar'], { error: "expected one of 'ensrf', 'batch', '4dvar'" }).default('ensrf'),
+    /** A registered solver (`tanhui plugins`): ensrf-serial, ensrf-bulk, ensemble-space (run),
+     * batch, 4dvar (invert); 'ensrf' selects ensrf-<algorithm>. */
+    method: z.string({ error: 'expected a solver name' }).min(1, { error: 'expected a solver name' }).default('ensrf'),
     /** Ensemble size N (EnSRF). */
     members: posInt('an integer ≥ 2').min(2, { error: 'expected an integer ≥ 2' }).max(10000, { error: 'expected at most 10000 members' }).default(32),
     algorithm: z.enum(['serial', 'bulk', 'ensemble-space'], { error: "expected one of 'serial', 'bulk', 'ensemble-space'" }).default('serial'),
@@ -189,7 +193,36 @@ export const SolverSection = z
   // With lag > 1 the member runs end at the span's end, not at the end of the window that leaves:
   // the two-step field must come from a posterior-mean rerun.
   .refine((s) => s.lag === 1 || s.twoStep === 'rerun', { error: "expected 'rerun' with lag > 1 (the member runs span lag windows; 'combine' needs lag 1)", path: ['twoStep'] })
+  .superRefine((s, ctx) => {
+    if (!solvers.has(solverName(s))) ctx.addIssue({ code: 'custom', path: ['method'], message: solvers.unknownMessage(s.method), params: { plain: true } });
+  })
   .describe('solver and its options');
+
+/**
+ * The transport model: `kind` names a registered transport kind (`tanhui plugins`), whose own
+ * schema validates the rest of the section (kinds register from their own files, so the section
+ * is checked against the registry at parse time).
+ */
+export const TransportSection = z
+  .looseObject({ kind: z.string({ error: 'expected a transport kind name' }).default('builtin') })
+  .transform((v, ctx) => {
+    if (!transportKinds.has(v.kind)) {
+      ctx.addIssue({ code: 'custom', path: ['kind'], message: transportKinds.unknownMessage(v.kind), params: { plain: true } });
+      return z.NEVER;
+    }
+    const entry = transportKinds.get(v.kind);
+    const r = entry.schema.safeParse(v);
+    if (r.success) return r.data as { kind: string } & Record<string, unknown>;
+    for (const i of r.error.issues) {
+      if (i.code === 'unrecognized_keys') {
+        const shape = (entry.schema as unknown as { shape?: Record<string, unknown> }).shape;
+        const allowed = shape ? Object.keys(shape).join(', ') : 'kind';
+        ctx.addIssue({ code: 'custom', path: [...i.path, i.keys[0]!], message: `unknown key for transport kind '${v.kind}'; expected one of ${allowed}`, params: { plain: true } });
+      } else ctx.addIssue({ code: 'custom', path: i.path, message: i.message.replace(/^Invalid input: /, '') });
+    }
+    return z.NEVER;
+  })
+  .describe('transport model: a registered kind (builtin, response-functions, …) and its options');
 
 export const ExecutorSection = z
   .strictObject({
@@ -281,6 +314,7 @@ export const RunConfigSchema = z
     name: z.string({ error: 'expected a string' }).default('tanhui-run'),
     grid: GridSection.prefault({}),
     time: TimeSection.prefault({}),
+    transport: TransportSection.prefault({}),
     met: MetSection.prefault({}),
     prior: PriorSection.prefault({}),
     observations: ObservationsSection.prefault({}),
@@ -298,5 +332,9 @@ export type RunConfigInput = z.input<typeof RunConfigSchema>;
 
 /** The JSON schema of the configuration file (input side: every key optional with its default). */
 export function configJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(RunConfigSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  // The transport section as the union of every registered kind's own schema.
+  const kinds = transportKinds.entries().map((k) => k.schema) as unknown as [z.ZodObject, ...z.ZodObject[]];
+  const transport = kinds.length > 1 ? z.union(kinds) : kinds[0]!;
+  const withKinds = RunConfigSchema.extend({ transport: transport.optional() });
+  return z.toJSONSchema(withKinds, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
 }

@@ -3,19 +3,18 @@
 // background and, in an OSSE, the truth as extra tracers), then the batch solver (or 4D-Var on
 // the same linear operator). Outputs: posterior basis increments with full covariance, and
 // regional budgets (PgC yr⁻¹) with their full posterior covariance.
-import { availableParallelism } from 'node:os';
 import { TanhuiError } from '@tanhui/core';
 import { ZarrStore, type ZarrAttrs } from '@tanhui/io';
 import { applyMapping, buildMapping, monthBlocks, regionEcosystemTerm, type StateMapping, type TermSpec } from '@tanhui/priors';
-import { batchInversion, createRng, fourDVar, matrixOperator } from '@tanhui/solvers';
 import { budgetRegions, budgetsOf, FLUX_PERIOD_SECONDS, type World } from '../compose';
 import type { Executor } from '../executor/executor';
-import { PiscinaExecutor } from '../executor/piscina-executor';
-import { InlineExecutor } from '../executor/inline-executor';
+import { executorFor } from './run';
 import type { Progress } from '../progress';
 import { acquireStoreLock } from '../store/lock';
-import type { MemberGroupInput, MemberGroupOutput } from '../workers/tasks';
-import { shared, sharedMapping, sharedPlan } from './run';
+import { solverOf } from '../plugins/index';
+import { observedValues } from './observed';
+import { samplesToPpm } from './simulate';
+import { emptyTimings } from './timings';
 
 export interface InvertResult {
   labels: string[];
@@ -35,8 +34,6 @@ export interface InvertResult {
   method: string;
 }
 
-const TASKS_MODULE = new URL('../workers/tasks.ts', import.meta.url);
-
 /** A mapping restricted to the periods [p0, p0+np) of a longer one (views, no copies). */
 function periodView(m: StateMapping, p0: number, np: number): StateMapping {
   const n = m.nCells;
@@ -45,11 +42,14 @@ function periodView(m: StateMapping, p0: number, np: number): StateMapping {
 
 export async function runInversion(world: World, opts: { progress: Progress; provenance: ZarrAttrs; executor?: Executor }): Promise<InvertResult> {
   const { config, grid } = world;
-  const method = config.solver.method === 'ensrf' ? 'batch' : config.solver.method;
+  // 'ensrf' (the default of run configs) means batch here.
+  const solver = solverOf(config.solver.method === 'ensrf' ? { method: 'batch', algorithm: '' } : config.solver, 'linear', 'tanhui invert', world.loaded.file);
+  const method = solver.name;
+  if (solver.needsAdjoint && !world.transport.hasAdjoint) {
+    throw new TanhuiError('InvalidConfig', `solver '${method}' needs a transport with an adjoint; transport.kind '${world.transport.kind}' has none`, { context: { file: world.loaded.file, key: 'solver.method' }, hint: "use solver.method 'batch'" });
+  }
   const lock = acquireStoreLock(world.storePath, 'tanhui invert');
-  const e = config.executor;
-  const executor =
-    opts.executor ?? (e.engine === 'inline' ? new InlineExecutor(() => import('../workers/tasks'), e.retries) : new PiscinaExecutor({ filename: TASKS_MODULE, workers: e.workers > 0 ? e.workers : availableParallelism(), retries: e.retries }));
+  const executor = opts.executor ?? executorFor(world);
   try {
     if (ZarrStore.exists(world.storePath)) {
       throw new TanhuiError('StoreConflict', 'the inversion output store already exists', { context: { file: world.storePath }, hint: 'remove it or choose another output.store' });
@@ -91,7 +91,7 @@ export async function runInversion(world: World, opts: { progress: Progress; pro
       const t = regionEcosystemTerm(name, all[name]!, region, eco);
       return { ...t, block: months.block, blockNames: months.names };
     });
-    const mapping = sharedMapping(buildMapping(nPeriods, n, specs));
+    const mapping = buildMapping(nPeriods, n, specs);
     const ns = mapping.nState;
     const nMonths = months.names.length;
 
@@ -143,91 +143,73 @@ export async function runInversion(world: World, opts: { progress: Progress; pro
       }
     }
 
-    // Response functions, window by window, tracers carried between windows in the main thread.
-    const groups = Math.max(1, Math.min(executor.concurrency, ns));
-    const size = Math.ceil(ns / groups);
+    // Response functions, window by window, through the transport plug-in (the same simulate
+    // seam as run): the basis functions are the members (state j = 1 in member j), each with its
+    // own field carried between windows; the background and the OSSE truth are extra tracers.
     const nCell = world.levels.nlev * n;
-    const zeros = shared(new Float64Array(nPeriods * n));
-    const fieldsOf: Float64Array[] = Array.from({ length: groups }, (_, g) => new Float64Array(nCell * (Math.min(ns, (g + 1) * size) - g * size)));
+    const basisStates = new Float64Array(ns * ns);
+    for (let j = 0; j < ns; j++) basisStates[j * ns + j] = 1;
+    const zeros = new Float64Array(nPeriods * n);
+    let basisFields: Float64Array = new Float64Array(nCell * ns);
     // initialField: the background and the OSSE truth start from the same field.
     let bg = Float64Array.from(world.initialMoleFraction);
     let truthField = truthNat ? Float64Array.from(world.initialMoleFraction) : undefined;
-    const rowsG: number[][] = [];
+    const rowsG: Float64Array[] = [];
     const yList: number[] = [];
     const bgList: number[] = [];
     const sigList: number[] = [];
-    const noise = createRng(config.observations.noiseSeed * 100_003 + 999);
+    const session = world.transport.session({ executor, progress: opts.progress, timings: emptyTimings() });
     let p0 = 0;
     for (let w = 0; w < W; w++) {
       opts.progress.windowStart(w, new Date(world.windows[w]!.startSec * 1000).toISOString());
       const np = periodsPer[w]!;
-      const view = periodView(mapping, p0, np);
       const pr = await world.priorFor(w);
       const { plan, offsetPpm, rows } = world.planFor(w);
-      const splan = sharedPlan(plan);
-      const extras = [{ initial: shared(bg), flux: shared(fixedAll.subarray(p0 * n, (p0 + np) * n)) }];
+      const extras = [{ initial: bg, flux: fixedAll.subarray(p0 * n, (p0 + np) * n) }];
       if (truthField && world.truthScaling) {
         const tf = Float64Array.from(pr.fixed);
         for (const name of world.optimised) {
           const f = pr.components[name].fluxMolM2S;
-          const s = world.truthScaling[name]!;
-          for (let q = 0; q < np; q++) for (let c = 0; c < n; c++) tf[q * n + c] += f[q * n + c]! * s[c]!;
+          const sc = world.truthScaling[name]!;
+          for (let q = 0; q < np; q++) for (let c = 0; c < n; c++) tf[q * n + c] += f[q * n + c]! * sc[c]!;
         }
-        extras.push({ initial: shared(truthField), flux: shared(tf) });
+        extras.push({ initial: truthField, flux: tf });
       }
-      const results = await Promise.all(
-        fieldsOf.map((field, g) => {
-          const j0 = g * size;
-          const K = field.length / nCell;
-          const states = new Float64Array(ns * K);
-          for (let k = 0; k < K; k++) states[(j0 + k) * K + k] = 1;
-          const input: MemberGroupInput = {
-            modelSpec: world.modelSpec,
-            window: world.windows[w]!,
-            periodSeconds: FLUX_PERIOD_SECONDS,
-            mapping: view,
-            fixed: zeros.subarray(0, np * n),
-            states,
-            K,
-            initial: shared(field),
-            initialPerMember: true,
-            extras: g === 0 ? extras : undefined,
-            plan: splan,
-            returnFinal: 'all',
-          };
-          return executor.run<MemberGroupInput, MemberGroupOutput>('memberGroupTransport', input, { label: `window ${w + 1} basis functions ${j0}–${j0 + K - 1}` });
-        }),
-      );
-      const nobs = rows.length;
-      const G = Array.from({ length: nobs }, () => new Array<number>(ns).fill(0));
-      results.forEach((r, g) => {
-        const K = fieldsOf[g]!.length / nCell;
-        const E = g === 0 ? extras.length : 0;
-        const Kt = K + E;
-        for (let s = 0; s < nobs; s++) for (let k = 0; k < K; k++) G[s]![g * size + k] = 1e6 * r.samples[s * Kt + k]!;
-        const next = new Float64Array(nCell * K);
-        for (let c = 0; c < nCell; c++) for (let k = 0; k < K; k++) next[c * K + k] = r.final![c * Kt + k]!;
-        fieldsOf[g] = next;
-        if (g === 0) {
-          for (let s = 0; s < nobs; s++) {
-            const k = rows[s]!;
-            const sigma = world.obs.qc.totalErrorPpm[k]!;
-            const bgPpm = offsetPpm[s]! + 1e6 * r.samples[s * Kt + K]!;
-            const e = noise.normal() * sigma;
-            let y: number;
-            if (world.obs.synthetic[k]) {
-              if (!truthField) throw new TanhuiError('InvalidConfig', 'synthetic observations need a truth (add a truth section)', { context: { key: 'truth' } });
-              y = offsetPpm[s]! + 1e6 * r.samples[s * Kt + K + 1]! + e;
-            } else y = world.obs.table.valuePpm[k]!;
-            yList.push(y);
-            bgList.push(bgPpm);
-            sigList.push(sigma);
-          }
-          bg = Float64Array.from({ length: nCell }, (_, c) => r.final![c * Kt + K]!);
-          if (truthField) truthField = Float64Array.from({ length: nCell }, (_, c) => r.final![c * Kt + K + 1]!);
-        }
+      const E = extras.length;
+      const Kt = ns + E;
+      const nextFields = new Float64Array(new SharedArrayBuffer(nCell * ns * 8));
+      const r = await session.ensemble({
+        index: w,
+        label: `window ${w + 1} basis functions`,
+        window: world.windows[w]!,
+        periodSeconds: FLUX_PERIOD_SECONDS,
+        mapping: periodView(mapping, p0, np),
+        fixed: zeros.subarray(0, np * n),
+        states: basisStates,
+        N: ns,
+        initial: basisFields,
+        initialPerMember: true,
+        extras,
+        plan,
+        sampleIds: Float64Array.from(rows, (k) => world.obs.table.id[k]!),
+        memberFinals: nextFields,
+        extraFinals: true,
       });
-      rowsG.push(...G);
+      basisFields = nextFields;
+      const nobs = rows.length;
+      const bgPpm = samplesToPpm(r.samples, Kt, ns, 1, offsetPpm, nobs, new Float64Array(nobs), 1, 0);
+      const truthPpm = truthField ? samplesToPpm(r.samples, Kt, ns + 1, 1, offsetPpm, nobs, new Float64Array(nobs), 1, 0) : undefined;
+      const sigma = Float64Array.from(rows, (k) => world.obs.qc.totalErrorPpm[k]!);
+      const y = new Float64Array(nobs);
+      observedValues(world, rows, sigma, truthPpm, w, 0, nobs, y);
+      for (let s = 0; s < nobs; s++) {
+        rowsG.push(Float64Array.from({ length: ns }, (_, j) => 1e6 * r.samples[s * Kt + j]!));
+        yList.push(y[s]!);
+        bgList.push(bgPpm[s]!);
+        sigList.push(sigma[s]!);
+      }
+      bg = Float64Array.from({ length: nCell }, (_, c) => r.extraFinals![c * E]!);
+      if (truthField) truthField = Float64Array.from({ length: nCell }, (_, c) => r.extraFinals![c * E + 1]!);
       opts.progress.windowDone(w, { observations: nobs });
       p0 += np;
     }
@@ -238,24 +220,7 @@ export async function runInversion(world: World, opts: { progress: Progress; pro
     const R = Float64Array.from(sigList, (v) => v * v);
     const B = Float64Array.from(sigmaB, (v) => v * v);
     opts.progress.step(W - 1, 'solve', { method, nobs, nState: ns });
-    let xa: Float64Array;
-    let Pa: Float64Array;
-    let chi2: number;
-    let dofs: number;
-    if (method === '4dvar') {
-      const op = matrixOperator(nobs, ns, H);
-      const r = fourDVar({ n: ns, nobs, xb, y, R, H: op.H, HT: op.HT, B: { kind: 'diag', variances: B } }, { maxIterations: config.solver.maxIterations, tolerance: config.solver.gradientReduction, posteriorCovariance: true });
-      xa = r.xa;
-      Pa = r.Pa!;
-      chi2 = r.chi2;
-      dofs = r.dofs;
-    } else {
-      const r = batchInversion({ nobs, n: ns, H, y, R, xb, B });
-      xa = r.xa;
-      Pa = r.Pa;
-      chi2 = r.chi2;
-      dofs = r.dofs;
-    }
+    const { xa, Pa, chi2, dofs } = solver.solve({ nobs, n: ns, H, y, R, xb, B }, config.solver);
     const nReg = world.regions.size;
     const dx = Float64Array.from(xa, (v, j) => v - xb[j]!);
     const budgetPosterior = Float64Array.from({ length: nr }, (_, r) => budgetPrior[r]! + dot(r, dx));

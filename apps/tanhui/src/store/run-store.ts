@@ -276,12 +276,18 @@ export async function writeWindow(store: ZarrStore, world: World, out: WindowOut
   await store.setAttrs('', { windows_complete: w + 1 });
 }
 
+/** What a resumed run starts from: the restart arrays of the last complete window. */
+export interface Restart {
+  moleFraction: Float64Array;
+  x: Float64Array;
+  rng: RngState;
+  truthMoleFraction?: Float64Array;
+  obs: ObsColumns;
+  lag?: LagRestart;
+}
+
 /** Restart state of the last complete window (for resuming). */
-export async function readRestart(
-  store: ZarrStore,
-  world: World,
-  complete: number,
-): Promise<{ moleFraction: Float64Array; x: Float64Array; rng: RngState; truthMoleFraction?: Float64Array; obs: ObsColumns; lag?: LagRestart }> {
+export async function readRestart(store: ZarrStore, world: World, complete: number): Promise<Restart> {
   const w = complete - 1;
   const slice = async (name: string, size: number): Promise<Float64Array> => {
     const a = await store.readArray(name);

@@ -14,7 +14,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensrfUpdateRows, prepareRowLocalization } from './rows';
 import { ct2007TValue, studentTQuantile } from './student-t';
 import { gaspariCohn, greatCircleKm } from './localization';
-import { advanceLag } from './lag';
 import type { EnsembleProblem } from './types';
 
 /** Rows of an n×N matrix orthonormal and orthogonal to 1 (ensemble mean) or with column 0 zero. */
@@ -491,17 +490,6 @@ describe('conventions, lag and errors', () => {
     expect(isTanhuiError(err, 'BadValue')).toBe(true);
     expect((err as Error).message).toMatch(/X_prime row 0/);
     expect(() => ensrfSerial({ ...problem, HXprime: new Float64Array(3) }, { meanIsMember0: false })).toThrow(/HX_prime has 3 values/);
-  });
-
-  it('advanceLag drops the oldest window and appends the new prior', () => {
-    const nlag = 3, n = 2, N = 2;
-    const x = Float64Array.of(1, 2, 3, 4, 5, 6);
-    const Xp = Float64Array.from({ length: nlag * n * N }, (_, i) => i);
-    const { state, done } = advanceLag({ nlag, nparams: n, nmembers: N, x, Xprime: Xp }, Float64Array.of(7, 8), Float64Array.of(-1, -2, -3, -4));
-    expect(Array.from(state.x)).toEqual([3, 4, 5, 6, 7, 8]);
-    expect(Array.from(state.Xprime)).toEqual([4, 5, 6, 7, 8, 9, 10, 11, -1, -2, -3, -4]);
-    expect(Array.from(done.x)).toEqual([1, 2]);
-    expect(Array.from(done.Xprime)).toEqual([0, 1, 2, 3]);
   });
 
   it('lagged state: obs of this cycle update all windows through their ensemble covariance', () => {
