@@ -49,7 +49,7 @@ import type { LoadedConfig } from './config/load';
 import { resolvePath } from './config/load';
 import type { RunConfig } from './config/schema';
 import { initialMoleFraction } from './initial-field';
-import { transportKinds, type TransportPlugin } from './plugins/index';
+import { solverName, solvers, transportKinds, type TransportPlugin } from './plugins/index';
 
 export const COMPONENTS = ['bio', 'ocean', 'fossil', 'fire'] as const;
 export type ComponentName = (typeof COMPONENTS)[number];
@@ -370,8 +370,9 @@ function timeMeanOf(data: Float64Array, nPeriods: number, n: number): Float64Arr
 /** Compose the world of a run. Rejects with a TanhuiError on any bad input. */
 export async function composeWorld(loaded: LoadedConfig): Promise<World> {
   const config = loaded.config;
-  if (config.solver.algorithm === 'ensemble-space' && config.solver.localization !== 'none') {
-    throw new TanhuiError('InvalidConfig', `the ensemble-space EnSRF cannot localise (localization: ${config.solver.localization})`, {
+  const solver = solvers.get(solverName(config.solver), { file: loaded.file, key: 'solver.method' });
+  if (solver.family === 'ensemble' && !solver.localizes && config.solver.localization !== 'none') {
+    throw new TanhuiError('InvalidConfig', `the ${solver.name} solver cannot localise (localization: ${config.solver.localization})`, {
       context: { file: loaded.file, key: 'solver.localization' },
       hint: "use algorithm 'serial' or 'bulk' with localisation, or localization 'none'",
     });

@@ -2,7 +2,7 @@
 // from the content, and hand an NcSource to the pure parsers. Text tables are read as text.
 import { readFile, stat } from 'node:fs/promises';
 import * as io from '@tanhui/io';
-import { TanhuiError, isTanhuiError } from '@tanhui/core';
+import { Registry, TanhuiError, isTanhuiError, type RegistryEntry } from '@tanhui/core';
 import type { ObservationTable } from './record';
 import type { NcSource, NcVariable } from './source';
 import { missingVariable } from './source';
@@ -10,8 +10,27 @@ import { parseObsPack } from './obspack';
 import { parseGcasOco2, parseOco2Lite, parseTccon } from './satellite';
 import { looksLikeNoaaGml, parseGcasText, parseNoaaGml } from './text';
 
-export type ObsFormat = 'auto' | 'obspack' | 'text' | 'oco2-lite' | 'tccon' | 'gcas';
-export const OBS_FORMATS: readonly ObsFormat[] = ['auto', 'obspack', 'text', 'oco2-lite', 'tccon', 'gcas'];
+/** A reader of one observation file format: text tables, or NetCDF/HDF5 through an NcSource. */
+export type ObservationReader = RegistryEntry &
+  (
+    | { readonly text: true; parse(text: string, file: string): ObservationTable }
+    | { readonly text: false; /** Whether a NetCDF file is of this format (auto-detection, in registration order). */ detect(src: NcSource): boolean; parse(src: NcSource): Promise<ObservationTable> }
+  );
+
+/** Observation readers by format name; `register` adds one (a user's format). */
+export const observationReaders = new Registry<ObservationReader>('observation format');
+observationReaders.register({ name: 'text', description: 'NOAA GML event files, GLOBALVIEW and GCAS srf_YYYYMMDD text tables', text: true, parse: (text, file) => (looksLikeNoaaGml(text) ? parseNoaaGml(text, file) : parseGcasText(text, file)) });
+observationReaders.register({ name: 'obspack', description: 'ObsPack NetCDF (value, obspack_id): flasks, towers, aircraft', text: false, detect: (src) => src.has('value') && (src.has('obspack_id') || src.has('obspack_num') || src.attrs.dataset_name !== undefined), parse: parseObsPack });
+observationReaders.register({ name: 'oco2-lite', description: 'OCO-2 / ACOS Lite XCO2 files (xco2_averaging_kernel)', text: false, detect: (src) => src.has('xco2_averaging_kernel'), parse: parseOco2Lite });
+observationReaders.register({ name: 'gcas', description: 'GCAS daily OCO-2/GOSAT files (averagingKernel, weightingfunction)', text: false, detect: (src) => src.has('averagingKernel') && src.has('weightingfunction'), parse: parseGcasOco2 });
+observationReaders.register({ name: 'tccon', description: 'TCCON column files (ak_xco2, prior_co2)', text: false, detect: (src) => src.has('ak_xco2') && src.has('prior_co2'), parse: parseTccon });
+
+/** Built-in format names; readers registered later are accepted wherever a format is asked for. */
+export type ObsFormat = 'auto' | 'obspack' | 'text' | 'oco2-lite' | 'tccon' | 'gcas' | (string & {});
+/** 'auto' and every registered format. */
+export function obsFormats(): string[] {
+  return ['auto', ...observationReaders.names()];
+}
 
 /** An NcSource over a file opened with @tanhui/io. Call close() when done. */
 export async function openNcSource(file: string): Promise<NcSource & { close(): void }> {
@@ -42,11 +61,10 @@ export async function openNcSource(file: string): Promise<NcSource & { close(): 
 }
 
 /** Which parser a NetCDF file needs, from its variables. */
-export function detectNetcdfFormat(src: NcSource): Exclude<ObsFormat, 'auto' | 'text'> {
-  if (src.has('xco2_averaging_kernel')) return 'oco2-lite';
-  if (src.has('averagingKernel') && src.has('weightingfunction')) return 'gcas';
-  if (src.has('ak_xco2') && src.has('prior_co2')) return 'tccon';
-  if (src.has('value') && (src.has('obspack_id') || src.has('obspack_num') || src.attrs.dataset_name !== undefined)) return 'obspack';
+export function detectNetcdfFormat(src: NcSource): string {
+  // Most specific first (an ObsPack-like 'value' variable may sit in a satellite file too).
+  const order = [...observationReaders.entries()].filter((r) => !r.text).sort((a, b) => Number(a.name === 'obspack') - Number(b.name === 'obspack'));
+  for (const r of order) if (!r.text && r.detect(src)) return r.name;
   throw new TanhuiError('UnsupportedFormat', 'cannot tell the observation format from the variables', {
     context: { file: src.file },
     hint: 'expected ObsPack (value, obspack_id), OCO-2/ACOS Lite (xco2_averaging_kernel), GCAS OCO-2 (averagingKernel, weightingfunction) or TCCON (ak_xco2, prior_co2); or pass --format',
@@ -61,7 +79,7 @@ async function isBinary(file: string): Promise<boolean> {
 
 export interface ReadResult {
   file: string;
-  format: Exclude<ObsFormat, 'auto'>;
+  format: string;
   table: ObservationTable;
 }
 
@@ -75,33 +93,18 @@ export async function readObservationFile(file: string, format: ObsFormat = 'aut
   }
   if (st.size === 0) throw new TanhuiError('EmptyInput', 'the file is empty (0 bytes)', { context: { file } });
   const binary = await isBinary(file);
-  if (format === 'text' || (format === 'auto' && !binary)) {
+  const chosen = format === 'auto' ? undefined : observationReaders.get(format, { file, key: 'format' });
+  if ((chosen && chosen.text) || (!chosen && !binary)) {
     if (binary) throw new TanhuiError('UnsupportedFormat', 'a NetCDF/HDF5 file cannot be read as text', { context: { file }, hint: 'use --format auto' });
-    const text = await readFile(file, 'utf8');
-    const table = looksLikeNoaaGml(text) ? parseNoaaGml(text, file) : parseGcasText(text, file);
-    return { file, format: 'text', table };
+    const reader = chosen ?? observationReaders.get('text');
+    if (!reader.text) throw new TanhuiError('UnsupportedFormat', `format '${reader.name}' reads NetCDF/HDF5, the file is text`, { context: { file } });
+    return { file, format: reader.name, table: reader.parse(await readFile(file, 'utf8'), file) };
   }
   const src = await openNcSource(file);
   try {
-    const fmt = format === 'auto' ? detectNetcdfFormat(src) : format;
-    let table: ObservationTable;
-    switch (fmt) {
-      case 'obspack':
-        table = await parseObsPack(src);
-        break;
-      case 'oco2-lite':
-        table = await parseOco2Lite(src);
-        break;
-      case 'gcas':
-        table = await parseGcasOco2(src);
-        break;
-      case 'tccon':
-        table = await parseTccon(src);
-        break;
-      default:
-        throw new TanhuiError('InvalidArgument', `unknown format '${String(fmt)}'`, { hint: `use one of ${OBS_FORMATS.join(', ')}` });
-    }
-    return { file, format: fmt, table };
+    const reader = chosen ?? observationReaders.get(detectNetcdfFormat(src));
+    if (reader.text) throw new TanhuiError('UnsupportedFormat', `format '${reader.name}' reads text, the file is NetCDF/HDF5`, { context: { file } });
+    return { file, format: reader.name, table: await reader.parse(src) };
   } catch (err) {
     if (isTanhuiError(err) && err.context.file === undefined) err.context.file = file;
     throw err;

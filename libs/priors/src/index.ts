@@ -7,7 +7,7 @@ export * from './solar';
 export * from './temporal';
 export * from './regrid';
 export * from './readers/types';
-export { readPriorFile, detectPriorFormat } from './readers/registry';
+export { readPriorFile, detectPriorFormat, priorReaders, type PriorReader } from './readers/registry';
 export * from './synthetic';
 export * from './summary';
 

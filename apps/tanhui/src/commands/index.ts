@@ -14,6 +14,7 @@ import { registerFootprint } from './footprint';
 import { registerReport } from './report';
 import { registerValidate } from './validate';
 import { registerCompare } from './compare';
+import { registerPlugins } from './plugins';
 
 export function registerCommands(program: Command): void {
   // One line per command file, e.g. `registerInfo(program);`
@@ -31,4 +32,5 @@ export function registerCommands(program: Command): void {
   registerReport(program);
   registerValidate(program);
   registerCompare(program);
+  registerPlugins(program);
 }

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { TanhuiError } from '@tanhui/core';
 import {
-  OBS_FORMATS,
+  obsFormats,
   applyQc,
   concatTables,
   formatSummary,
@@ -30,14 +30,14 @@ export function registerObs(program: Command): void {
     .command('obs')
     .description('read observation files (ObsPack, GLOBALVIEW/GCAS/NOAA text, OCO-2/ACOS Lite, GCAS OCO-2, TCCON), print a QC summary, optionally write them as Zarr')
     .argument('<paths...>', 'observation files')
-    .option('--format <format>', `file format: ${OBS_FORMATS.join('|')}`, 'auto')
+    .option('--format <format>', `file format: ${obsFormats().join('|')}`, 'auto')
     .option('--sites <rc>', 'CarbonTracker sites_and_weights .rc file for model-data mismatch classes')
     .option('--to <out.zarr>', 'write the canonical observation table as a Zarr v2 group')
     .option('--overwrite', 'replace an existing store at --to')
     .option('--json', 'print the summary as JSON')
     .action(async (paths: string[], opts: ObsOptions) => {
-      if (!OBS_FORMATS.includes(opts.format as ObsFormat)) {
-        throw new TanhuiError('InvalidArgument', `unknown format '${opts.format}'`, { hint: `use one of ${OBS_FORMATS.join(', ')}` });
+      if (!obsFormats().includes(opts.format)) {
+        throw new TanhuiError('InvalidArgument', `unknown format '${opts.format}'`, { hint: `use one of ${obsFormats().join(', ')}` });
       }
       const siteTable = opts.sites ? parseCtSiteTable(await readFile(opts.sites, 'utf8'), opts.sites) : undefined;
       const tables = [];

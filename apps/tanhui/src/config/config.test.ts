@@ -40,7 +40,7 @@ describe('run configuration', () => {
     expect(e.line).toContain('key solver.members');
     expect(e.line).toContain('expected an integer ≥ 2, got 1');
     expect(e.line).toContain('file run.yaml');
-    expect(errorOf('solver: {method: kalman}').line).toMatch(/expected one of 'ensrf', 'batch', '4dvar', got 'kalman'.*key solver.method/);
+    expect(errorOf('solver: {method: kalman}').line).toMatch(/unknown solver 'kalman' \(known: ensrf-serial, ensrf-bulk, ensemble-space, batch, 4dvar\).*key solver.method/);
     expect(errorOf('time: {start: yesterday}').line).toMatch(/ISO 8601.*key time.start/);
     expect(errorOf("met: {source: files}").line).toMatch(/expected 'path' when source is 'files'.*key met.path/);
   });
@@ -79,7 +79,7 @@ describe('observations.holdout', () => {
     );
     expect(c.prior.components[0]!.format).toBe('zarr');
     expect(c.observations.files[0]!.format).toBe('gcas');
-    expect(errorOf('observations:\n  files:\n    - {path: x.nc, format: csv}\n').line).toMatch(/'gcas'.*observations\.files/);
+    expect(errorOf('observations:\n  files:\n    - {path: x.nc, format: csv}\n').line).toMatch(/unknown observation format 'csv' \(known: auto, text, obspack, oco2-lite, gcas, tccon\).*observations\.files\.0\.format/);
   });
 
   it('defaults to no held-out site and rejects a non-list', () => {

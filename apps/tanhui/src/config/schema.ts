@@ -4,7 +4,15 @@
 import { z } from 'zod';
 import { solverName, solvers } from '../plugins/solver';
 import { transportKinds } from '../plugins/transport';
+import { obsFormats } from '@tanhui/observations';
+import { priorReaders } from '@tanhui/priors';
 
+/** A name checked against a registry at parse time (readers register from their own modules). */
+const registered = (what: string, names: () => string[]) =>
+  z.string({ error: `expected a ${what} name` }).superRefine((v, ctx) => {
+    const known = names();
+    if (!known.includes(v)) ctx.addIssue({ code: 'custom', message: `unknown ${what} '${v}' (known: ${known.join(', ')})`, params: { plain: true } });
+  });
 const posInt = (what: string) => z.number({ error: `expected ${what}` }).int({ error: `expected ${what}` });
 const posNum = (what: string) => z.number({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
 const iso = z
@@ -75,7 +83,8 @@ export const PriorComponent = z
     /** synthetic: the built-in BEPS-like world of @tanhui/priors; file: read from `path`. */
     source: z.enum(['synthetic', 'file'], { error: "expected 'synthetic' or 'file'" }).default('synthetic'),
     path: z.string({ error: 'expected a path' }).optional(),
-    format: z.enum(['auto', 'beps', 'ct-flux1x1', 'gcas', 'gfed', 'zarr'], { error: "expected one of 'auto', 'beps', 'ct-flux1x1', 'gcas', 'gfed', 'zarr'" }).default('auto'),
+    /** 'auto' or a registered prior format (`tanhui plugins`). */
+    format: registered('prior format', () => ['auto', ...priorReaders.names()]).default('auto'),
     /** Whether the state vector scales this component (bio and ocean in GCAS/CarbonTracker). */
     optimise: z.boolean({ error: 'expected true or false' }).default(false),
   })
@@ -120,7 +129,8 @@ export const ObservationsSection = z
       .array(
         z.strictObject({
           path: z.string({ error: 'expected a path' }),
-          format: z.enum(['auto', 'obspack', 'text', 'oco2-lite', 'tccon', 'gcas'], { error: "expected one of 'auto', 'obspack', 'text', 'oco2-lite', 'tccon', 'gcas'" }).default('auto'),
+          /** 'auto' or a registered observation format (`tanhui plugins`). */
+          format: registered('observation format', obsFormats).default('auto'),
         }),
         { error: 'expected a list of {path, format}' },
       )

@@ -114,6 +114,8 @@ async function spanSimulation(world: World, carried: CarriedState, c: number, cy
     return steps;
   };
   const plans = cyc.enter.map((w) => world.planFor(w));
+  // Sample steps count from the span's start: a window entering later is offset by the windows before it.
+  const stepOffsets = cyc.enter.map(stepsBefore);
   const rows = plans.length === 1 ? plans[0]!.rows : Int32Array.from(plans.flatMap((p) => Array.from(p.rows)));
   const segments: SpanSimulation['segments'] = [];
   let s0 = 0;
@@ -130,7 +132,7 @@ async function spanSimulation(world: World, carried: CarriedState, c: number, cy
     mapping: spanMapping(spanPriors.map((p) => p.mapping)),
     layout: spanPriors[0]!.meanMapping,
     fixed: concatFloat(spanPriors.map((p) => p.fixed)),
-    plan: plans.length === 1 ? plans[0]!.plan : concatPlans(plans.map((p) => p.plan), cyc.enter.map(stepsBefore)),
+    plan: plans.length === 1 && stepOffsets[0] === 0 ? plans[0]!.plan : concatPlans(plans.map((p) => p.plan), stepOffsets),
     rows,
     offsetPpm: concatFloat(plans.map((p) => p.offsetPpm)),
     sampleIds: Float64Array.from(rows, (k) => world.obs.table.id[k]!),

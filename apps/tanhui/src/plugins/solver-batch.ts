@@ -4,7 +4,7 @@ import type { LinearSolver } from './solver';
 
 export const batchSolver: LinearSolver = {
   name: 'batch',
-  description: 'analytic Bayesian synthesis inversion with full posterior covariance (tanhui invert)',
+  description: 'analytic Bayesian synthesis inversion with full posterior covariance',
   family: 'linear',
   needsAdjoint: false,
   solve: (p) => {

@@ -211,7 +211,7 @@ async function sharedEnsemble(
         const submit = performance.timeOrigin + performance.now();
         let out: SharedMembersOutput;
         try {
-          out = await executor.run<SharedMembersInput, SharedMembersOutput>('sharedMembersTransport', input, { label: `${r.label} (shared run, part ${p + 1} of ${participants})` });
+          out = await executor.run<SharedMembersInput, SharedMembersOutput>('sharedMembersTransport', input, { label: `${r.label} members 0–${N - 1} (shared run, part ${p + 1} of ${participants})` });
         } catch (e) {
           abandonSharedForward(spec, nSteps);
           throw e;
