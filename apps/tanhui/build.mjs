@@ -81,4 +81,5 @@ try {
 }
 renameSync(tmp, out);
 rmSync(old, { recursive: true, force: true });
-console.log(`build: dist/cli (${Object.keys(cli.metafile.outputs).filter((f) => f.endsWith('.mjs')).length} files), dist/workers/tasks.mjs; ${inputs.size} sources; external: ${[...externals].sort().join(', ')}`);
+// On stderr, as esbuild's own messages: `npm pack --json` (prepack builds) keeps stdout JSON.
+console.error(`build: dist/cli (${Object.keys(cli.metafile.outputs).filter((f) => f.endsWith('.mjs')).length} files), dist/workers/tasks.mjs; ${inputs.size} sources; external: ${[...externals].sort().join(', ')}`);
