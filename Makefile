@@ -12,7 +12,7 @@ APT_PACKAGES := libgdal-dev python3-xarray python3-zarr python3-netcdf4 python3-
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NPM_INPUTS := package.json package-lock.json $(wildcard apps/*/package.json libs/*/package.json tools/package.json)
 
-.PHONY: all setup system-packages test demo bench clean
+.PHONY: all setup system-packages build test demo bench clean
 
 all: test
 
@@ -36,14 +36,24 @@ node_modules/.tanhui-installed: $(NPM_INPUTS) | system-packages
 
 setup: system-packages node_modules/.tanhui-installed
 
-test: setup
+# The built CLI (apps/tanhui/build.mjs through Nx: dist/cli and the worker's dist/workers),
+# rebuilt when a source of the app or a lib changed; bin/tanhui.mjs runs it, or the sources
+# through tsx while it is missing or older than them.
+CLI_SOURCES := $(shell find apps/tanhui/src libs/*/src -type f \( -name '*.ts' -o -name '*.mjs' -o -name '*.json' \) -not -name '*.test.ts' -not -path '*/__fixtures__/*') \
+  apps/tanhui/build.mjs apps/tanhui/package.json $(wildcard libs/*/package.json)
+apps/tanhui/dist/cli/main.mjs: $(CLI_SOURCES) node_modules/.tanhui-installed
+	@npx nx run @tanhui/tanhui:build --outputStyle=stream
+
+build: setup apps/tanhui/dist/cli/main.mjs
+
+test: build
 	@node tools/ci/run-tests.mjs
 
-demo: setup
+demo: build
 	@npx tanhui demo
 
-bench: setup
+bench: build
 	@for b in tools/bench/*/main.ts; do echo "== $$b"; node --conditions=@tanhui/source --import tsx "$$b" || exit 1; done
 
 clean:
-	rm -rf tmp out .nx
+	rm -rf tmp out .nx apps/tanhui/dist

@@ -15,14 +15,15 @@ export const EXIT = {
   workerFailed: 5,
 } as const;
 
-export function buildProgram(): Command {
+/** The program with the commands `argv` needs (see registerCommands); without argv, all of them. */
+export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const program = new Command('tanhui')
     .description('tanhui (碳汇): carbon-flux data assimilation — batch inversion, EnSRF, 4D-Var')
     .version(VERSION, '-V, --version', 'print the version')
     .option('--debug', 'print stack traces of errors')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  registerCommands(program);
+  await registerCommands(program, argv);
   return program;
 }
 
@@ -42,9 +43,9 @@ function exitCodeOf(err: unknown): number {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   const debug = argv.includes('--debug');
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv);
     return EXIT.ok;
   } catch (err) {

@@ -28,6 +28,17 @@ function checkInt(name: string, v: unknown, min: number): number {
 
 const BOOTSTRAP = fileURLToPath(new URL('../workers/bootstrap.mjs', import.meta.url));
 
+/**
+ * The file a task module named by its source runs from: the source itself when it is there
+ * (vitest, tsx), else its build beside it (dist/workers/tasks.mjs for …/workers/tasks.ts: the
+ * built CLI names the task module as the sources do, relative to its own file).
+ */
+function taskModuleFile(file: string): string {
+  if (existsSync(file) || !/\.m?ts$/.test(file)) return file;
+  const built = file.replace(/\.m?ts$/, '.mjs');
+  return existsSync(built) ? built : file;
+}
+
 export class PiscinaExecutor implements Executor {
   readonly concurrency: number;
   private readonly retries: number;
@@ -36,7 +47,8 @@ export class PiscinaExecutor implements Executor {
   private closed = false;
 
   constructor(options: PiscinaExecutorOptions) {
-    const file = options.filename instanceof URL ? fileURLToPath(options.filename) : options.filename;
+    const named = options.filename instanceof URL ? fileURLToPath(options.filename) : options.filename;
+    const file = typeof named === 'string' ? taskModuleFile(named) : named;
     if (typeof file !== 'string' || !existsSync(file)) {
       throw new TanhuiError('InvalidArgument', `options.filename must name an existing worker module, got ${String(file)}`, { context: { file: String(file) } });
     }
