@@ -37,13 +37,6 @@ function readReal(): RealMap {
   return JSON.parse(r.stdout) as RealMap;
 }
 
-/** Edges of a regular axis from its centres (checked regular to 1e-6°). */
-function edgesFromCentres(c: number[]): number[] {
-  const d = c[1]! - c[0]!;
-  for (let k = 1; k < c.length; k++) if (Math.abs(c[k]! - c[k - 1]! - d) > 1e-6) throw new Error('irregular axis');
-  return Array.from({ length: c.length + 1 }, (_, k) => c[0]! - d / 2 + k * d);
-}
-
 interface Agreement {
   cells: number;
   landOceanCells: number;
@@ -101,7 +94,7 @@ describe.skipIf(!haveData)('built-in TransCOM approximation vs the real TransCOM
   const nlon = real?.lon.length ?? 0;
   // tanhui layout: rows south → north.
   const rows = (v: number[]): number[] => (flip ? Array.from({ length: nlat }, (_, j) => v.slice((nlat - 1 - j) * nlon, (nlat - j) * nlon)).flat() : v);
-  const grid1 = real ? new LatLonGrid(edgesFromCentres(real.lon), edgesFromCentres(flip ? [...lat].reverse() : lat)) : undefined;
+  const grid1 = real ? LatLonGrid.fromCenters(real.lon, lat).grid : undefined;
   const values = real ? rows(real.region).map((v) => (v === null ? Number.NaN : v)) : [];
   const realMap = grid1 ? RegionMap.fromValues(grid1, values, TRANSCOM_REGIONS, { none: [23], file: regionsNc, variable: 'region' }) : undefined;
   const realLandOn = (g: LatLonGrid): Uint8Array => {

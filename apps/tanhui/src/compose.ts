@@ -14,7 +14,6 @@ import {
   RegionMap,
   TanhuiError,
   TRANSCOM_REGIONS,
-  type RegionInfo,
 } from '@tanhui/core';
 import { readRegionMap } from '@tanhui/io';
 import {
@@ -57,12 +56,6 @@ export type ComponentName = (typeof COMPONENTS)[number];
 /** Flux period [s] of the prior and of the transport's surface fluxes (3-hourly, diurnal cycle). */
 export const FLUX_PERIOD_SECONDS = 10800;
 
-/** Aggregates reported after the regions: codes above the TransCOM range. */
-export const AGGREGATES: readonly RegionInfo[] = [
-  { code: 101, name: 'Global land', kind: 'land' },
-  { code: 102, name: 'Global ocean', kind: 'ocean' },
-  { code: 103, name: 'Global total', kind: 'other' },
-];
 
 export interface WindowPrior {
   /** Window-period components [period][cell] (mol m⁻² s⁻¹). */
@@ -585,26 +578,3 @@ export async function composeWorld(loaded: LoadedConfig): Promise<World> {
   };
 }
 
-/** Regions reported in budgets: the map's regions then the aggregates. */
-export function budgetRegions(world: Pick<World, 'regions'>): RegionInfo[] {
-  return [...world.regions.regions, ...AGGREGATES];
-}
-
-/**
- * Budgets [PgC yr⁻¹] of K stacked window-mean flux maps ([cell][K]): the map's regions, then
- * global land (sum of land regions), ocean and total. Layout [region][K].
- */
-export function budgetsOf(world: Pick<World, 'regions'>, fluxMean: Float64Array, K: number): Float64Array {
-  const nr = world.regions.size;
-  const t = world.regions.totalsPgCYr(fluxMean, undefined, K);
-  const out = new Float64Array((nr + AGGREGATES.length) * K);
-  out.set(t);
-  world.regions.regions.forEach((r, i) => {
-    const slot = r.kind === 'land' ? 0 : r.kind === 'ocean' ? 1 : -1;
-    for (let k = 0; k < K; k++) {
-      if (slot >= 0) out[(nr + slot) * K + k] += t[i * K + k]!;
-      out[(nr + 2) * K + k] += t[i * K + k]!;
-    }
-  });
-  return out;
-}

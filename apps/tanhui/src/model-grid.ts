@@ -52,20 +52,13 @@ export function shiftToModelGrid(
   return shift ?? 0;
 }
 
-/** Cell edges of a global grid from its centre coordinates: longitudes regular, latitude edges
- * halfway between centres and ±90 at the poles. Latitudes may run north first (`flipLat`). */
+/** The grid of a field given by centre coordinates (LatLonGrid.fromCenters), errors as GridMismatch
+ * naming the config key. Latitudes may run north first (`flipLat`). */
 export function gridOfCentres(lon: ArrayLike<number>, lat: ArrayLike<number>, o: { file: string; key: string; lonName: string; latName: string }): { grid: LatLonGrid; flipLat: boolean } {
-  const bad = (variable: string, what: string): TanhuiError => new TanhuiError('GridMismatch', `${variable} ${what}`, { context: { file: o.file, variable, key: o.key }, hint: 'the field must be on the model grid (cell centres)' });
-  const nlon = lon.length;
-  const nlat = lat.length;
-  if (nlon < 2 || nlat < 2) throw bad(nlon < 2 ? o.lonName : o.latName, 'needs at least 2 values');
-  const d = 360 / nlon;
-  for (let i = 1; i < nlon; i++) if (!(Math.abs(lon[i]! - lon[0]! - i * d) <= 1e-4 * d)) throw bad(o.lonName, `is not a regular global longitude axis (value ${lon[i]} at index ${i})`);
-  const flipLat = lat[0]! > lat[nlat - 1]!;
-  const latS = Float64Array.from({ length: nlat }, (_, j) => lat[flipLat ? nlat - 1 - j : j]!);
-  for (let j = 1; j < nlat; j++) if (!(latS[j]! > latS[j - 1]!)) throw bad(o.latName, 'must increase or decrease monotonically');
-  if (!(latS[0]! > -90 && latS[nlat - 1]! < 90)) throw bad(o.latName, 'must be cell centres inside (−90, 90)');
-  const latEdges = Float64Array.from({ length: nlat + 1 }, (_, j) => (j === 0 ? -90 : j === nlat ? 90 : 0.5 * (latS[j - 1]! + latS[j]!)));
-  const lonEdges = Float64Array.from({ length: nlon + 1 }, (_, i) => lon[0]! - d / 2 + i * d);
-  return { grid: new LatLonGrid(lonEdges, latEdges), flipLat };
+  try {
+    return LatLonGrid.fromCenters(lon, lat, { file: o.file, lonName: o.lonName, latName: o.latName });
+  } catch (e) {
+    if (!(e instanceof TanhuiError)) throw e;
+    throw new TanhuiError('GridMismatch', e.message, { context: { ...e.context, key: o.key }, hint: 'the field must be on the model grid (cell centres)' });
+  }
 }

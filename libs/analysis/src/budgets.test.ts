@@ -1,7 +1,9 @@
-import { LatLonGrid } from '@tanhui/core';
+import { LatLonGrid, RegionMap } from '@tanhui/core';
 import { describe, expect, it } from 'vitest';
 import {
   anomalies,
+  budgetRegionsOf,
+  stackedBudgetsPgCYr,
   anomalyCorrelations,
   budgetCovarianceFromState,
   cellAggregationMatrix,
@@ -192,5 +194,41 @@ describe('ensemble period budgets', () => {
     // Per region the σ is the same scaling of the region's share.
     const share = eb.mean[0]![0]! / (eb.mean[0]![0]! + eb.mean[1]![0]!);
     expect(eb.sigma[0]![0]).toBeCloseTo(sd * share, 10);
+  });
+});
+
+describe('stackedBudgetsPgCYr', () => {
+  it('sums each of K stacked maps over regions by exact cell areas, then land, ocean and total', () => {
+    // Three bands on a 6°×4° grid (edges −90, −86, …, −2, 2, …, 86, 90): land 2°N–86°N, ocean
+    // 90°S–2°N (the row centred on the equator included), and an "other" cap 86°N–90°N.
+    const grid = LatLonGrid.preset('6x4');
+    const codes = Array.from({ length: grid.size }, (_, c) => (Math.floor(c / grid.nlon) === grid.nlat - 1 ? 3 : grid.latCentersDeg[Math.floor(c / grid.nlon)]! > 0 ? 1 : 2));
+    const map = RegionMap.fromValues(grid, codes, [
+      { code: 1, name: 'north', kind: 'land' },
+      { code: 2, name: 'south', kind: 'ocean' },
+      { code: 3, name: 'cap', kind: 'other' },
+    ]);
+    // K = 2 maps: uniform 1e-6 mol m⁻² s⁻¹, and 2e-6 · sin(lat).
+    const K = 2;
+    const flux = new Float64Array(grid.size * K);
+    for (let c = 0; c < grid.size; c++) {
+      flux[c * K] = 1e-6;
+      flux[c * K + 1] = 2e-6 * Math.sin((grid.latCentersDeg[Math.floor(c / grid.nlon)]! * Math.PI) / 180);
+    }
+    const b = stackedBudgetsPgCYr(map, flux, K);
+    expect(budgetRegionsOf(map).map((r) => r.name)).toEqual(['north', 'south', 'cap', 'Global land', 'Global ocean', 'Global total']);
+    // Closed form for the uniform map: area of a latitude band 2πR²(sin φ2 − sin φ1).
+    const band = (a: number, z: number): number => 2 * Math.PI * R * R * (Math.sin((z * Math.PI) / 180) - Math.sin((a * Math.PI) / 180));
+    const north = 1e-6 * band(2, 86) * MOL_S_TO_PGC_YR;
+    const south = 1e-6 * band(-90, 2) * MOL_S_TO_PGC_YR;
+    const cap = 1e-6 * band(86, 90) * MOL_S_TO_PGC_YR;
+    const uniform = [0, 1, 2, 3, 4, 5].map((r) => b[r * K]!);
+    const expected = [north, south, cap, north, south, north + south + cap];
+    uniform.forEach((v, r) => expect(Math.abs(v / expected[r]! - 1)).toBeLessThan(1e-12));
+    // The second map region by region equals the independent loop of regionalTotalsPgC.
+    const second = Float64Array.from({ length: grid.size }, (_, c) => flux[c * K + 1]!);
+    const loop = regionalTotalsPgC({ grid, codes: Int32Array.from(codes, (v) => v - 1), names: ['north', 'south', 'cap'] }, second);
+    for (let r = 0; r < 3; r++) expect(b[r * K + 1]! - loop[r]!).toBeCloseTo(0, 10);
+    expect(b[5 * K + 1]! - (loop[0]! + loop[1]! + loop[2]!)).toBeCloseTo(0, 10);
   });
 });

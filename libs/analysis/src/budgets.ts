@@ -2,7 +2,7 @@
 // over regions to PgC yr⁻¹; time series, monthly and annual means; σ of regional totals and of
 // sums of regions with their covariances (σ² = a A P Aᵀ aᵀ) from a posterior covariance or an
 // ensemble; interannual anomalies and their correlation with a climate anomaly series.
-import { KG_PER_PG, M_C, SECONDS_PER_YEAR, TanhuiError } from '@tanhui/core';
+import { KG_PER_PG, M_C, SECONDS_PER_YEAR, TanhuiError, type RegionInfo, type RegionMap } from '@tanhui/core';
 import { propagateCovariance, sampleCovariance, sigmaOfCombination } from './linalg';
 import { asRegionMapInput, checkRegionMap, type RegionMapLike } from './regions';
 import { mean, pearson } from './stats';
@@ -28,6 +28,38 @@ export function regionalTotalsPgC(mapLike: RegionMapLike, fluxMolM2S: ArrayLike<
     if (r >= 0) out[r]! += fluxMolM2S[c]! * area[c]!;
   }
   for (let r = 0; r < out.length; r++) out[r]! *= PGC_YR_PER_MOL_S;
+  return out;
+}
+
+/** Aggregates reported after a map's regions in tanhui's budgets: codes above the TransCOM range. */
+export const BUDGET_AGGREGATES: readonly RegionInfo[] = [
+  { code: 101, name: 'Global land', kind: 'land' },
+  { code: 102, name: 'Global ocean', kind: 'ocean' },
+  { code: 103, name: 'Global total', kind: 'other' },
+];
+
+/** The rows of a budget table: the map's regions, then BUDGET_AGGREGATES. */
+export function budgetRegionsOf(map: RegionMap): RegionInfo[] {
+  return [...map.regions, ...BUDGET_AGGREGATES];
+}
+
+/**
+ * Budgets [PgC yr⁻¹] of K stacked flux maps [mol m⁻² s⁻¹] (layout [cell][K], e.g. K members or
+ * basis functions): the map's regions, then global land (sum of land regions), ocean and total.
+ * Layout [region][K] in budgetRegionsOf order. The one budget of run, invert and the run store.
+ */
+export function stackedBudgetsPgCYr(map: RegionMap, fluxMolM2S: ArrayLike<number>, K: number): Float64Array {
+  const nr = map.size;
+  const t = map.totalsPgCYr(fluxMolM2S, undefined, K);
+  const out = new Float64Array((nr + BUDGET_AGGREGATES.length) * K);
+  out.set(t);
+  map.regions.forEach((r, i) => {
+    const slot = r.kind === 'land' ? 0 : r.kind === 'ocean' ? 1 : -1;
+    for (let k = 0; k < K; k++) {
+      if (slot >= 0) out[(nr + slot) * K + k] += t[i * K + k]!;
+      out[(nr + 2) * K + k] += t[i * K + k]!;
+    }
+  });
   return out;
 }
 

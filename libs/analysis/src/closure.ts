@@ -4,7 +4,7 @@
 // are differences of two estimates. σ is propagated analytically for independent Gaussian terms
 // (each estimate is linear in the terms, shared terms handled exactly) and by seeded Monte Carlo.
 import { TanhuiError } from '@tanhui/core';
-import { Prng } from './prng';
+import { createRng } from '@tanhui/core';
 
 export type CarbonRateUnits = 'PgC yr-1' | 'TgC yr-1';
 
@@ -240,7 +240,7 @@ export function evaluateClosure(specInput: ClosureSpec, options: { samples?: num
   const cmat = new Float64Array(nl * nt);
   all.forEach((l, i) => cmat.set(l.c, i * nt));
   const draws = all.map(() => new Float64Array(samples));
-  const rng = new Prng(seed);
+  const rng = createRng(seed);
   const z = new Float64Array(nt);
   for (let s = 0; s < samples; s++) {
     for (let k = 0; k < nt; k++) z[k] = mu[k]! + sd[k]! * rng.normal();

@@ -5,8 +5,8 @@ import * as api from './index';
 describe('@tanhui/analysis public API', () => {
   it('exports exactly these names', () => {
     expect(Object.keys(api).sort()).toEqual([
-      'GC_M2_YR_PER_MOL_M2_S', 'LATITUDE_BANDS', 'MISSING_COLOUR', 'PGC_YR_PER_MOL_S', 'Prng',
-      'anomalies', 'anomalyCorrelations', 'asRegionMapInput', 'autoScale', 'budgetBarsSvg', 'budgetCovarianceFromState',
+      'BUDGET_AGGREGATES', 'GC_M2_YR_PER_MOL_M2_S', 'LATITUDE_BANDS', 'MISSING_COLOUR', 'PGC_YR_PER_MOL_S',
+      'anomalies', 'anomalyCorrelations', 'asRegionMapInput', 'autoScale', 'budgetBarsSvg', 'budgetCovarianceFromState', 'budgetRegionsOf',
       'cellAggregationMatrix', 'checkRegionMap', 'classColour', 'coastlinePath', 'colourClass', 'compareRuns',
       'convolveFootprint', 'correlationMap', 'coverageByRegion', 'coverageMap', 'divergingScale', 'ensembleBudget',
       'ensemblePeriodBudgets', 'esc', 'evaluateClosure', 'fitStats', 'fluxMapPanels', 'footprintFromMassFluxSensitivity',
@@ -15,7 +15,7 @@ describe('@tanhui/analysis public API', () => {
       'latitudeBandRegionMap', 'lineChartSvg', 'mapFrame', 'mapSvg', 'mean', 'monthlyAnomalies', 'niceTicks', 'obsFitSvg',
       'parseClosureSpec', 'pearson', 'periodMeans', 'projectX', 'projectY', 'propagateCovariance', 'quantileSorted',
       'rasterRects', 'regionSigmas', 'regionWeights', 'regionalSeries', 'regionalTotalsPgC', 'renderReport',
-      'sampleCovariance', 'sampleStd', 'sequentialScale', 'sigmaOfCombination', 'stateAggregationMatrix', 'sumOfRegions',
+      'sampleCovariance', 'sampleStd', 'sequentialScale', 'sigmaOfCombination', 'stackedBudgetsPgCYr', 'stateAggregationMatrix', 'sumOfRegions',
       'surfaceLayerFootprint', 'syntheticReportData', 'uncertaintyReduction', 'validate', 'worldLand',
     ]);
   });

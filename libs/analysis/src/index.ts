@@ -9,7 +9,6 @@ export * from './budgets';
 export * from './compare';
 export * from './tables';
 export * from './footprint';
-export * from './prng';
 export * from './closure';
 export * from './report/colors';
 export * from './report/geo';

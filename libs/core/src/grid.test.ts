@@ -66,3 +66,46 @@ describe('LatLonGrid.locate', () => {
     expect(() => LatLonGrid.regular(7, 4)).toThrow(/tile/);
   });
 });
+
+describe('LatLonGrid.fromCenters', () => {
+  it('gives the regular grid back from its centres, in either latitude order and any longitude start', () => {
+    for (const g of [LatLonGrid.regular(3, 2), LatLonGrid.regular(1, 1, 0), LatLonGrid.regular(6, 4)]) {
+      const up = LatLonGrid.fromCenters(g.lonCentersDeg, g.latCentersDeg);
+      expect(up.flipLat).toBe(false);
+      expect(up.grid.equals(g, 0)).toBe(true);
+      const down = LatLonGrid.fromCenters(g.lonCentersDeg, Float64Array.from(g.latCentersDeg).reverse());
+      expect(down.flipLat).toBe(true);
+      expect(down.grid.equals(g, 0)).toBe(true);
+    }
+  });
+
+  it('keeps exact regular edges when the centres went through float32', () => {
+    const g = LatLonGrid.regular(2.5, 2);
+    const f32 = LatLonGrid.fromCenters(Float32Array.from(g.lonCentersDeg), Float32Array.from(g.latCentersDeg)).grid;
+    expect(f32.latEdgesDeg).toEqual(g.latEdgesDeg);
+    expect(f32.totalAreaM2() / (4 * Math.PI * f32.radiusM ** 2)).toBeCloseTo(1, 14);
+  });
+
+  it('puts edges halfway between irregular (Gaussian-like) or pole-centred latitudes, ±90 at the ends', () => {
+    const lat = [-85, -60, -20, 0, 30, 70];
+    const g = LatLonGrid.fromCenters([0, 90, 180, 270], lat).grid;
+    expect(Array.from(g.latEdgesDeg)).toEqual([-90, -72.5, -40, -10, 15, 50, 90]);
+    expect(Array.from(g.lonEdgesDeg)).toEqual([-45, 45, 135, 225, 315]);
+    // CAM finite-volume grid: centres at the poles.
+    const fv = LatLonGrid.fromCenters([0, 120, 240], [-90, -45, 0, 45, 90]).grid;
+    expect(Array.from(fv.latEdgesDeg)).toEqual([-90, -67.5, -22.5, 22.5, 67.5, 90]);
+  });
+
+  it('names the file and variable of a bad axis', () => {
+    const where = { file: 'x.nc', lonName: 'longitude', latName: 'latitude' };
+    expect(() => LatLonGrid.fromCenters([0, 90, 200, 270], [-45, 45], where)).toThrow(/longitude is not a regular global longitude axis \(value 200 at index 2\)/);
+    expect(() => LatLonGrid.fromCenters([0, 180], [10, -20, 30], where)).toThrow(/latitude must increase or decrease monotonically/);
+    expect(() => LatLonGrid.fromCenters([0, 180], [-95, 0], where)).toThrow(/latitude value -95 is outside/);
+    expect(() => LatLonGrid.fromCenters([0], [0, 1], where)).toThrow(/longitude needs at least 2 values/);
+    try {
+      LatLonGrid.fromCenters([0, 90, 200, 270], [-45, 45], where);
+    } catch (e) {
+      expect((e as TanhuiError).context).toMatchObject({ file: 'x.nc', variable: 'longitude' });
+    }
+  });
+});

@@ -69,6 +69,53 @@ export class LatLonGrid {
     return new LatLonGrid(lon, lat);
   }
 
+  /**
+   * The global grid whose cell centres are these coordinates [degrees], as files give them.
+   * Longitudes: a regular global axis (any start, e.g. −180 or 0). Latitudes: monotonic, either
+   * order (`flipLat` says the file's rows run north → south), inside [−90, 90]; a regular global
+   * axis gets the exact edges −90 + 180·j/n (float32 rounding of the centres does not leak into
+   * the areas), any other (Gaussian, or pole-centred like CAM's FV grid) edges halfway between
+   * centres with ±90 at the ends. Errors name the file and variable of `where`.
+   */
+  static fromCenters(
+    lonCentersDeg: ArrayLike<number>,
+    latCentersDeg: ArrayLike<number>,
+    where: { file?: string; lonName?: string; latName?: string } = {},
+  ): { grid: LatLonGrid; flipLat: boolean } {
+    const lonName = where.lonName ?? 'lon';
+    const latName = where.latName ?? 'lat';
+    const bad = (variable: string, what: string, index?: number): TanhuiError =>
+      new TanhuiError('BadValue', `${variable} ${what}`, { context: { ...(where.file ? { file: where.file } : {}), variable, ...(index !== undefined ? { index } : {}) } });
+    const nlon = lonCentersDeg.length;
+    const nlat = latCentersDeg.length;
+    if (nlon < 2) throw bad(lonName, `needs at least 2 values, has ${nlon}`);
+    if (nlat < 2) throw bad(latName, `needs at least 2 values, has ${nlat}`);
+    const dlon = 360 / nlon;
+    const lon0 = lonCentersDeg[0]!;
+    for (let i = 0; i < nlon; i++) {
+      const x = lonCentersDeg[i]!;
+      if (!(Math.abs(x - lon0 - i * dlon) <= 1e-4 * dlon)) throw bad(lonName, `is not a regular global longitude axis (value ${x} at index ${i})`, i);
+    }
+    const flipLat = latCentersDeg[0]! > latCentersDeg[nlat - 1]!;
+    const lat = Float64Array.from({ length: nlat }, (_, j) => latCentersDeg[flipLat ? nlat - 1 - j : j]!);
+    for (let j = 0; j < nlat; j++) {
+      if (!(lat[j]! >= -90 && lat[j]! <= 90)) throw bad(latName, `value ${lat[j]} is outside [−90, 90]`, flipLat ? nlat - 1 - j : j);
+      if (j > 0 && !(lat[j]! > lat[j - 1]!)) throw bad(latName, 'must increase or decrease monotonically', flipLat ? nlat - 1 - j : j);
+    }
+    const dlat = 180 / nlat;
+    let regularLat = true;
+    for (let j = 0; j < nlat && regularLat; j++) regularLat = Math.abs(lat[j]! - (-90 + (j + 0.5) * dlat)) <= 1e-4 * dlat;
+    const latEdges = Float64Array.from({ length: nlat + 1 }, (_, j) =>
+      j === 0 ? -90 : j === nlat ? 90 : regularLat ? -90 + (180 * j) / nlat : 0.5 * (lat[j - 1]! + lat[j]!),
+    );
+    // A west edge within 1e-9° of a multiple of 1e-6° is that multiple (−180 rather than −180 + ε).
+    const west = lon0 - dlon / 2;
+    const west6 = Math.round(west * 1e6) / 1e6;
+    const lonW = Math.abs(west - west6) < 1e-9 ? west6 : west;
+    const lonEdges = Float64Array.from({ length: nlon + 1 }, (_, i) => lonW + (360 * i) / nlon);
+    return { grid: new LatLonGrid(lonEdges, latEdges), flipLat };
+  }
+
   /** Presets: 1°×1° (360×180), 3°×2° (120×90, TM5 glb3x2), 6°×4° (60×45). */
   static preset(name: GridPreset): LatLonGrid {
     switch (name) {

@@ -10,3 +10,4 @@ export * from './regions';
 export * from './builtin-regions';
 export * from './sampling';
 export * from './registry';
+export * from './rng';

@@ -19,18 +19,7 @@ export interface ReadRegionMapOptions {
   grid?: LatLonGrid;
 }
 
-const TOL_DEG = 1e-4;
 
-/** Cell edges from centres of a regular axis; null if the spacing is not regular. */
-function edgesFromCentres(c: ArrayLike<number>): Float64Array | null {
-  const n = c.length;
-  if (n < 2) return null;
-  const d = (c[n - 1] - c[0]) / (n - 1);
-  for (let k = 0; k < n; k++) if (Math.abs(c[k] - (c[0] + k * d)) > TOL_DEG) return null;
-  const e = new Float64Array(n + 1);
-  for (let k = 0; k <= n; k++) e[k] = c[0] + (k - 0.5) * d;
-  return e;
-}
 
 function pickVariable(ds: GdalDataset, wanted?: string): string {
   if (wanted) {
@@ -68,21 +57,15 @@ export async function readRegionMap(file: string, options: ReadRegionMapOptions 
       }
       const lat = (await ds.read(latDim)).data;
       const lon = (await ds.read(lonDim)).data;
-      flip = lat.length > 1 && lat[0] > lat[lat.length - 1];
-      const latAsc = flip ? Float64Array.from(lat).reverse() : lat;
-      const latE = edgesFromCentres(latAsc);
-      const lonE = edgesFromCentres(lon);
-      if (!latE || !lonE || Math.abs(latE[0] + 90) > TOL_DEG || Math.abs(latE[nlat] - 90) > TOL_DEG || Math.abs(lonE[nlon] - lonE[0] - 360) > TOL_DEG) {
-        throw new TanhuiError('GridMismatch', 'region map is not on a regular global latitude-longitude grid', {
-          context: where,
+      try {
+        ({ grid, flipLat: flip } = LatLonGrid.fromCenters(lon, lat, { file, lonName: lonDim, latName: latDim }));
+      } catch (e) {
+        if (!(e instanceof TanhuiError)) throw e;
+        throw new TanhuiError('GridMismatch', `region map is not on a global latitude-longitude grid: ${e.message}`, {
+          context: { ...where, variable: e.context?.variable ?? name },
           hint: 'pass options.grid if the coordinates are unusual',
         });
       }
-      // Snap the rounding of float32 coordinates to the exact global span.
-      latE[0] = -90;
-      latE[nlat] = 90;
-      lonE[nlon] = lonE[0] + 360;
-      grid = new LatLonGrid(lonE, latE);
     }
     if (grid.nlat !== nlat || grid.nlon !== nlon) {
       throw new TanhuiError('GridMismatch', `map is ${nlat}×${nlon}, grid is ${grid.nlat}×${grid.nlon}`, { context: where });

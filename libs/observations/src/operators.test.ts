@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HybridLevels, LatLonGrid } from '@tanhui/core';
+import { HybridLevels, LatLonGrid, mulberry32 as rng } from '@tanhui/core';
 import type { SamplingContext } from '@tanhui/core';
 import { emptyTable, kindCode } from './record';
 import {
@@ -20,17 +20,6 @@ function ctxOf(grid: LatLonGrid, levels: HybridLevels, ps: (step: number, cell: 
     stepSeconds,
     nSteps,
     surfacePressurePa: (step) => Float64Array.from({ length: grid.size }, (_, c) => ps(step, c)),
-  };
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

@@ -2,12 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { HybridLevels, LatLonGrid } from '@tanhui/core';
+import { HybridLevels, LatLonGrid, mulberry32 } from '@tanhui/core';
 import { ObservationTableBuilder, QC, emptyTable, selectRows } from './record';
 import { applyQc, ctKeysFor, parseCtSiteTable, rejectByInnovation } from './qc';
 import { parseDatasetName } from './obspack';
 import { superObservations, superObsVariance } from './superobs';
-import { syntheticOco2, syntheticStations, mulberry32 } from './synthetic';
+import { syntheticOco2, syntheticStations } from './synthetic';
 import { applyPlan, buildColumnOperator, evaluateOperator } from './operators';
 import { findSite, SITES } from './sites';
 

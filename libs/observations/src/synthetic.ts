@@ -13,7 +13,7 @@
 //   (stratospheric decrease); x_a = Σ h u_a;
 // - value: x_a (a placeholder the demo replaces with the truth run's XCO2 plus noise);
 //   σ drawn uniformly in [0.4, 1.2] ppm.
-import { TanhuiError } from '@tanhui/core';
+import { TanhuiError, mulberry32 } from '@tanhui/core';
 import { emptyTable, kindCode, normalizeLon, type ObservationTable } from './record';
 import { SITES, findSite } from './sites';
 
@@ -31,18 +31,6 @@ export interface SyntheticTrackOptions {
   baseXco2Ppm?: number;
   nLevels?: number;
   maxLatDeg?: number;
-}
-
-/** Seeded uniform generator (mulberry32). */
-export function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const DEG = Math.PI / 180;

@@ -1,6 +1,6 @@
 // Checks every linear operator and gradient can be put through (CIF's adjtl_test):
 // the dot-product test ⟨A u, v⟩ = ⟨u, Aᵀ v⟩ and the Taylor (finite-difference) gradient test.
-import type { Rng } from './rng';
+import type { Rng } from '@tanhui/core';
 import { dot } from './kernels/vector';
 
 export interface AdjointTestResult {

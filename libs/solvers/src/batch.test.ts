@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { batchInversion } from './batch';
-import { createRng } from './rng';
+import { createRng } from '@tanhui/core';
 import { diagMatrix, inverseNaive, kalmanPosterior, matmul, maxAbs, maxAbsDiff, randomSpd, transposeNaive } from './testing/naive';
 
 function problem(m: number, n: number, seed: number, fullR: boolean, fullB: boolean) {

@@ -11,7 +11,7 @@ import { cholesky } from './kernels/cholesky';
 import { gemm } from './kernels/gemm';
 import { gemv } from './kernels/vector';
 import { greatCircleKm } from './ensrf/localization';
-import type { Rng } from './rng';
+import type { Rng } from '@tanhui/core';
 
 export type PriorCovariance =
   | { kind: 'full'; n: number; B: Float64Array }

@@ -3,7 +3,7 @@ import { batchInversion } from './batch';
 import { fourDVar, fourDVarObjective, matrixOperator } from './fourdvar';
 import { adjointTest, gradientTest } from './adjoint';
 import { covarianceSqrt, drawEnsemble, exponentialCorrelation } from './ensemble';
-import { createRng } from './rng';
+import { createRng } from '@tanhui/core';
 import { matmul, maxAbs, maxAbsDiff, randomSpd, transposeNaive } from './testing/naive';
 import { greatCircleKm } from './ensrf/localization';
 

@@ -3,7 +3,6 @@ export * from './kernels/gemm';
 export * from './kernels/syrk';
 export * from './kernels/cholesky';
 export * from './kernels/vector';
-export * from './rng';
 export * from './batch';
 export * from './ensrf/index';
 export * from './ensemble';

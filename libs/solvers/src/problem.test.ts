@@ -3,7 +3,7 @@ import { isTanhuiError } from '@tanhui/core';
 import { solveProblem, type ProblemData } from './problem';
 import { batchInversion } from './batch';
 import { ensrfSerial } from './ensrf/serial';
-import { createRng } from './rng';
+import { createRng } from '@tanhui/core';
 import { maxAbsDiff, randomSpd } from './testing/naive';
 
 function linear(m: number, n: number): ProblemData {

@@ -1,7 +1,8 @@
 // GEMM throughput of @tanhui/solvers' two kernels (WebAssembly SIMD and JavaScript; same bits)
 // in G multiply-adds per second, best of several repetitions (the machine is shared and noisy).
 // Run: node --conditions=@tanhui/source --import tsx tools/bench/solvers/gemm.ts [--reps 5]
-import { createRng, gemm, gemmBackend, setGemmBackend } from '@tanhui/solvers';
+import { gemm, gemmBackend, setGemmBackend } from '@tanhui/solvers';
+import { createRng } from '@tanhui/core';
 
 const args = process.argv.slice(2);
 const reps = args.indexOf('--reps') >= 0 ? Number(args[args.indexOf('--reps') + 1]) : 5;

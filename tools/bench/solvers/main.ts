@@ -17,20 +17,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import {
-  batchInversion,
-  createRng,
-  ct2007TValue,
-  ensrfEnsembleSpace,
-  ensrfSerial,
-  ensrfSerialPlan,
-  ensrfSerialRoute,
-  gemmBackend,
-  prepareRowLocalization,
-  type EnsembleProblem,
-  type EnsrfResult,
-  type Rng,
-} from '@tanhui/solvers';
+import { batchInversion, ct2007TValue, ensrfEnsembleSpace, ensrfSerial, ensrfSerialPlan, ensrfSerialRoute, gemmBackend, prepareRowLocalization, type EnsembleProblem, type EnsrfResult } from '@tanhui/solvers';
+import { createRng, type Rng } from '@tanhui/core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);

@@ -7,6 +7,7 @@ import { ZarrStore } from '@tanhui/io';
 import { composeWorld } from '../compose';
 import { loadConfig } from '../config/load';
 import { runInversion } from '../pipeline/invert';
+import { runCycling } from '../pipeline/run';
 import { SilentProgress } from '../progress';
 import { tempDir, TRUTH_YAML, writeConfig } from './helpers';
 
@@ -37,5 +38,24 @@ describe('tanhui invert', () => {
     const store = await ZarrStore.open(join(dir, 'batch.zarr'));
     expect(store.hasArray('budget_posterior_cov')).toBe(true);
     expect(store.arrayInfo('P_posterior').shape).toEqual([b.xa.length, b.xa.length]);
+  }, 600_000);
+
+  it('fits the same synthetic observations as tanhui run on the same config (truth run plus the same noise)', async () => {
+    const dir = tempDir('invert-run-obs');
+    const wi = await composeWorld(await loadConfig(writeConfig(dir, cfgText('batch', 'inv.zarr'), 'inv.yaml')));
+    const wr = await composeWorld(await loadConfig(writeConfig(dir, cfgText('ensrf', 'run.zarr'), 'run.yaml')));
+    const inv = await runInversion(wi, { progress: new SilentProgress(), provenance: {} });
+    await runCycling(wr, { progress: new SilentProgress(), provenance: { tanhui_command: 'test' } });
+    const store = await ZarrStore.open(join(dir, 'run.zarr'));
+    const runValue = (await store.readArray('obs_value')).data as Float64Array;
+    const runWindow = (await store.readArray('obs_window')).data as Int32Array;
+    expect(inv.obsRows.length).toBeGreaterThan(50);
+    expect(inv.obsRows.length).toBe(runWindow.filter((w) => w === 0).length);
+    let maxDiff = 0;
+    inv.obsRows.forEach((row, s) => {
+      maxDiff = Math.max(maxDiff, Math.abs(inv.observedPpm[s]! - runValue[row]!));
+    });
+    // The noise has σ ≥ 0.1 ppm: another noise draw would differ by ~0.1-1 ppm on every row.
+    expect(maxDiff).toBeLessThan(1e-9);
   }, 600_000);
 });

@@ -6,7 +6,8 @@ import { applyMapping, buildMapping } from '@tanhui/priors';
 import { isTanhuiError } from '@tanhui/core';
 import { concatPlans } from '../compose';
 import { parseConfigText } from '../config/load';
-import { createRng, enterWindows, enteringMean, ensrfSerial, lagCycle, leaveOldest, type LagState, type Rng } from '@tanhui/solvers';
+import { enterWindows, enteringMean, ensrfSerial, lagCycle, leaveOldest, type LagState } from '@tanhui/solvers';
+import { createRng, type Rng } from '@tanhui/core';
 import { spanMapping, toSpanLayout } from '../pipeline/span';
 
 // ---- small dense linear algebra (naive, independent of @tanhui/solvers' kernels) ----

@@ -65,16 +65,6 @@ function split(a: ArrayLike<number>, count: number, size: number): Float64Array[
   return Array.from({ length: count }, (_, w) => Float64Array.from({ length: size }, (_, k) => a[w * size + k]!));
 }
 
-/** The regular grid whose cell centres are the store's lat and lon. */
-export function gridFromCenters(lat: ArrayLike<number>, lon: ArrayLike<number>, file: string): LatLonGrid {
-  const dlat = lat.length > 1 ? lat[1]! - lat[0]! : 180;
-  const dlon = lon.length > 1 ? lon[1]! - lon[0]! : 360;
-  const g = LatLonGrid.regular(dlon, dlat, lon[0]! - dlon / 2);
-  if (g.nlat !== lat.length || g.nlon !== lon.length || Math.abs(g.latCentersDeg[0]! - lat[0]!) > 1e-6) {
-    throw new TanhuiError('BadShape', 'lat/lon of the store are not the centres of a regular global grid', { context: { file, variable: 'lat' } });
-  }
-  return g;
-}
 
 /** Open and read a run store; rejects with a TanhuiError naming the store and what is wrong. */
 export async function readRunStore(path: string): Promise<RunStoreData> {
@@ -98,7 +88,7 @@ export async function readRunStore(path: string): Promise<RunStoreData> {
   };
   const lat = await need('lat');
   const lon = await need('lon');
-  const grid = gridFromCenters(lat, lon, path);
+  const grid = LatLonGrid.fromCenters(lon, lat, { file: path }).grid;
   const n = grid.size;
   const tb = await need('time_bnds');
   const windows = Array.from({ length: W }, (_, w) => ({ startSec: tb[2 * w]!, endSec: tb[2 * w + 1]! }));

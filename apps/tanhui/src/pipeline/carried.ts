@@ -1,7 +1,8 @@
 // What a run carries from one cycle to the next: the posterior-mean field and state, the
 // ensemble RNG, the OSSE truth's field, the observation columns, and the lagged state with what
 // each window in it entered with. Read back from the run store's restart arrays on resume.
-import { createRng, type LagState, type Rng } from '@tanhui/solvers';
+import { type LagState } from '@tanhui/solvers';
+import { createRng, type Rng } from '@tanhui/core';
 import type { World } from '../compose';
 import { emptyObsColumns, type LagRestart, type ObsColumns, type Restart } from '../store/run-store';
 

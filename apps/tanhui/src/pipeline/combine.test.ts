@@ -2,7 +2,8 @@
 // the combination of member runs must equal T at the EnSRF posterior mean (exact Kalman algebra
 // from @tanhui/solvers; G, f random).
 import { describe, expect, it } from 'vitest';
-import { createRng, drawEnsemble, ensrfSerial } from '@tanhui/solvers';
+import { drawEnsemble, ensrfSerial } from '@tanhui/solvers';
+import { createRng } from '@tanhui/core';
 import { combineColumns, combineWeights } from './combine';
 
 function linearCase(ns: number, N: number, nobs: number, nout: number, seed: number): number {

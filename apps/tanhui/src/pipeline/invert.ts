@@ -3,10 +3,11 @@
 // background and, in an OSSE, the truth as extra tracers), then the batch solver (or 4D-Var on
 // the same linear operator). Outputs: posterior basis increments with full covariance, and
 // regional budgets (PgC yr⁻¹) with their full posterior covariance.
+import { stackedBudgetsPgCYr, budgetRegionsOf } from '@tanhui/analysis';
 import { TanhuiError } from '@tanhui/core';
 import { ZarrStore, type ZarrAttrs } from '@tanhui/io';
 import { applyMapping, buildMapping, monthBlocks, regionEcosystemTerm, type StateMapping, type TermSpec } from '@tanhui/priors';
-import { budgetRegions, budgetsOf, FLUX_PERIOD_SECONDS, type World } from '../compose';
+import { FLUX_PERIOD_SECONDS, type World } from '../compose';
 import type { Executor } from '../executor/executor';
 import { executorFor } from './run';
 import type { Progress } from '../progress';
@@ -32,6 +33,10 @@ export interface InvertResult {
   dofs: number;
   nobs: number;
   method: string;
+  /** The observations fitted: rows of world.obs.table and their values [ppm] (synthetic: the
+   * truth run plus the same noise `tanhui run` draws, pipeline/observed.ts). */
+  obsRows: Int32Array;
+  observedPpm: Float64Array;
 }
 
 /** A mapping restricted to the periods [p0, p0+np) of a longer one (views, no copies). */
@@ -114,8 +119,8 @@ export async function runInversion(world: World, opts: { progress: Progress; pro
     const perBlock = applyMapping(blockMean, eye, ns); // [block][cell][ns]
     const runMean = new Float64Array(n * ns);
     for (let b = 0; b < nMonths; b++) for (let k = 0; k < n * ns; k++) runMean[k] += perBlock[b * n * ns + k]!;
-    const GbT = budgetsOf(world, runMean, ns); // [region][ns]
-    const regions = budgetRegions(world);
+    const GbT = stackedBudgetsPgCYr(world.regions, runMean, ns); // [region][ns]
+    const regions = budgetRegionsOf(world.regions);
     const nr = regions.length;
     const Gb = GbT; // row-major regions × state
     const xb = Float64Array.from(mapping.xPrior);
@@ -133,7 +138,7 @@ export async function runInversion(world: World, opts: { progress: Progress; pro
     // prior = budgets of the prior flux, posterior = prior + Gb (xa − xb).
     const priorNat = new Float64Array(n);
     for (const name of world.optimised) for (let q = 0; q < nPeriods; q++) for (let c = 0; c < n; c++) priorNat[c] += all[name]![q * n + c]! / nPeriods;
-    const budgetPrior = budgetsOf(world, priorNat, 1);
+    const budgetPrior = stackedBudgetsPgCYr(world.regions, priorNat, 1);
     let truthNat: Float64Array | undefined;
     if (world.truthScaling) {
       truthNat = new Float64Array(n);
@@ -156,6 +161,7 @@ export async function runInversion(world: World, opts: { progress: Progress; pro
     let truthField = truthNat ? Float64Array.from(world.initialMoleFraction) : undefined;
     const rowsG: Float64Array[] = [];
     const yList: number[] = [];
+    const rowList: number[] = [];
     const bgList: number[] = [];
     const sigList: number[] = [];
     const session = world.transport.session({ executor, progress: opts.progress, timings: emptyTimings() });
@@ -205,6 +211,7 @@ export async function runInversion(world: World, opts: { progress: Progress; pro
       for (let s = 0; s < nobs; s++) {
         rowsG.push(Float64Array.from({ length: ns }, (_, j) => 1e6 * r.samples[s * Kt + j]!));
         yList.push(y[s]!);
+        rowList.push(rows[s]!);
         bgList.push(bgPpm[s]!);
         sigList.push(sigma[s]!);
       }
@@ -245,7 +252,7 @@ export async function runInversion(world: World, opts: { progress: Progress; pro
       sigmaA: Float64Array.from({ length: ns }, (_, j) => Math.sqrt(Pa[j * ns + j]!)),
       sigmaB,
       regions: regions.map((r) => r.name),
-      budgetTruth: truthNat ? budgetsOf(world, truthNat, 1) : undefined,
+      budgetTruth: truthNat ? stackedBudgetsPgCYr(world.regions, truthNat, 1) : undefined,
       budgetPrior,
       budgetPosterior,
       budgetPosteriorCov: cov,
@@ -254,6 +261,8 @@ export async function runInversion(world: World, opts: { progress: Progress; pro
       dofs,
       nobs,
       method,
+      obsRows: Int32Array.from(rowList),
+      observedPpm: Float64Array.from(yList),
     };
     await writeInversionStore(world, result, regions.map((r) => r.code), regions.map((r) => r.kind), opts.provenance);
     opts.progress.runDone({ store: world.storePath });

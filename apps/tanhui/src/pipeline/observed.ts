@@ -3,7 +3,7 @@
 // (noiseSeed·100003 + w), so a value does not depend on which cycle or command assimilates it;
 // other rows are the values read from the files.
 import { TanhuiError } from '@tanhui/core';
-import { createRng } from '@tanhui/solvers';
+import { createRng } from '@tanhui/core';
 import type { World } from '../compose';
 
 /** y[from…to) of rows[from…to), all of window w (truthSamples in ppm, aligned with rows). */

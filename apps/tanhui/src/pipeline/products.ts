@@ -1,7 +1,8 @@
 // What a window's posterior is reported as: flux maps per component, regional budgets (mean,
 // σ, covariance from the ensemble), spreads, and the OSSE truth. Pure functions of the world.
+import { stackedBudgetsPgCYr } from '@tanhui/analysis';
 import { applyMapping, buildMapping, ensembleFlux, gridScalingTerm, type StateMapping } from '@tanhui/priors';
-import { budgetsOf, COMPONENTS, type ComponentName, type World, type WindowPrior } from '../compose';
+import { COMPONENTS, type ComponentName, type World, type WindowPrior } from '../compose';
 import type { WindowOutput } from '../store/run-store';
 
 /** Standard deviation (N−1) of each of `rows` rows of deviations [row][N]. */
@@ -31,7 +32,7 @@ function termOnly(m: StateMapping, name: string): StateMapping | undefined {
 /** Budget deviations [region][N] of ensemble deviations [state][N] of one window. */
 export function budgetDeviations(world: World, prior: WindowPrior, Xprime: Float64Array): Float64Array {
   const N = world.config.solver.members;
-  return budgetsOf(world, applyMapping(prior.meanMapping, Xprime, N), N);
+  return stackedBudgetsPgCYr(world.regions, applyMapping(prior.meanMapping, Xprime, N), N);
 }
 
 export type WindowProducts = Pick<WindowOutput, 'fluxPrior' | 'fluxPosterior' | 'budgetPrior' | 'budgetPosterior' | 'budgetPosteriorSd' | 'budgetPosteriorCov' | 'truth'>;
@@ -53,8 +54,8 @@ export function windowProducts(world: World, prior: WindowPrior, xPost: Float64A
     if (term) for (let i = 0; i < n; i++) naturalPrior[i] += fluxPrior[c][i]!;
   }
   const nr = world.regions.size + 3;
-  const budgetPrior = budgetsOf(world, naturalPrior, 1);
-  const budgetIncrement = budgetsOf(world, applyMapping(prior.meanMapping, increment, 1), 1);
+  const budgetPrior = stackedBudgetsPgCYr(world.regions, naturalPrior, 1);
+  const budgetIncrement = stackedBudgetsPgCYr(world.regions, applyMapping(prior.meanMapping, increment, 1), 1);
   const budgetPosterior = Float64Array.from(budgetPrior, (v, r) => v + budgetIncrement[r]!);
   const devPost = budgetDeviations(world, prior, XpostPrime);
   const cov = new Float64Array(nr * nr);
@@ -76,7 +77,7 @@ function truthOf(world: World, fluxPrior: Record<ComponentName, Float64Array>): 
     flux[c] = s ? Float64Array.from(fluxPrior[c], (v, i) => v * s[i]!) : fluxPrior[c];
     if (s) for (let i = 0; i < n; i++) nat[i] += flux[c][i]!;
   }
-  return { flux, budget: budgetsOf(world, nat, 1) };
+  return { flux, budget: stackedBudgetsPgCYr(world.regions, nat, 1) };
 }
 
 /** Truth flux of a window [period][cell]: the prior with each optimised component scaled per cell. */

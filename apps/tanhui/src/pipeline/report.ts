@@ -1,6 +1,6 @@
 // The table a user reads after a run: truth (OSSE), prior and posterior ± σ per region, the
 // uncertainty reduction and χ²/n, read back from the run store (so it reports what was saved).
-import { ZarrStore } from '@tanhui/io';
+import { meanBudgets, readRunStore } from '../analysis/run-store-reader';
 
 export interface RegionRow {
   name: string;
@@ -23,40 +23,29 @@ export interface RunReport {
 }
 
 /**
- * Averages over the complete windows: budgets are window means [PgC yr⁻¹]; σ of the mean is
- * taken as the mean of the windows' σ (errors fully correlated between windows — the
- * conservative choice, since the filter carries its mean from window to window).
+ * Averages over the complete windows (meanBudgets: window means [PgC yr⁻¹], σ of the mean the
+ * mean of the windows' σ), read through the one run store reader.
  */
 export async function readRunReport(storePath: string): Promise<RunReport> {
-  const store = await ZarrStore.open(storePath);
-  const W = Number(store.getAttrs('').windows_complete ?? 0);
-  const names = (await store.readArray('region_name')).data as string[];
-  const kinds = (await store.readArray('region_kind')).data as string[];
-  const nr = names.length;
-  const get = async (name: string): Promise<Float64Array | undefined> => (store.hasArray(name) ? ((await store.readArray(name)).data as Float64Array) : undefined);
-  const mean = (a: Float64Array | undefined, r: number): number => {
-    if (!a || W === 0) return NaN;
-    let s = 0;
-    for (let w = 0; w < W; w++) s += a[w * nr + r]!;
-    return s / W;
-  };
-  const [prior, priorSd, post, postSd, truth] = await Promise.all([get('budget_prior'), get('budget_prior_sd'), get('budget_posterior'), get('budget_posterior_sd'), get('truth/budget')]);
-  const rows: RegionRow[] = names.map((name, r) => {
-    const ps = mean(priorSd, r);
-    const qs = mean(postSd, r);
-    return { name, kind: kinds[r]!, truth: mean(truth, r), prior: mean(prior, r), priorSd: ps, posterior: mean(post, r), posteriorSd: qs, uncertaintyReduction: 1 - qs / ps };
-  });
-  const chi2 = await get('chi2');
-  const flags = (await store.readArray('obs_flag')).data as Int32Array;
-  let c = 0;
-  for (let w = 0; w < W; w++) c += chi2![w]!;
+  const run = await readRunStore(storePath);
+  const rows: RegionRow[] = meanBudgets(run).map((b) => ({
+    name: b.region,
+    kind: b.kind,
+    truth: b.truth ?? NaN,
+    prior: b.prior,
+    priorSd: b.priorSigma,
+    posterior: b.posterior,
+    posteriorSd: b.posteriorSigma,
+    uncertaintyReduction: 1 - b.posteriorSigma / b.priorSigma,
+  }));
+  const W = run.windows.length;
   let assimilated = 0;
   let rejected = 0;
-  for (const f of flags) {
+  for (const f of run.obs.flag) {
     if (f === 0) assimilated++;
     if (f === 2) rejected++;
   }
-  return { windows: W, rows, chi2PerObs: W > 0 ? c / W : NaN, assimilated, rejected };
+  return { windows: W, rows, chi2PerObs: run.chi2.reduce((a, b) => a + b, 0) / W, assimilated, rejected };
 }
 
 /** The table for global land, global ocean and each land region. */

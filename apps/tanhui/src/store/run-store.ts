@@ -7,14 +7,15 @@
 // Nothing in the store depends on the wall clock or the process (no timestamps, no pids).
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { budgetRegionsOf } from '@tanhui/analysis';
 import { ZarrStore, type ZarrAttrs } from '@tanhui/io';
 import { TanhuiError, type RegionInfo } from '@tanhui/core';
 import { OBS_KINDS } from '@tanhui/observations';
-import { RNG_ALGORITHM, type RngState } from '@tanhui/solvers';
+import { RNG_ALGORITHM, type RngState } from '@tanhui/core';
 import type { ComponentName, World } from '../compose';
-import { budgetRegions, COMPONENTS } from '../compose';
+import { COMPONENTS } from '../compose';
 
-export const STORE_FORMAT = 'tanhui-run-store/1';
+import { RUN_STORE_FORMAT as STORE_FORMAT } from '../analysis/run-store-reader';
 const TIME_UNITS = 'seconds since 1970-01-01 00:00:00';
 const FLUX_STD = 'surface_upward_mole_flux_of_carbon_dioxide';
 
@@ -88,7 +89,7 @@ export async function createRunStore(world: World, attrs: ZarrAttrs): Promise<Za
   const { grid, levels, windows, obs, config } = world;
   const W = windows.length;
   const N = config.solver.members;
-  const regions = budgetRegions(world);
+  const regions = budgetRegionsOf(world.regions);
   const nr = regions.length;
   const store = await ZarrStore.create(world.storePath, {
     attrs: {
@@ -311,7 +312,7 @@ export async function readRestart(store: ZarrStore, world: World, complete: numb
   const L = world.config.solver.lag;
   if (L > 1) {
     const ns = world.nState;
-    const nr = budgetRegions(world).length;
+    const nr = budgetRegionsOf(world.regions).length;
     const win = (await store.readArray('restart/lag_window')).data as Int32Array;
     lag = {
       window: Int32Array.from(win.subarray(w * (L - 1), (w + 1) * (L - 1))),

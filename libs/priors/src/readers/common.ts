@@ -83,10 +83,7 @@ export function gridFromCentres(
   const near = (x: number): boolean => Math.abs(x - Math.round(x)) < 1e-3;
   const snap = (x: number): number => (Math.abs(x - Math.round(x * 1e6) / 1e6) < 1e-9 ? Math.round(x * 1e6) / 1e6 : x);
   if (globalLat && globalLon) {
-    const latEdges = Float64Array.from({ length: nlat + 1 }, (_, j) => -90 + (180 * j) / nlat);
-    const lon0 = snap(lon[0]! - dlon / 2);
-    const lonEdges = Float64Array.from({ length: nlon + 1 }, (_, i) => lon0 + (360 * i) / nlon);
-    return { grid: new LatLonGrid(lonEdges, latEdges), flipLat, nlatFile: nlat, nlonFile: nlon };
+    return { grid: LatLonGrid.fromCenters(lon, lat, { file, lonName: lonVar, latName: latVar }).grid, flipLat, nlatFile: nlat, nlonFile: nlon };
   }
   const latSouthEdge = latS[0]! - dlat / 2;
   const lonWestEdge = lon[0]! - dlon / 2;

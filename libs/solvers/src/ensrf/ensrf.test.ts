@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { isTanhuiError } from '@tanhui/core';
-import { createRng, type Rng } from '../rng';
+import { createRng, type Rng } from '@tanhui/core';
 import { cholesky } from '../kernels/cholesky';
 import { setGemmBackend } from '../kernels/gemm';
 import { diagMatrix, kalmanPosterior, matmul, maxAbs, maxAbsDiff, randomSpd, transposeNaive } from '../testing/naive';

@@ -2,7 +2,7 @@
 // JavaScript loops (same arithmetic, so the same bits), against the literal CTDAS transcription,
 // and the CT2007 decisions at the exact threshold.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createRng, type Rng } from '../rng';
+import { createRng, type Rng } from '@tanhui/core';
 import { setGemmBackend } from '../kernels/gemm';
 import { maxAbs, maxAbsDiff } from '../testing/naive';
 import { ctdasSerialReference } from '../testing/ctdas-reference';

@@ -2,7 +2,7 @@
 // against the JavaScript kernels (same arithmetic, so the same bits), their fallback, and the
 // committed bytes against the source.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createRng } from '../rng';
+import { createRng } from '@tanhui/core';
 import { gemm, gemmBackend, gemmStrided, setGemmBackend } from './gemm';
 import { transformSteps } from './transform-ops';
 import { buildKernels } from './wasm/gemm-kernel';

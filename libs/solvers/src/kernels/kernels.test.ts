@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isTanhuiError } from '@tanhui/core';
-import { createRng } from '../rng';
+import { createRng } from '@tanhui/core';
 import { gemm, gemmStrided } from './gemm';
 import { syrk } from './syrk';
 import {

@@ -1,13 +1,9 @@
 // Shared helpers for the transport tests (deterministic random numbers, inner products).
+import { mulberry32 } from '@tanhui/core';
+/** Uniforms in [-0.5, 0.5). */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
+  const u = mulberry32(seed);
+  return () => u() - 0.5;
 }
 
 export function randomArray(n: number, r: () => number, scale = 1): Float64Array {

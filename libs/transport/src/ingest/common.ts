@@ -1,7 +1,6 @@
 // Helpers shared by the readers of external model output. @tanhui/io (gdal-async) is loaded
 // lazily, inside async functions, so that importing @tanhui/transport in a worker thread never
 // loads gdal-async.
-import { LatLonGrid, TanhuiError } from '@tanhui/core';
 import type { VariableData } from '@tanhui/io';
 
 export type Io = typeof import('@tanhui/io');
@@ -24,35 +23,6 @@ export async function openFile(file: string): Promise<OpenedFile> {
     read: (name) => ds.read(name),
     close: () => ds.close(),
   };
-}
-
-/** Cell edges from increasing centres; latitude edges clamp to ±90. */
-export function edgesFromCenters(c: ArrayLike<number>, kind: 'lon' | 'lat', file: string, variable: string): Float64Array {
-  const n = c.length;
-  if (n < 2) throw new TanhuiError('BadShape', `${variable} needs at least 2 values`, { context: { file, variable } });
-  for (let q = 1; q < n; q++) {
-    if (!(c[q]! > c[q - 1]!)) throw new TanhuiError('BadValue', `${variable} must increase`, { context: { file, variable, index: q } });
-  }
-  const e = new Float64Array(n + 1);
-  if (kind === 'lon') {
-    const d = 360 / n;
-    for (let q = 0; q <= n; q++) e[q] = c[0]! - d / 2 + q * d;
-    if (Math.abs(c[n - 1]! - c[0]! - (n - 1) * d) > 1e-6 * d) {
-      throw new TanhuiError('BadValue', `${variable} is not a regular global longitude axis`, { context: { file, variable } });
-    }
-  } else {
-    e[0] = -90;
-    e[n] = 90;
-    for (let q = 1; q < n; q++) e[q] = 0.5 * (c[q - 1]! + c[q]!);
-  }
-  return e;
-}
-
-/** Grid from centre coordinates; returns the grid and whether latitudes must be flipped. */
-export function gridFromCenters(lon: Float64Array, lat: Float64Array, file: string): { grid: LatLonGrid; flipLat: boolean } {
-  const flipLat = lat.length > 1 && lat[0]! > lat[lat.length - 1]!;
-  const latS = flipLat ? lat.slice().reverse() : lat;
-  return { grid: new LatLonGrid(edgesFromCenters(lon, 'lon', file, 'lon'), edgesFromCenters(latS, 'lat', file, 'lat')), flipLat };
 }
 
 /**

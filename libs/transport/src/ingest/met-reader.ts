@@ -5,10 +5,10 @@
 // latitudes may be stored top-first / north-first; the result is in the model layout (surface
 // first, south first). Main thread only; the result (ArrayMetData, plain typed arrays, on
 // SharedArrayBuffers with `shared`) is what workers receive.
-import { HybridLevels, TanhuiError } from '@tanhui/core';
+import { HybridLevels, LatLonGrid, TanhuiError } from '@tanhui/core';
 import type { VariableData } from '@tanhui/io';
 import type { ArrayMetData } from '../met/array-met';
-import { gridFromCenters, openFile, placeField } from './common';
+import { openFile, placeField } from './common';
 import { scalarWithNcdump } from './mozart';
 
 export interface MetFileNames {
@@ -65,7 +65,7 @@ export async function readMeteorologyFile(file: string, names: MetFileNames = {}
     }
     const [u, v, ps, time, lat, lon] = await Promise.all([n.u, n.v, n.ps, n.time, n.lat, n.lon].map((x) => f.read(x)));
     if (!time!.times) throw new TanhuiError('BadUnits', `${n.time} needs CF time units`, { context: { file, variable: n.time } });
-    const { grid, flipLat } = gridFromCenters(lon!.data as Float64Array, lat!.data as Float64Array, file);
+    const { grid, flipLat } = LatLonGrid.fromCenters(lon!.data, lat!.data, { file });
     let lev = levels;
     let flipLev = false;
     if (!lev) {

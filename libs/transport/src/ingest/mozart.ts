@@ -2,8 +2,8 @@
 // ENnnn_VMR_avrg [time][lev][lat][lon] in mol mol⁻¹ with levels top first, PS [Pa], P0,
 // hyam/hybm/hyai/hybi, lat, lon, date (YYYYMMDD) and datesec. Read in the main thread; the
 // result is plain typed arrays in tanhui's layout (surface first, south→north, tracer last).
-import { HybridLevels, TanhuiError, type LatLonGrid } from '@tanhui/core';
-import { gridFromCenters, openFile, placeField } from './common';
+import { HybridLevels, LatLonGrid, TanhuiError } from '@tanhui/core';
+import { openFile, placeField } from './common';
 
 export interface ModelFields {
   file: string;
@@ -41,7 +41,7 @@ export async function readMozartHistory(file: string, options: MozartReadOptions
     }
     const [lat, lon, hyai, hybi, date, datesec, ps] = await Promise.all(need.map((v) => f.read(v)));
     const p0 = f.has('P0') ? ((await f.read('P0')).data as Float64Array)[0]! : await scalarWithNcdump(file, 'P0');
-    const { grid, flipLat } = gridFromCenters(lon!.data as Float64Array, lat!.data as Float64Array, file);
+    const { grid, flipLat } = LatLonGrid.fromCenters(lon!.data, lat!.data, { file });
     const levels = HybridLevels.fromHyaiHybi(hyai!.data as Float64Array, hybi!.data as Float64Array, p0);
     const a = hyai!.data as Float64Array, b = hybi!.data as Float64Array;
     const flipLev = a[0]! + b[0]! * 1e5 < a[a.length - 1]! + b[b.length - 1]! * 1e5; // top first in the file

@@ -158,7 +158,6 @@ export class ResponseFunctionTransport implements TransportModel {
  */
 export async function readResponseFunctions(path: string): Promise<ResponseFunctionData> {
   const io = await import('@tanhui/io');
-  const { edgesFromCenters } = await import('./common');
   const names = ['jacobian', 'basis_region', 'basis_start', 'basis_end', 'region_map', 'lat', 'lon'];
   const get: Record<string, { data: ArrayLike<number>; shape: number[] }> = {};
   const isZarr = /\.zarr\/?$/.test(path);
@@ -189,9 +188,8 @@ export async function readResponseFunctions(path: string): Promise<ResponseFunct
   }
   const jac = get.jacobian!;
   if (jac.shape.length !== 2) throw new TanhuiError('BadShape', 'jacobian must be 2-D (obs, basis)', { context: { file: path, variable: 'jacobian' } });
-  const lat = Float64Array.from(get.lat!.data);
-  const flip = lat.length > 1 && lat[0]! > lat[lat.length - 1]!;
-  const nlat = lat.length, nlon = get.lon!.data.length;
+  const { grid, flipLat: flip } = LatLonGrid.fromCenters(get.lon!.data, get.lat!.data, { file: path });
+  const { nlat, nlon } = grid;
   const rm = Int32Array.from(get.region_map!.data);
   const regionMap = new Int32Array(nlat * nlon);
   for (let j = 0; j < nlat; j++) for (let i = 0; i < nlon; i++) regionMap[j * nlon + i] = rm[(flip ? nlat - 1 - j : j) * nlon + i]!;
@@ -203,8 +201,8 @@ export async function readResponseFunctions(path: string): Promise<ResponseFunct
     basisStartSec: Float64Array.from(get.basis_start!.data),
     basisEndSec: Float64Array.from(get.basis_end!.data),
     regionMap,
-    lonEdgesDeg: edgesFromCenters(Float64Array.from(get.lon!.data), 'lon', path, 'lon'),
-    latEdgesDeg: edgesFromCenters(flip ? lat.slice().reverse() : lat, 'lat', path, 'lat'),
+    lonEdgesDeg: grid.lonEdgesDeg,
+    latEdgesDeg: grid.latEdgesDeg,
     ...(get.obs_num ? { obsNum: Int32Array.from(get.obs_num.data) } : {}),
   };
 }

@@ -1,8 +1,8 @@
 // TM5 output: 3-D mole fractions (`mix` [times][levels][latitude][longitude], surface first, with
 // hybrid `at`/`bt` at the layer boundaries and `times` in CF units) and the station/flask
 // sample output written for CTDAS (`flask` [obs][nmembers], `obs_num`).
-import { HybridLevels, TanhuiError } from '@tanhui/core';
-import { gridFromCenters, openFile, placeField } from './common';
+import { HybridLevels, LatLonGrid, TanhuiError } from '@tanhui/core';
+import { openFile, placeField } from './common';
 import { checkUnits, type ModelFields } from './mozart';
 
 export async function readTm5MixingRatio(file: string, variable = 'mix'): Promise<ModelFields> {
@@ -12,7 +12,7 @@ export async function readTm5MixingRatio(file: string, variable = 'mix'): Promis
       if (!f.has(v)) throw new TanhuiError('MissingVariable', `TM5 output lacks ${v}`, { context: { file, variable: v } });
     }
     const [lat, lon, at, bt, times, mix] = await Promise.all(['latitude', 'longitude', 'at', 'bt', 'times', variable].map((v) => f.read(v)));
-    const { grid, flipLat } = gridFromCenters(lon!.data as Float64Array, lat!.data as Float64Array, file);
+    const { grid, flipLat } = LatLonGrid.fromCenters(lon!.data, lat!.data, { file });
     const a = at!.data as Float64Array, b = bt!.data as Float64Array;
     const levels = new HybridLevels(a, b);
     const flipLev = a[0]! + b[0]! * 1e5 < a[a.length - 1]! + b[b.length - 1]! * 1e5;

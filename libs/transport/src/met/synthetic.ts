@@ -4,7 +4,7 @@
 // with a seasonal cycle, and deep convection along the ITCZ. Surface pressure is zonally
 // symmetric and constant in time (the fluxes have no column divergence by construction).
 // Not any real year's weather; it gives station records a seasonal cycle and synoptic noise.
-import { GRAVITY, type HybridLevels, type LatLonGrid } from '@tanhui/core';
+import { GRAVITY, mulberry32, type HybridLevels, type LatLonGrid } from '@tanhui/core';
 import type { ConvectionFields } from '../builtin/mixing';
 import { layerDp, type Meteorology } from './meteorology';
 
@@ -13,17 +13,6 @@ const DAY = 86400;
 const YEAR = 365.2425 * DAY;
 /** Scale height used to convert pressure to height for the boundary layer [m]. */
 const SCALE_HEIGHT_M = 7500;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Wave {
   m: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, RNG_ALGORITHM } from './rng';
+import { createRng, mulberry32, RNG_ALGORITHM } from './rng';
 
 describe('createRng (xoshiro128** + polar normals)', () => {
   it('reproduces the published xoshiro128** stream for state [1, 2, 3, 4]', () => {
@@ -45,5 +45,29 @@ describe('createRng (xoshiro128** + polar normals)', () => {
     expect(Math.min(...ua)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...ua)).toBeLessThan(1);
     expect(b.uniform()).not.toBe(createRng(1).uniform());
+  });
+});
+
+describe('mulberry32', () => {
+  it('gives the same uniforms in [0, 1) for the same seed, different ones for another', () => {
+    const a = mulberry32(7);
+    const b = mulberry32(7);
+    const c = mulberry32(8);
+    let sum = 0;
+    let differ = 0;
+    let same = 0;
+    let inRange = 0;
+    for (let k = 0; k < 100_000; k++) {
+      const x = a();
+      if (x === b()) same++;
+      if (x !== c()) differ++;
+      if (x >= 0 && x < 1) inRange++;
+      sum += x;
+    }
+    expect(same).toBe(100_000);
+    expect(inRange).toBe(100_000);
+    // Mean of U(0,1) over 1e5 draws: 0.5 ± 5σ with σ = 1/sqrt(12e5).
+    expect(Math.abs(sum / 100_000 - 0.5)).toBeLessThan(5 / Math.sqrt(12e5));
+    expect(differ).toBeGreaterThan(99_000);
   });
 });

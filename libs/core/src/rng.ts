@@ -1,4 +1,8 @@
-// Seeded, named pseudo-random numbers so that a run is reproducible bit for bit.
+// Seeded, named pseudo-random numbers so that a run is reproducible bit for bit: the one RNG
+// module of tanhui. `createRng` (xoshiro128**) draws everything statistical: ensembles,
+// observation noise, Monte Carlo. `mulberry32` is a small uniform stream kept for the synthetic
+// world (met waves, station and sounding layouts) and test inputs: switching those to xoshiro
+// would change every stored synthetic run without making it any more random.
 //
 // Algorithm "xoshiro128**" (Blackman & Vigna 2018, 32-bit words; exact integer arithmetic
 // with Math.imul and >>> so every engine gives the same stream). Seeding: the integer seed is
@@ -114,4 +118,16 @@ export function createRng(seedOrState: number | RngState = 0): Rng {
 
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
+}
+
+/** Uniforms in [0, 1) from a 32-bit seed (mulberry32, Tommy Ettinger's public-domain generator). */
+export function mulberry32(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
