@@ -7,6 +7,8 @@ export * from './gdal-reader';
 export * from './zarr-codecs';
 export * from './zarr-store';
 export { writeFileAtomic } from './atomic';
+// NetCDF classic (CDF-2) writing, for the files other systems read.
+export * from './netcdf3-writer';
 export * from './netcdf-strings';
 // Structure of any input (NetCDF/HDF5/GeoTIFF/Zarr), for `tanhui info`.
 export * from './describe';
