@@ -33,6 +33,7 @@ import {
 } from '@tanhui/observations';
 import {
   buildMapping,
+  assertPlausiblePrior,
   buildPriorCovariance,
   gridScalingTerm,
   readPriorFile,
@@ -318,7 +319,7 @@ async function buildObservations(loaded: LoadedConfig, grid: LatLonGrid, landMas
 }
 
 /** Read a prior component from a file onto the model grid, or fail naming the file. */
-async function fileComponent(loaded: LoadedConfig, idx: number, grid: LatLonGrid, checksums: Record<string, string>): Promise<FluxField> {
+async function fileComponent(loaded: LoadedConfig, idx: number, grid: LatLonGrid, checksums: Record<string, string>, allowImplausible: boolean): Promise<FluxField> {
   const c = loaded.config.prior.components[idx]!;
   const path = resolvePath(loaded, c.path!);
   if (!existsSync(path)) {
@@ -328,6 +329,7 @@ async function fileComponent(loaded: LoadedConfig, idx: number, grid: LatLonGrid
   const pf = await readPriorFile(path, { format: c.format, category: c.name });
   const f = pf.components.find((x) => x.category === c.name) ?? pf.components[0];
   if (!f) throw new TanhuiError('EmptyInput', `no ${c.name} flux in the prior file`, { context: { file: c.path } });
+  if (!allowImplausible) assertPlausiblePrior({ ...f, category: c.name }, { file: c.path, key: `prior.components.${idx}` });
   if (!f.grid.equals(grid)) {
     throw new TanhuiError('GridMismatch', `prior ${c.name} is on a ${f.grid.describe()}, the transport model on a ${grid.describe()}`, {
       context: { file: c.path, key: `prior.components.${idx}` },
@@ -361,8 +363,21 @@ function timeMeanOf(data: Float64Array, nPeriods: number, n: number): Float64Arr
 }
 
 /** Compose the world of a run. Rejects with a TanhuiError on any bad input. */
-export async function composeWorld(loaded: LoadedConfig): Promise<World> {
+export interface ComposeOptions {
+  /** Skip the prior plausibility check (idealised experiments; `--allow-implausible`). */
+  allowImplausible?: boolean;
+}
+
+/** A directory where a file is expected: a named error (not EISDIR from a reader). */
+function assertNotDirectory(path: string, what: string, ctx: { file: string; key: string }, allowZarr = false): void {
+  if (!statSync(path).isDirectory()) return;
+  if (allowZarr && (existsSync(join(path, '.zgroup')) || existsSync(join(path, 'zarr.json')))) return;
+  throw new TanhuiError('UnsupportedFormat', `${what} is a directory, expected a file${allowZarr ? ' (or a Zarr prior store)' : ''}`, { context: ctx, hint: 'give the path of the file itself' });
+}
+
+export async function composeWorld(loaded: LoadedConfig, opts: ComposeOptions = {}): Promise<World> {
   const config = loaded.config;
+  const allowImplausible = opts.allowImplausible === true || config.prior.allowImplausible === true;
   const solver = solvers.get(solverName(config.solver), { file: loaded.file, key: 'solver.method' });
   if (solver.family === 'ensemble' && !solver.localizes && config.solver.localization !== 'none') {
     throw new TanhuiError('InvalidConfig', `the ${solver.name} solver cannot localise (localization: ${config.solver.localization})`, {
@@ -375,11 +390,13 @@ export async function composeWorld(loaded: LoadedConfig): Promise<World> {
     if (c.source === 'file' && !existsSync(resolvePath(loaded, c.path!))) {
       throw new TanhuiError('MissingFile', `prior file for component ${c.name} not found`, { context: { file: c.path, key: `prior.components.${idx}.path` } });
     }
+    if (c.source === 'file') assertNotDirectory(resolvePath(loaded, c.path!), `prior path of component ${c.name}`, { file: c.path!, key: `prior.components.${idx}.path` }, c.format === 'auto' || c.format === 'zarr');
   }
   for (const [k, f] of config.observations.files.entries()) {
     if (!existsSync(resolvePath(loaded, f.path))) {
       throw new TanhuiError('MissingFile', 'observation file not found', { context: { file: f.path, key: `observations.files.${k}.path` } });
     }
+    assertNotDirectory(resolvePath(loaded, f.path), 'observation path', { file: f.path, key: `observations.files.${k}.path` });
   }
   if (config.met.source === 'files' && !existsSync(resolvePath(loaded, config.met.path!))) {
     throw new TanhuiError('MissingFile', 'meteorology file not found', { context: { file: config.met.path, key: 'met.path' } });
@@ -420,7 +437,7 @@ export async function composeWorld(loaded: LoadedConfig): Promise<World> {
   // Prior components from files are read once (and checked against the grid) up front.
   const fileComps = new Map<ComponentName, { field: FluxField; path: string }>();
   for (const [idx, c] of config.prior.components.entries()) {
-    if (c.source === 'file') fileComps.set(c.name, { field: await fileComponent(loaded, idx, grid, checksums), path: c.path! });
+    if (c.source === 'file') fileComps.set(c.name, { field: await fileComponent(loaded, idx, grid, checksums, allowImplausible), path: c.path! });
   }
   const listed = new Map(config.prior.components.map((c) => [c.name as ComponentName, c]));
   const optimised = config.prior.components.filter((c) => c.optimise).map((c) => c.name as ComponentName);

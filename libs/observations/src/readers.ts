@@ -91,6 +91,7 @@ export async function readObservationFile(file: string, format: ObsFormat = 'aut
   } catch (err) {
     throw new TanhuiError('MissingFile', 'no such file', { context: { file }, cause: err });
   }
+  if (st.isDirectory()) throw new TanhuiError('UnsupportedFormat', 'the observation path is a directory, expected a file', { context: { file }, hint: 'give the path of the file itself' });
   if (st.size === 0) throw new TanhuiError('EmptyInput', 'the file is empty (0 bytes)', { context: { file } });
   const binary = await isBinary(file);
   const chosen = format === 'auto' ? undefined : observationReaders.get(format, { file, key: 'format' });

@@ -21,3 +21,4 @@ export async function writePriorZarr(
   const { writePriorZarrImpl } = await import('./zarr-out');
   return writePriorZarrImpl(components, path, opts);
 }
+export * from './plausibility';

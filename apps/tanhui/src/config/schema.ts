@@ -101,6 +101,8 @@ export const PriorSection = z
         { name: 'fossil', source: 'synthetic', format: 'auto', optimise: false },
         { name: 'fire', source: 'synthetic', format: 'auto', optimise: false },
       ]),
+    /** Skip the plausibility check of file components' global totals (idealised experiments). Left out when unset, so stores' config hashes are unchanged. */
+    allowImplausible: z.boolean({ error: 'expected true or false' }).optional(),
   })
   .refine((p) => p.components.some((c) => c.optimise), { error: 'expected at least one component with optimise: true', path: ['components'] })
   .describe('prior flux components (mol m⁻² s⁻¹)');

@@ -11,8 +11,11 @@ export { openDataset, type GdalDataset, type VariableData };
 export function assertNonEmptyFile(file: string): void {
   let size: number;
   try {
-    size = statSync(file).size;
+    const st = statSync(file);
+    if (st.isDirectory()) throw new TanhuiError('UnsupportedFormat', 'the prior path is a directory (and not a Zarr store), expected a file', { context: { file }, hint: 'give the path of the file itself' });
+    size = st.size;
   } catch (err) {
+    if (err instanceof TanhuiError) throw err;
     throw new TanhuiError('MissingFile', 'file not found or not readable', { context: { file }, cause: err });
   }
   if (size === 0) throw new TanhuiError('EmptyInput', 'file is empty (0 bytes)', { context: { file } });
