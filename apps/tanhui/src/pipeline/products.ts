@@ -1,6 +1,7 @@
 // What a window's posterior is reported as: flux maps per component, regional budgets (mean,
 // σ, covariance from the ensemble), spreads, and the OSSE truth. Pure functions of the world.
 import { stackedBudgetsPgCYr } from '@tanhui/analysis';
+import { molM2SToGCM2Yr } from '@tanhui/core';
 import { applyMapping, buildMapping, ensembleFlux, gridScalingTerm, type StateMapping } from '@tanhui/priors';
 import { COMPONENTS, type ComponentName, type World, type WindowPrior } from '../compose';
 import type { WindowOutput } from '../store/run-store';
@@ -89,4 +90,27 @@ export function truthFlux(world: World, prior: WindowPrior): Float64Array {
   const xTruth = new Float64Array(m.nState);
   world.optimised.forEach((name, t) => xTruth.set(world.truthScaling![name]!, t * n));
   return ensembleFlux(m, prior.fixed, xTruth, 1);
+}
+
+/**
+ * Per-cell σ of each optimised component's window-mean flux [gC m⁻² yr⁻¹], prior and posterior,
+ * and the uncertainty reduction 1 − σ_post/σ_prior (NaN where the prior σ is 0). Each term maps a
+ * cell to one state element (grid or region scaling), so the prior σ is |pattern|·σ_state of the
+ * state's prior ensemble spread (what the window entered with, kept in the lag restart), and the
+ * posterior σ is the spread of the mapped posterior deviations.
+ */
+export function uncertaintyMaps(world: World, prior: WindowPrior, priorSpread: Float64Array, XpostPrime: Float64Array): NonNullable<WindowOutput['uncertainty']> {
+  const n = world.grid.size;
+  const N = world.config.solver.members;
+  const toG = molM2SToGCM2Yr(1);
+  const out: NonNullable<WindowOutput['uncertainty']> = {};
+  for (const c of world.optimised) {
+    const term = termOnly(prior.meanMapping, c)!;
+    const absTerm = { ...term, terms: term.terms.map((t) => ({ ...t, pattern: t.pattern.map(Math.abs) })) };
+    const sdPrior = applyMapping(absTerm, priorSpread, 1).map((v) => v * toG);
+    const sdPost = spreadOf(applyMapping(term, XpostPrime, N), n, N).map((v) => v * toG);
+    const reduction = Float64Array.from(sdPost, (v, i) => (sdPrior[i]! > 0 ? 1 - v / sdPrior[i]! : NaN));
+    out[c] = { sdPrior, sdPosterior: sdPost, reduction };
+  }
+  return out;
 }

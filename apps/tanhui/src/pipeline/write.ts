@@ -5,7 +5,7 @@ import type { World } from '../compose';
 import { writeWindow, type WindowOutput } from '../store/run-store';
 import type { Advanced } from './advance';
 import { lagRestartOf, type CarriedState } from './carried';
-import { spreadOf, windowProducts } from './products';
+import { spreadOf, uncertaintyMaps, windowProducts } from './products';
 import type { Solved } from './solve';
 
 export function windowOutput(world: World, carried: CarriedState, c: number, a: Advanced, solved: Solved | undefined): WindowOutput {
@@ -20,6 +20,7 @@ export function windowOutput(world: World, carried: CarriedState, c: number, a: 
     stateMean: done.x,
     stateSd: spreadOf(done.Xprime, world.nState, N),
     budgetPriorSd: info.budgetPriorSd,
+    uncertainty: uncertaintyMaps(world, prior, info.priorSpread, done.Xprime),
     obs: carried.obs,
     restart: {
       moleFraction: a.meanFinal,

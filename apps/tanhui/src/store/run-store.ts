@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { budgetRegionsOf } from '@tanhui/analysis';
 import { ZarrStore, type ZarrAttrs } from '@tanhui/io';
 import { TanhuiError, type RegionInfo } from '@tanhui/core';
-import { OBS_KINDS } from '@tanhui/observations';
+import { OBS_KINDS, QC } from '@tanhui/observations';
 import { RNG_ALGORITHM, type RngState } from '@tanhui/core';
 import type { ComponentName, World } from '../compose';
 import { COMPONENTS } from '../compose';
@@ -32,6 +32,8 @@ export interface WindowOutput {
   budgetPosterior: Float64Array;
   budgetPosteriorSd: Float64Array;
   budgetPosteriorCov: Float64Array;
+  /** Per optimised component: σ of the window-mean flux, prior and posterior [gC m⁻² yr⁻¹], and 1 − σ_post/σ_prior. */
+  uncertainty?: Partial<Record<ComponentName, { sdPrior: Float64Array; sdPosterior: Float64Array; reduction: Float64Array }>>;
   /** Full-length obs arrays after this window (rows of earlier windows kept). */
   obs: ObsColumns;
   restart: { moleFraction: Float64Array; x: Float64Array; ensemble: Float64Array; rng: RngState; truthMoleFraction?: Float64Array; lag?: LagRestart };
@@ -84,6 +86,22 @@ export interface RunStoreInfo {
 
 const flt = (attrs: ZarrAttrs): ZarrAttrs => attrs;
 
+/** CF flag meanings are blank-separated words: other characters become '_'. */
+export const cfFlagWord = (s: string): string => s.trim().replace(/[^A-Za-z0-9_.+-]+/g, '_') || 'unnamed';
+
+/** Use flags of obs_flag (ObsColumns.flag), CF flag_values / flag_meanings. */
+export const OBS_FLAG_MEANINGS: readonly (readonly [number, string])[] = [[-1, 'not_used'], [0, 'assimilated'], [1, 'held_out'], [2, 'rejected_innovation_test']];
+
+/** The CF point DSG: the coordinates of every variable on the obs dimension. */
+const OBS_COORDINATES = 'obs_time obs_lat obs_lon obs_altitude';
+
+/** Arrays of the per-cell uncertainty of an optimised component (absent in stores written before them). */
+export const uncertaintyArrays = (comp: string): { sdPrior: string; sdPosterior: string; reduction: string } => ({
+  sdPrior: `flux_prior_sd_${comp}`,
+  sdPosterior: `flux_posterior_sd_${comp}`,
+  reduction: `uncertainty_reduction_${comp}`,
+});
+
 /** Create the store with every coordinate and every per-window array (empty until written). */
 export async function createRunStore(world: World, attrs: ZarrAttrs): Promise<ZarrStore> {
   const { grid, levels, windows, obs, config } = world;
@@ -96,6 +114,8 @@ export async function createRunStore(world: World, attrs: ZarrAttrs): Promise<Za
       Conventions: 'CF-1.8',
       title: `tanhui ${config.solver.method} run: ${config.name}`,
       tanhui_store_format: STORE_FORMAT,
+      // The observation table (dimension obs) is a CF discrete sampling geometry of points.
+      featureType: 'point',
       ...attrs,
       windows_total: W,
       windows_complete: 0,
@@ -111,7 +131,13 @@ export async function createRunStore(world: World, attrs: ZarrAttrs): Promise<Za
   await store.writeArray('region_name', regions.map((r) => r.name), { dims: ['region'], attrs: { long_name: 'region name' } });
   await store.writeArray('region_kind', regions.map((r: RegionInfo) => r.kind), { dims: ['region'], attrs: { long_name: 'land, ocean or other' } });
   await store.writeArray('state_label', [...world.stateLabels], { dims: ['state'], attrs: { long_name: 'state element (component:block:unit)' } });
-  await store.writeArray('region_map', Int32Array.from(world.regions.codes), { shape: [grid.nlat, grid.nlon], dims: ['lat', 'lon'], attrs: { long_name: 'region code of each cell' }, ...c });
+  const mapRegions = [{ code: 0, name: 'none' }, ...world.regions.regions.filter((r) => r.code !== 0)];
+  await store.writeArray('region_map', Int32Array.from(world.regions.codes), {
+    shape: [grid.nlat, grid.nlon],
+    dims: ['lat', 'lon'],
+    attrs: { long_name: 'region code of each cell', flag_values: mapRegions.map((r) => r.code), flag_meanings: mapRegions.map((r) => cfFlagWord(r.name)).join(' ') },
+    ...c,
+  });
   await store.writeArray('cell_area', Float64Array.from(grid.cellAreaM2), { shape: [grid.nlat, grid.nlon], dims: ['lat', 'lon'], attrs: { units: 'm2', standard_name: 'cell_area' }, ...c });
 
   const perWindow = async (name: string, shape: number[], dims: string[], a: ZarrAttrs, dtype: 'float64' | 'uint32' | 'int32' = 'float64'): Promise<void> => {
@@ -132,6 +158,13 @@ export async function createRunStore(world: World, attrs: ZarrAttrs): Promise<Za
   await perWindow('budget_posterior', [nr], ['region'], budget('posterior budget'));
   await perWindow('budget_posterior_sd', [nr], ['region'], budget('posterior standard deviation of the budget'));
   await perWindow('budget_posterior_cov', [nr, nr], ['region', 'region_b'], { units: 'PgC2 yr-2', long_name: 'posterior covariance of the regional budgets' });
+  for (const comp of world.optimised) {
+    const u = uncertaintyArrays(comp);
+    const sd = (what: string): ZarrAttrs => ({ units: 'gC m-2 yr-1', long_name: `${what} standard deviation of the ${comp} flux, window mean (ensemble)`, cell_methods: 'time: mean' });
+    await perWindow(u.sdPrior, [grid.nlat, grid.nlon], ['lat', 'lon'], sd('prior'));
+    await perWindow(u.sdPosterior, [grid.nlat, grid.nlon], ['lat', 'lon'], sd('posterior'));
+    await perWindow(u.reduction, [grid.nlat, grid.nlon], ['lat', 'lon'], { units: '1', long_name: `uncertainty reduction of the ${comp} flux, 1 - posterior sd / prior sd (NaN where the prior sd is 0)` });
+  }
   await perWindow('chi2', [], [], { units: '1', long_name: 'chi-square per assimilated observation of the prior-mean innovations, (y-Hx)^2/(HPH+R)' });
 
   // Observation table: static columns now, per-window columns (one chunk) rewritten per window.
@@ -139,22 +172,32 @@ export async function createRunStore(world: World, attrs: ZarrAttrs): Promise<Za
   const n = t.n;
   const obsWindow = new Int32Array(n).fill(-1);
   obs.windowRows.forEach((rows, w) => rows.forEach((k) => (obsWindow[k] = w)));
-  await store.writeArray('obs_time', Float64Array.from(t.timeSec), { dims: ['obs'], attrs: { units: TIME_UNITS, calendar: 'standard', long_name: 'observation time' }, ...c });
-  await store.writeArray('obs_lat', Float64Array.from(t.latDeg), { dims: ['obs'], attrs: { units: 'degrees_north', long_name: 'observation latitude' }, ...c });
-  await store.writeArray('obs_lon', Float64Array.from(t.lonDeg), { dims: ['obs'], attrs: { units: 'degrees_east', long_name: 'observation longitude' }, ...c });
-  await store.writeArray('obs_altitude', Float64Array.from(t.altitudeM), { dims: ['obs'], attrs: { units: 'm', long_name: 'sampling altitude above sea level (NaN for columns)' }, ...c });
-  await store.writeArray('obs_kind', Int32Array.from(t.kind), { dims: ['obs'], attrs: { long_name: `observation kind: ${OBS_KINDS.map((k, i) => `${i}=${k}`).join(', ')}` }, ...c });
-  await store.writeArray('obs_site', Array.from(t.site, (s) => t.sites[s] ?? ''), { dims: ['obs'], attrs: { long_name: 'site or platform code' } });
-  await store.writeArray('obs_window', obsWindow, { dims: ['obs'], attrs: { long_name: 'assimilation window (-1 = not used)' }, ...c });
-  await store.writeArray('obs_error', Float64Array.from(obs.qc.totalErrorPpm), { dims: ['obs'], attrs: { units: 'ppm', long_name: 'observation error sigma (measurement and model-data mismatch)' }, ...c });
-  await store.writeArray('obs_qc_flags', Uint32Array.from(t.flags), { dims: ['obs'], attrs: { long_name: 'QC bits of @tanhui/observations (0 = passed)' }, ...c });
-  const ob = (name: string, a: ZarrAttrs, dtype: 'float64' | 'int32' = 'float64'): Promise<void> => store.createArray(name, { shape: [n], chunks: [Math.max(1, n)], dims: ['obs'], dtype, attrs: a, ...c });
+  const co = { coordinates: OBS_COORDINATES };
+  await store.writeArray('obs_time', Float64Array.from(t.timeSec), { dims: ['obs'], attrs: { units: TIME_UNITS, calendar: 'standard', standard_name: 'time', long_name: 'observation time' }, ...c });
+  await store.writeArray('obs_lat', Float64Array.from(t.latDeg), { dims: ['obs'], attrs: { units: 'degrees_north', standard_name: 'latitude', long_name: 'observation latitude' }, ...c });
+  await store.writeArray('obs_lon', Float64Array.from(t.lonDeg), { dims: ['obs'], attrs: { units: 'degrees_east', standard_name: 'longitude', long_name: 'observation longitude' }, ...c });
+  await store.writeArray('obs_altitude', Float64Array.from(t.altitudeM), { dims: ['obs'], attrs: { units: 'm', standard_name: 'altitude', positive: 'up', long_name: 'sampling altitude above sea level (NaN for columns)' }, ...c });
+  await store.writeArray('obs_kind', Int32Array.from(t.kind), { dims: ['obs'], attrs: { long_name: `observation kind: ${OBS_KINDS.map((k, i) => `${i}=${k}`).join(', ')}`, flag_values: OBS_KINDS.map((_, i) => i), flag_meanings: OBS_KINDS.join(' '), ...co }, ...c });
+  await store.writeArray('obs_site', Array.from(t.site, (s) => t.sites[s] ?? ''), { dims: ['obs'], attrs: { long_name: 'site or platform code', ...co } });
+  await store.writeArray('obs_window', obsWindow, {
+    dims: ['obs'],
+    attrs: { long_name: 'assimilation window (-1 = not used)', flag_values: [-1, ...windows.map((_, w) => w)], flag_meanings: ['not_used', ...windows.map((w, i) => `window_${i}_${new Date(w.startSec * 1000).toISOString().slice(0, 10)}`)].join(' '), ...co },
+    ...c,
+  });
+  await store.writeArray('obs_error', Float64Array.from(obs.qc.totalErrorPpm), { dims: ['obs'], attrs: { units: 'ppm', long_name: 'observation error sigma (measurement and model-data mismatch)', ...co }, ...c });
+  const qcBits = Object.entries(QC);
+  await store.writeArray('obs_qc_flags', Uint32Array.from(t.flags), {
+    dims: ['obs'],
+    attrs: { long_name: 'QC bits of @tanhui/observations (0 = passed)', flag_masks: qcBits.map(([, b]) => b), flag_meanings: qcBits.map(([k]) => cfFlagWord(k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`))).join(' '), ...co },
+    ...c,
+  });
+  const ob = (name: string, a: ZarrAttrs, dtype: 'float64' | 'int32' = 'float64'): Promise<void> => store.createArray(name, { shape: [n], chunks: [Math.max(1, n)], dims: ['obs'], dtype, attrs: { ...a, ...co }, ...c });
   await ob('obs_value', { units: 'ppm', long_name: 'observed value (synthetic sources: truth run plus noise)' });
   await ob('obs_prior_sim', { units: 'ppm', long_name: 'simulated with the prior mean state' });
   await ob('obs_posterior_sim', { units: 'ppm', long_name: 'simulated with the posterior mean state (forward run)' });
   await ob('obs_innovation', { units: 'ppm', long_name: 'observed minus prior simulated' });
   await ob('obs_hphr', { units: 'ppm2', long_name: 'HPH^T + R at assimilation' });
-  await ob('obs_flag', { long_name: 'use flag: -1 not used, 0 assimilated, 1 held out (sampled, not assimilated), 2 rejected (innovation test)' }, 'int32');
+  await ob('obs_flag', { long_name: 'use flag: -1 not used, 0 assimilated, 1 held out (sampled, not assimilated), 2 rejected (innovation test)', flag_values: OBS_FLAG_MEANINGS.map(([v]) => v), flag_meanings: OBS_FLAG_MEANINGS.map(([, m]) => m).join(' ') }, 'int32');
 
   // Restart state of each window (the last complete one starts the next window).
   await store.createGroup('restart', { long_name: 'restart state after each window' });
@@ -243,6 +286,14 @@ export async function writeWindow(store: ZarrStore, world: World, out: WindowOut
   await region('budget_posterior_sd', out.budgetPosteriorSd, nr);
   await region('budget_posterior_cov', out.budgetPosteriorCov, [nr[0]!, nr[0]!]);
   await region('chi2', Float64Array.of(out.chi2), []);
+  // Stores written before the uncertainty maps existed have none: they resume without them.
+  for (const [comp, u] of Object.entries(out.uncertainty ?? {})) {
+    const names = uncertaintyArrays(comp);
+    if (!store.hasArray(names.sdPrior)) continue;
+    await region(names.sdPrior, u.sdPrior, map);
+    await region(names.sdPosterior, u.sdPosterior, map);
+    await region(names.reduction, u.reduction, map);
+  }
   const field = [world.levels.nlev, grid.nlat, grid.nlon];
   await region('restart/mole_fraction', out.restart.moleFraction, field);
   await region('restart/x_posterior', out.restart.x, ns);
