@@ -10,6 +10,13 @@ export const RUN_STORE_FORMAT = 'tanhui-run-store/1';
 export const STORE_COMPONENTS = ['bio', 'ocean', 'fossil', 'fire'] as const;
 export type StoreComponent = (typeof STORE_COMPONENTS)[number];
 
+/** Arrays of the per-cell uncertainty of an optimised component (absent in stores written before them). */
+export const uncertaintyArrays = (comp: string): { sdPrior: string; sdPosterior: string; reduction: string } => ({
+  sdPrior: `flux_prior_sd_${comp}`,
+  sdPosterior: `flux_posterior_sd_${comp}`,
+  reduction: `uncertainty_reduction_${comp}`,
+});
+
 export interface StoreRegion {
   code: number;
   name: string;
@@ -32,6 +39,17 @@ export interface StoreObservations {
   posteriorPpm: Float64Array;
   /** −1 not used, 0 assimilated, 2 rejected (innovation test); other values: not assimilated. */
   flag: Int32Array;
+  /** QC bits (@tanhui/observations QC; 0 = passed). */
+  qcFlags: Uint32Array;
+}
+
+/** Per-cell σ of an optimised component's window-mean flux [window][cell] (stores before issue 21 have none). */
+export interface StoreUncertainty {
+  /** gC m⁻² yr⁻¹. */
+  sdPrior: Float64Array[];
+  sdPosterior: Float64Array[];
+  /** 1 − σ_post/σ_prior. */
+  reduction: Float64Array[];
 }
 
 export interface RunStoreData {
@@ -59,6 +77,8 @@ export interface RunStoreData {
   truthBudget?: Float64Array[];
   chi2: Float64Array;
   obs: StoreObservations;
+  /** Per optimised component, when the store has the σ maps. */
+  uncertainty: Partial<Record<StoreComponent, StoreUncertainty>>;
 }
 
 function split(a: ArrayLike<number>, count: number, size: number): Float64Array[] {
@@ -125,6 +145,7 @@ export async function readRunStore(path: string): Promise<RunStoreData> {
     priorPpm: Float64Array.from(await need('obs_prior_sim')),
     posteriorPpm: Float64Array.from(await need('obs_posterior_sim')),
     flag: Int32Array.from(await need('obs_flag')),
+    qcFlags: Uint32Array.from(await need('obs_qc_flags')),
   };
   // Rows of windows that are not complete yet carry values of an uncommitted window: drop them.
   for (let k = 0; k < nobs; k++) {
@@ -133,6 +154,12 @@ export async function readRunStore(path: string): Promise<RunStoreData> {
       obs.priorPpm[k] = NaN;
       obs.posteriorPpm[k] = NaN;
     }
+  }
+  const uncertainty: Partial<Record<StoreComponent, StoreUncertainty>> = {};
+  for (const c of STORE_COMPONENTS) {
+    const u = uncertaintyArrays(c);
+    if (!store.hasArray(u.sdPrior)) continue;
+    uncertainty[c] = { sdPrior: split(await need(u.sdPrior), W, n), sdPosterior: split(await need(u.sdPosterior), W, n), reduction: split(await need(u.reduction), W, n) };
   }
   return {
     path,
@@ -153,6 +180,7 @@ export async function readRunStore(path: string): Promise<RunStoreData> {
     truthBudget: hasTruth ? split(await need('truth/budget'), W, nr) : undefined,
     chi2: Float64Array.from((await need('chi2')) as ArrayLike<number>).subarray(0, W),
     obs,
+    uncertainty,
   };
 }
 

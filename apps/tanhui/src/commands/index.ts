@@ -23,6 +23,7 @@ const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Regist
   ['validate', async () => (await import('./validate')).registerValidate],
   ['compare', async () => (await import('./compare')).registerCompare],
   ['plugins', async () => (await import('./plugins')).registerPlugins],
+  ['export', async () => (await import('./export')).registerExport],
 ];
 
 /**

@@ -15,7 +15,7 @@ import { RNG_ALGORITHM, type RngState } from '@tanhui/core';
 import type { ComponentName, World } from '../compose';
 import { COMPONENTS } from '../compose';
 
-import { RUN_STORE_FORMAT as STORE_FORMAT } from '../analysis/run-store-reader';
+import { RUN_STORE_FORMAT as STORE_FORMAT, uncertaintyArrays } from '../analysis/run-store-reader';
 const TIME_UNITS = 'seconds since 1970-01-01 00:00:00';
 const FLUX_STD = 'surface_upward_mole_flux_of_carbon_dioxide';
 
@@ -92,15 +92,12 @@ export const cfFlagWord = (s: string): string => s.trim().replace(/[^A-Za-z0-9_.
 /** Use flags of obs_flag (ObsColumns.flag), CF flag_values / flag_meanings. */
 export const OBS_FLAG_MEANINGS: readonly (readonly [number, string])[] = [[-1, 'not_used'], [0, 'assimilated'], [1, 'held_out'], [2, 'rejected_innovation_test']];
 
+/** QC bits of obs_qc_flags as CF flag_masks and their words (providerFlag → provider_flag). */
+export const QC_FLAG_MASKS: readonly (readonly [number, string])[] = Object.entries(QC).map(([k, b]) => [b, cfFlagWord(k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`))]);
+
 /** The CF point DSG: the coordinates of every variable on the obs dimension. */
 const OBS_COORDINATES = 'obs_time obs_lat obs_lon obs_altitude';
 
-/** Arrays of the per-cell uncertainty of an optimised component (absent in stores written before them). */
-export const uncertaintyArrays = (comp: string): { sdPrior: string; sdPosterior: string; reduction: string } => ({
-  sdPrior: `flux_prior_sd_${comp}`,
-  sdPosterior: `flux_posterior_sd_${comp}`,
-  reduction: `uncertainty_reduction_${comp}`,
-});
 
 /** Create the store with every coordinate and every per-window array (empty until written). */
 export async function createRunStore(world: World, attrs: ZarrAttrs): Promise<ZarrStore> {
@@ -185,10 +182,9 @@ export async function createRunStore(world: World, attrs: ZarrAttrs): Promise<Za
     ...c,
   });
   await store.writeArray('obs_error', Float64Array.from(obs.qc.totalErrorPpm), { dims: ['obs'], attrs: { units: 'ppm', long_name: 'observation error sigma (measurement and model-data mismatch)', ...co }, ...c });
-  const qcBits = Object.entries(QC);
   await store.writeArray('obs_qc_flags', Uint32Array.from(t.flags), {
     dims: ['obs'],
-    attrs: { long_name: 'QC bits of @tanhui/observations (0 = passed)', flag_masks: qcBits.map(([, b]) => b), flag_meanings: qcBits.map(([k]) => cfFlagWord(k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`))).join(' '), ...co },
+    attrs: { long_name: 'QC bits of @tanhui/observations (0 = passed)', flag_masks: QC_FLAG_MASKS.map(([b]) => b), flag_meanings: QC_FLAG_MASKS.map(([, w]) => w).join(' '), ...co },
     ...c,
   });
   const ob = (name: string, a: ZarrAttrs, dtype: 'float64' | 'int32' = 'float64'): Promise<void> => store.createArray(name, { shape: [n], chunks: [Math.max(1, n)], dims: ['obs'], dtype, attrs: { ...a, ...co }, ...c });
