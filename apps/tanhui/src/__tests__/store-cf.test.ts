@@ -6,15 +6,8 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { SMALL_RUN_YAML } from '../export/test-run';
 import { debianPythonWithNetcdf, PY, runCli, tempDir, writeConfig } from './helpers';
-
-export const SMALL_RUN_YAML = `time: {windows: 2, windowDays: 2}
-truth: {anomalies: [{name: china, component: bio, latMin: 20, latMax: 50, lonMin: 75, lonMax: 135, delta: 0.5}]}
-observations: {stations: {intervalHours: 12}, satellite: {soundingsPerDay: 200}}
-stateVector: {mapping: region-scaling}
-solver: {members: 16}
-executor: {workers: 1}
-`;
 
 const CHECK_PY = String.raw`
 import sys, re, numpy as np, xarray as xr
