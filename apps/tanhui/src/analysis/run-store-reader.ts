@@ -145,7 +145,7 @@ export async function readRunStore(path: string): Promise<RunStoreData> {
     priorPpm: Float64Array.from(await need('obs_prior_sim')),
     posteriorPpm: Float64Array.from(await need('obs_posterior_sim')),
     flag: Int32Array.from(await need('obs_flag')),
-    qcFlags: Uint32Array.from(await need('obs_qc_flags')),
+    qcFlags: store.hasArray('obs_qc_flags') ? Uint32Array.from(await need('obs_qc_flags')) : new Uint32Array(nobs),
   };
   // Rows of windows that are not complete yet carry values of an uncommitted window: drop them.
   for (let k = 0; k < nobs; k++) {
