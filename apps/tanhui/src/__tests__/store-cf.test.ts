@@ -4,10 +4,12 @@
 // units and equal |prior flux| × the state's ensemble spread (each cell maps to one state
 // element with region scaling), recomputed here from the store's other arrays.
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SMALL_RUN_YAML } from '../export/test-run';
-import { debianPythonWithNetcdf, PY, runCli, tempDir, writeConfig } from './helpers';
+import { readRunStore } from '../analysis/run-store-reader';
+import { debianPythonWithNetcdf, PY, runChild, runCli, snapshotTree, tempDir, writeConfig } from './helpers';
 
 const CHECK_PY = String.raw`
 import sys, re, numpy as np, xarray as xr
@@ -76,4 +78,40 @@ describe.skipIf(!debianPythonWithNetcdf())('the run store in xarray: CF flags, p
     const out = execFileSync(PY, ['-c', CHECK_PY, store], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     expect(out.trim()).toBe('ok');
   }, 60_000);
+});
+
+// A store written before the σ maps existed (here: the same store with them removed after its
+// first window) resumes: the rerun writes no σ map and every other file ends with the bytes of
+// an uninterrupted run. Lag 2, so the lag restart arrays carry the state (the σ maps need no new
+// restart array: the prior σ comes from restart/lag_prior_spread).
+describe('stores without the σ maps (written before them)', () => {
+  it('a lag-2 store resumes without them, other arrays byte-identical to an uninterrupted run', async () => {
+    const CONFIG = `time: {windows: 3, windowDays: 0.5}
+solver: {members: 6, lag: 2}
+executor: {workers: 1, membersPerTask: 3}
+observations: {stations: {sites: [mlo, brw, spo, wlg, lfs, sdz, lan, cgo, smo, alt], intervalHours: 6}, satellite: {soundingsPerDay: 30}}
+truth: {anomalies: [{name: china, component: bio, latMin: 20, latMax: 50, lonMin: 75, lonMax: 135, delta: 0.5}]}
+output: {store: run.zarr}
+`;
+    const a = tempDir('old-a');
+    const b = tempDir('old-b');
+    const [full, killed] = await Promise.all([runChild(writeConfig(a, CONFIG)), runChild(writeConfig(b, CONFIG), (ev) => ev.event === 'window-complete' && ev.window === 0)]);
+    expect(full.code, full.stderr).toBe(0);
+    expect(killed.signal).toBe('SIGKILL');
+    const storeB = join(b, 'run.zarr');
+    const isSigma = (name: string): boolean => /^(flux_prior_sd_|flux_posterior_sd_|uncertainty_reduction_)/.test(name);
+    for (const e of readdirSync(storeB)) if (isSigma(e)) rmSync(join(storeB, e), { recursive: true });
+    const meta = JSON.parse(readFileSync(join(storeB, '.zmetadata'), 'utf8')) as { metadata: Record<string, unknown> };
+    for (const k of Object.keys(meta.metadata)) if (isSigma(k)) delete meta.metadata[k];
+    writeFileSync(join(storeB, '.zmetadata'), JSON.stringify(meta));
+    const resumed = await runChild(join(b, 'run.yaml'));
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming after window [12]/);
+    const sa = snapshotTree(join(a, 'run.zarr'));
+    const sb = snapshotTree(storeB);
+    const kept = [...sa.keys()].filter((k) => !isSigma(k) && k !== '.zmetadata');
+    expect([...sb.keys()].filter((k) => k !== '.zmetadata')).toEqual(kept);
+    expect(kept.filter((k) => Buffer.compare(sa.get(k)!, sb.get(k)!) !== 0)).toEqual([]);
+    expect((await readRunStore(storeB)).uncertainty).toEqual({});
+  }, 300_000);
 });
