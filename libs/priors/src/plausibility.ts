@@ -3,8 +3,8 @@
 // would run to completion. The bounds are on the time-mean global total and are generous: the
 // observed carbon cycle is ~10 PgC yr⁻¹ (fossil), ~2.5 (ocean sink), ~2 (fire), and the land's
 // net flux far below its ~120 PgC yr⁻¹ gross uptake; only unit mistakes exceed them.
-import { TanhuiError, totalPgCYr } from '@tanhui/core';
-import type { FluxCategory, FluxField } from './flux';
+import { molSToPgCYr, TanhuiError } from '@tanhui/core';
+import { meanTotalMolPerSecond, type FluxCategory, type FluxField } from './flux';
 
 /** Largest plausible |time-mean global total| per component [PgC yr⁻¹] (issue 21). */
 export const PLAUSIBLE_TOTAL_PGC_YR: Readonly<Record<FluxCategory, number>> = { bio: 500, ocean: 50, fossil: 50, fire: 50, other: 500 };
@@ -21,12 +21,7 @@ const UNIT_SLIPS: readonly { unit: string; factor: number }[] = [
 
 /** Time-mean global total of a component [PgC yr⁻¹]. */
 export function meanGlobalTotalPgCYr(f: FluxField): number {
-  const n = f.grid.size;
-  const nt = f.timesSec.length;
-  const mean = new Float64Array(n);
-  for (let t = 0; t < nt; t++) for (let k = 0; k < n; k++) mean[k] += f.fluxMolM2S[t * n + k]!;
-  for (let k = 0; k < n; k++) mean[k] /= nt;
-  return totalPgCYr(mean, f.grid.cellAreaM2);
+  return molSToPgCYr(meanTotalMolPerSecond(f));
 }
 
 /** Units whose slip factor is within half a decade of `factor` (how far the total is off). */
