@@ -12,8 +12,9 @@ export function registerInvert(program: Command): void {
     .description('Bayesian synthesis inversion: region×month response functions on the worker pool, batch (or 4dvar) solve, budgets with full covariance')
     .argument('<config>', 'run configuration (YAML); solver.method batch (default here) or 4dvar')
     .addHelpText('after', '\nThe first window starts from initialField: uniform (default 400 ppm) or a NetCDF/Zarr variable on the model grid and levels\n(initialField: {source: file, file: PATH, variable: co2}); see `tanhui config --schema` and apps/tanhui/README.md.')
-    .action(async (config: string) => {
-      const world = await composeWorld(await loadConfig(config));
+    .option('--allow-implausible', 'accept prior components with physically implausible global totals (idealised experiments)')
+    .action(async (config: string, opts: { allowImplausible?: boolean }) => {
+      const world = await composeWorld(await loadConfig(config), { allowImplausible: opts.allowImplausible === true });
       const r = await runInversion(world, { progress: defaultProgress(), provenance: provenance('invert') });
       const f = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : '—');
       const lines = [`Synthesis inversion (${r.method}), ${r.nobs} observations, chi2/n = ${f(r.chi2)}, DOFS = ${f(r.dofs)}; PgC/yr, mean over the run`];
