@@ -98,7 +98,6 @@ export const QC_FLAG_MASKS: readonly (readonly [number, string])[] = Object.entr
 /** The CF point DSG: the coordinates of every variable on the obs dimension. */
 const OBS_COORDINATES = 'obs_time obs_lat obs_lon obs_altitude';
 
-
 /** Create the store with every coordinate and every per-window array (empty until written). */
 export async function createRunStore(world: World, attrs: ZarrAttrs): Promise<ZarrStore> {
   const { grid, levels, windows, obs, config } = world;
