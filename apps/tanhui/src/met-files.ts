@@ -6,14 +6,14 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { HybridLevels, isTanhuiError, LatLonGrid, TanhuiError } from '@tanhui/core';
-import { readMeteorologyFile, type ArrayMetData, type MetFileNames, type TransportWindow } from '@tanhui/transport';
+import { readMeteorologyFile, type ArrayMetData, type MetFileNames, type TransportWindow, type WindMetData } from '@tanhui/transport';
 import type { LoadedConfig } from './config/load';
 import { resolvePath } from './config/load';
 import { rollLongitudes, shiftToModelGrid } from './model-grid';
 
 export interface MetFromFile {
   /** Fields in the model layout; the large ones on SharedArrayBuffers. */
-  data: ArrayMetData;
+  data: WindMetData;
   /** sha256 of the fields (and pressure-fixer switch): the model's cache key. */
   key: string;
   /** sha256 of the file's bytes (input provenance). */
@@ -36,7 +36,7 @@ export async function readMetForRun(loaded: LoadedConfig, grid: LatLonGrid, leve
     const hit = Object.entries(met.variables).find(([, v]) => v === variable);
     return hit ? `met.variables.${hit[0]}` : 'met.path';
   };
-  let data: ArrayMetData;
+  let data: WindMetData;
   try {
     data = await readMeteorologyFile(path, names, met.levels === 'grid' ? levels : undefined, { shared: true });
   } catch (err) {

@@ -9,7 +9,7 @@ export type { ConvectionFields } from './builtin/mixing';
 export type { Meteorology } from './met/meteorology';
 export { SolidBodyRotation, DeformationalFlow, cosineBell, gaussianHills, errorNorms, singleLayer, type SolidBodyOptions, type DeformationalOptions } from './met/analytic';
 export { SyntheticClimate, type SyntheticClimateOptions } from './met/synthetic';
-export { ArrayMeteorology, pressureFixer, type ArrayMetData } from './met/array-met';
+export { ArrayMeteorology, pressureFixer, balanceColumns, type ArrayMetData, type WindMetData } from './met/array-met';
 export { createMeteorology, createBuiltinModel, gridFromSpec, levelsFromSpec, type MetSpec, type BuiltinModelSpec, type GridSpec, type LevelsSpec } from './met/met-spec';
 // Ingestion of external model output (readers load @tanhui/io lazily: main thread only).
 export { readMozartHistory, fieldAtTime, camDateToSeconds, type ModelFields, type MozartReadOptions } from './ingest/mozart';
@@ -18,3 +18,5 @@ export { ResponseFunctionTransport, readResponseFunctions, type ResponseFunction
 export { readMeteorologyFile, type MetFileNames } from './ingest/met-reader';
 // The zonal advection kernel alone, for the C-comparison benchmark in tools/bench/transport.
 export * as advectionKernel from './builtin/advection';
+// Preparation of real meteorology (ERA5, MERRA-2, GEOS-FP) to the model grid: pure math.
+export * from './met/prep/index';

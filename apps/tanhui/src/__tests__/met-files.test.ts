@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRAVITY, HybridLevels, LatLonGrid } from '@tanhui/core';
 import { buildColumnOperator, buildPointOperator, selectWindow } from '@tanhui/observations';
 import { ensembleFlux } from '@tanhui/priors';
-import { ArrayMeteorology, BuiltinTransportModel, SyntheticClimate, type ArrayMetData, type SamplePlan } from '@tanhui/transport';
+import { ArrayMeteorology, BuiltinTransportModel, SyntheticClimate, type ArrayMetData, type SamplePlan, type WindMetData } from '@tanhui/transport';
 import { readRunStore } from '../analysis/run-store-reader';
 import { composeWorld, concatPlans, FLUX_PERIOD_SECONDS } from '../compose';
 import { loadConfig } from '../config/load';
@@ -66,7 +66,7 @@ with Dataset(spec['out'], 'w', format='NETCDF4') as ds:
 `;
 
 interface Sampled {
-  data: ArrayMetData;
+  data: WindMetData;
   /** Raw arrays by file variable name (model layout). */
   raw: Record<string, Float64Array>;
 }
@@ -120,7 +120,7 @@ function sampleSynthetic(grid: LatLonGrid, levels: HybridLevels, nt: number, phy
       met.convection(t, ps, { entrainUp: s(conv.entu), detrainUp: s(conv.detu), entrainDown: s(conv.entd), detrainDown: s(conv.detd) });
     }
   }
-  const data: ArrayMetData = {
+  const data: WindMetData = {
     lonEdgesDeg: grid.lonEdgesDeg, latEdgesDeg: grid.latEdgesDeg, aHalfPa: levels.aHalfPa, bHalf: levels.bHalf,
     timesSec: times, psPa: PS, uMS: U, vMS: V,
     ...(physics ? { kzM2S: KZ, entrainUp: conv.entu, detrainUp: conv.detu, entrainDown: conv.entd, detrainDown: conv.detd } : {}),
@@ -192,7 +192,7 @@ describe.skipIf(!havePy)('met.source: files', () => {
     const fileWorld = await composeWorld(await loadConfig(cfgFile));
     const spec = (fileWorld.transport as BuiltinPlugin).modelSpec;
     expect(spec.met.kind).toBe('arrays');
-    const data = (spec.met as { data: ArrayMetData }).data;
+    const data = (spec.met as { data: WindMetData }).data;
     for (const a of [data.uMS, data.vMS, data.psPa, data.kzM2S!, data.entrainUp!]) expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(spec.key).toMatch(/^[0-9a-f]{64}:/);
     expect(modelCacheKey(spec)).toBe(`key:${spec.key}`);
@@ -306,7 +306,7 @@ output: {store: inv-file.zarr}
     writeMetFile(dir, 'met-nolev.nc', grid, levels, short, { surfaceFirst: true, names: { u: 'uwnd', v: 'vwnd' }, lon360: true });
     const cfg = writeConfig(dir, `${RUN.replace('windowDays: 1', 'windowDays: 0.25')}met: {source: files, path: met-nolev.nc, levels: grid, variables: {u: uwnd, v: vwnd}}\noutput: {store: nolev.zarr}\n`, 'nolev.yaml');
     const w = await composeWorld(await loadConfig(cfg));
-    const d = ((w.transport as BuiltinPlugin).modelSpec.met as { data: ArrayMetData }).data;
+    const d = ((w.transport as BuiltinPlugin).modelSpec.met as { data: WindMetData }).data;
     expect(d.kzM2S).toBeUndefined();
     expect(Array.from(d.aHalfPa)).toEqual(Array.from(levels.aHalfPa));
     expect(Array.from(d.lonEdgesDeg)).toEqual(Array.from(grid.lonEdgesDeg)); // rolled to the model's −180° origin

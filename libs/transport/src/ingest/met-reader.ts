@@ -7,7 +7,7 @@
 // SharedArrayBuffers with `shared`) is what workers receive.
 import { HybridLevels, LatLonGrid, TanhuiError } from '@tanhui/core';
 import type { VariableData } from '@tanhui/io';
-import type { ArrayMetData } from '../met/array-met';
+import type { WindMetData } from '../met/array-met';
 import { openFile, placeField } from './common';
 import { scalarWithNcdump } from './mozart';
 
@@ -52,7 +52,7 @@ const PRESSURE_UNITS = { pa: 1, pascal: 1, pascals: 1, hpa: 100, mb: 100, mbar: 
 const KZ_UNITS = { 'm2s-1': 1, 'm2/s': 1 };
 const MASSFLUX_UNITS = { 'kgm-2s-1': 1, 'kg/m2/s': 1 };
 
-export async function readMeteorologyFile(file: string, names: MetFileNames = {}, levels?: HybridLevels, options: MetReadOptions = {}): Promise<ArrayMetData> {
+export async function readMeteorologyFile(file: string, names: MetFileNames = {}, levels?: HybridLevels, options: MetReadOptions = {}): Promise<WindMetData> {
   const n = { u: 'u', v: 'v', ps: 'ps', time: 'time', lat: 'lat', lon: 'lon', kz: 'kz', entu: 'entu', detu: 'detu', entd: 'entd', detd: 'detd', ...names };
   const alloc = (len: number): Float64Array => (options.shared ? new Float64Array(new SharedArrayBuffer(len * 8)) : new Float64Array(len));
   const f = await openFile(file);
@@ -99,7 +99,7 @@ export async function readMeteorologyFile(file: string, names: MetFileNames = {}
     const psOut = alloc(nt * ncol);
     for (let q = 0; q < nt; q++) placeField(ps!.data as Float64Array, q * ncol, 1, nlat, nlon, false, flipLat, psOut.subarray(q * ncol), 1, 0);
     if (psScale !== 1) for (let q = 0; q < psOut.length; q++) psOut[q] *= psScale;
-    const out: ArrayMetData = {
+    const out: WindMetData = {
       lonEdgesDeg: grid.lonEdgesDeg,
       latEdgesDeg: grid.latEdgesDeg,
       aHalfPa: lev.aHalfPa,

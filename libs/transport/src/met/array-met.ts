@@ -18,9 +18,15 @@ export interface ArrayMetData {
   timesSec: Float64Array;
   /** [time][lat][lon] Pa. */
   psPa: Float64Array;
-  /** [time][level][lat][lon] m s⁻¹, level 0 at the surface. */
-  uMS: Float64Array;
-  vMS: Float64Array;
+  /** [time][level][lat][lon] m s⁻¹, level 0 at the surface (or the prepared fluxes below). */
+  uMS?: Float64Array;
+  vMS?: Float64Array;
+  /**
+   * Prepared mass fluxes [kg s⁻¹] (met/prep): [time][level][lat][lon] through east faces and
+   * [time][level][lat+1][lon] through south faces; used instead of the winds when present.
+   */
+  amKgS?: Float64Array;
+  bmKgS?: Float64Array;
   /** Optional [time][interface 1…nlev−1][lat][lon] m² s⁻¹. */
   kzM2S?: Float64Array;
   /** Optional convective fields [time][level][lat][lon] kg m⁻² s⁻¹. */
@@ -31,6 +37,9 @@ export interface ArrayMetData {
   /** Apply the pressure fixer (default true). */
   pressureFixer?: boolean;
 }
+
+/** Met given as winds (files on the model grid, `met.source: files`). */
+export type WindMetData = ArrayMetData & Required<Pick<ArrayMetData, 'uMS' | 'vMS'>>;
 
 const DEG = Math.PI / 180;
 
@@ -62,6 +71,9 @@ export class ArrayMeteorology implements Meteorology {
     expect('ps', data.psPa, this.nt * this.ncol);
     expect('u', data.uMS, this.nt * this.ncell);
     expect('v', data.vMS, this.nt * this.ncell);
+    expect('am', data.amKgS, this.nt * this.ncell);
+    expect('bm', data.bmKgS, this.nt * this.levels.nlev * (this.grid.nlat + 1) * this.grid.nlon);
+    if (!(data.amKgS && data.bmKgS) && !(data.uMS && data.vMS)) throw new TanhuiError('MissingVariable', 'meteorology needs winds (u, v) or prepared mass fluxes (am, bm)');
     expect('kz', data.kzM2S, this.nt * (this.levels.nlev - 1) * this.ncol);
     for (const name of ['entrainUp', 'detrainUp', 'entrainDown', 'detrainDown'] as const) expect(name, data[name], this.nt * this.ncell);
   }
@@ -94,10 +106,28 @@ export class ArrayMeteorology implements Meteorology {
     const { grid, levels } = this;
     const { nlat, nlon } = grid;
     const nlev = levels.nlev;
-    const R = grid.radiusM;
     const tm = tSec + dt / 2;
-    const u = this.interp(this.data.uMS, this.ncell, tm, new Float64Array(this.ncell));
-    const v = this.interp(this.data.vMS, this.ncell, tm, new Float64Array(this.ncell));
+    if (this.data.amKgS && this.data.bmKgS) {
+      // Prepared fluxes, linear in time at the step's middle.
+      const { i0, i1, w } = this.bracket(tm);
+      const na = this.ncell, nb = nlev * (nlat + 1) * nlon;
+      const A = this.data.amKgS, B = this.data.bmKgS;
+      for (let q = 0; q < na; q++) am[q] += ((1 - w) * A[i0 * na + q]! + w * A[i1 * na + q]!) * dt;
+      for (let q = 0; q < nb; q++) bm[q] += ((1 - w) * B[i0 * nb + q]! + w * B[i1 * nb + q]!) * dt;
+    } else this.windFluxes(tm, dt, ps, am, bm);
+    if (this.data.pressureFixer ?? true) {
+      const target = this.surfacePressurePa(tSec + dt);
+      pressureFixer(grid, levels, ps, target, am, bm);
+    }
+  }
+
+  private windFluxes(tm: number, dt: number, ps: Float64Array, am: Float64Array, bm: Float64Array): void {
+    const { grid, levels } = this;
+    const { nlat, nlon } = grid;
+    const nlev = levels.nlev;
+    const R = grid.radiusM;
+    const u = this.interp(this.data.uMS!, this.ncell, tm, new Float64Array(this.ncell));
+    const v = this.interp(this.data.vMS!, this.ncell, tm, new Float64Array(this.ncell));
     for (let k = 0; k < nlev; k++) {
       for (let j = 0; j < nlat; j++) {
         const dphi = (grid.latEdgesDeg[j + 1]! - grid.latEdgesDeg[j]!) * DEG;
@@ -118,10 +148,6 @@ export class ArrayMeteorology implements Meteorology {
           bm[(k * (nlat + 1) + je) * nlon + i] += ((vf * R * cl * dl * dp) / GRAVITY) * dt;
         }
       }
-    }
-    if (this.data.pressureFixer ?? true) {
-      const target = this.surfacePressurePa(tSec + dt);
-      pressureFixer(grid, levels, ps, target, am, bm);
     }
   }
 
@@ -149,6 +175,18 @@ export class ArrayMeteorology implements Meteorology {
  * layers in proportion to their air mass.
  */
 export function pressureFixer(grid: LatLonGrid, levels: HybridLevels, ps: Float64Array, psTarget: Float64Array, am: Float64Array, bm: Float64Array): void {
+  const ncol = grid.nlat * grid.nlon;
+  const want = new Float64Array(ncol);
+  for (let c = 0; c < ncol; c++) want[c] = ((psTarget[c]! - ps[c]!) * grid.cellAreaM2[c]!) / GRAVITY;
+  balanceColumns(grid, levels, ps, want, am, bm);
+}
+
+/**
+ * The fixer with the wanted column mass changes given directly [kg, or kg s⁻¹ with fluxes in
+ * kg s⁻¹]: am, bm corrected so that every column's convergence equals want minus its global
+ * mean (spread by area). ps [Pa] splits the correction over the layers.
+ */
+export function balanceColumns(grid: LatLonGrid, levels: HybridLevels, ps: Float64Array, wantIn: Float64Array, am: Float64Array, bm: Float64Array): void {
   const { nlat, nlon } = grid;
   const ncol = nlat * nlon;
   const nlev = levels.nlev;
@@ -164,10 +202,9 @@ export function pressureFixer(grid: LatLonGrid, levels: HybridLevels, ps: Float6
       }
     }
   }
-  const want = new Float64Array(ncol);
+  const want = Float64Array.from(wantIn);
   let mean = 0, area = 0;
   for (let c = 0; c < ncol; c++) {
-    want[c] = ((psTarget[c]! - ps[c]!) * grid.cellAreaM2[c]!) / GRAVITY;
     mean += want[c]!;
     area += grid.cellAreaM2[c]!;
   }
