@@ -20,3 +20,6 @@ export { readMeteorologyFile, type MetFileNames } from './ingest/met-reader';
 export * as advectionKernel from './builtin/advection';
 // Preparation of real meteorology (ERA5, MERRA-2, GEOS-FP) to the model grid: pure math.
 export * from './met/prep/index';
+// Readers of ERA5 / MERRA-2 / GEOS-FP file sets and their streaming preparation (main thread only).
+export { metReaders, describeMetFile, checkModelLevels, readMetRecord, squashUnits, type MetReader, type MetRole, type MetVariable, type MetFileDescription } from './ingest/met-sources';
+export { prepareMet, describeFileSet, type MetFileSet, type PrepareMetOptions, type PreparedMet } from './ingest/met-prepare';
