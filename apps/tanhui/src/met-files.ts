@@ -127,7 +127,7 @@ function checkValues(d: ArrayMetData, file: string, loaded: LoadedConfig): void 
 }
 
 /** The file's records must span every window: the model would otherwise hold the end records. */
-export function checkMetCoverage(loaded: LoadedConfig, data: ArrayMetData, windows: readonly TransportWindow[]): void {
+export function checkMetCoverage(loaded: LoadedConfig, data: ArrayMetData, windows: readonly TransportWindow[], key = 'met.path'): void {
   const T = data.timesSec;
   const first = T[0]!;
   const last = T[T.length - 1]!;
@@ -135,7 +135,7 @@ export function checkMetCoverage(loaded: LoadedConfig, data: ArrayMetData, windo
   const end = windows[windows.length - 1]!.endSec;
   if (first > start || last < end) {
     throw new TanhuiError('EmptyInput', `the meteorology covers ${iso(first)} to ${iso(last)}, the run needs ${iso(start)} to ${iso(end)}`, {
-      context: { file: loaded.config.met.path, key: 'met.path' },
+      context: { file: key === 'met.path' ? loaded.config.met.path : undefined, key },
       hint: 'give a file covering every window, or change time.start / time.windows / time.windowDays',
     });
   }

@@ -24,6 +24,7 @@ const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Regist
   ['compare', async () => (await import('./compare')).registerCompare],
   ['plugins', async () => (await import('./plugins')).registerPlugins],
   ['export', async () => (await import('./export')).registerExport],
+  ['met', async () => (await import('./met')).registerMet],
 ];
 
 /**

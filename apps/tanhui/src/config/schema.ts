@@ -44,10 +44,25 @@ export const TimeSection = z
   .describe('assimilation windows');
 
 const metName = z.string({ error: 'expected a variable name' }).min(1, { error: 'expected a variable name' });
+const metFiles = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], { error: 'expected a path pattern or a list of paths' });
 export const MetSection = z
   .strictObject({
     /** synthetic: the built-in climate of @tanhui/transport; files: met fields read from `path`. */
-    source: z.enum(['synthetic', 'files'], { error: "expected 'synthetic' or 'files'" }).default('synthetic'),
+    source: z.enum(['synthetic', 'files', 'era5', 'merra2', 'geosfp'], { error: "expected 'synthetic', 'files', 'era5', 'merra2' or 'geosfp'" }).default('synthetic'),
+    /** era5 | merra2 | geosfp: the met files as downloaded, a path pattern with {yyyy} {mm} {dd}
+     * {hh} {doy} fields (one file per day, or per hour with {hh}) or a list (docs/meteorology.md). */
+    files: metFiles.optional(),
+    /** ERA5: the files with lnsp (or sp) when the wind files have neither. */
+    surfaceFiles: metFiles.optional(),
+    /** MERRA-2 / GEOS-FP tavg3_3d_trb_Ne (KH) and tavg3_3d_mst_Ne (CMFMC) files. */
+    diffusionFiles: metFiles.optional(),
+    convectionFiles: metFiles.optional(),
+    /** Source interface (0 = surface) of each model interface; default 137→25, 72→25. */
+    levelMap: z.array(z.number({ error: 'expected interface numbers' }).int({ error: 'expected interface numbers' }).min(0, { error: 'expected interface numbers ≥ 0' })).optional(),
+    /** Hours between files of a pattern with {hh} (default 1). */
+    fileHours: z.number({ error: 'expected a number of hours' }).positive({ error: 'expected a number of hours > 0' }).default(1),
+    /** Folder of the prepared-met cache (Zarr, keyed by the input files and the grid); relative to the config. */
+    cache: z.string({ error: 'expected a path' }).default('.tanhui-met-cache'),
     /** NetCDF file on the model grid covering every window (see the README's met section). */
     path: z.string({ error: 'expected a path' }).optional(),
     /** Variable names in the file, where they differ from the defaults (u, v, ps, time, lat,
@@ -74,6 +89,7 @@ export const MetSection = z
     pressureFixer: z.boolean({ error: 'expected true or false' }).default(true),
   })
   .refine((m) => m.source !== 'files' || (m.path !== undefined && m.path !== ''), { error: "expected 'path' when source is 'files'", path: ['path'] })
+  .refine((m) => ['synthetic', 'files'].includes(m.source) || m.files !== undefined, { error: "expected 'files' (a path pattern or a list) for era5, merra2 and geosfp", path: ['files'] })
   .describe('meteorology driving the transport');
 
 const ComponentName = z.enum(['bio', 'ocean', 'fossil', 'fire'], { error: "expected one of 'bio', 'ocean', 'fossil', 'fire'" });

@@ -16,6 +16,7 @@ import {
   type SharedForwardBuffers,
 } from '@tanhui/transport';
 import { checkMetCoverage, readMetForRun } from '../met-files';
+import { isRealMetSource, preparedMetForRun } from '../met/prepared';
 import type { MemberGroupInput, MemberGroupOutput, SharedMembersInput, SharedMembersOutput } from '../workers/tasks';
 import type { EnsembleRequest, EnsembleResult, SessionEnv, TransportKind, TransportPlugin, TransportSession } from './transport';
 
@@ -29,15 +30,19 @@ export interface BuiltinPlugin extends TransportPlugin {
 
 export const builtinTransport: TransportKind<typeof schema> = {
   name: 'builtin',
-  description: "tanhui's mass-flux model with adjoint (met: synthetic or files), members as tracers on worker threads",
+  description: "tanhui's mass-flux model with adjoint (met: synthetic, files, era5, merra2, geosfp), members as tracers on worker threads",
   schema,
   async create(_section, { loaded, config, grid, levels, checksums }) {
     // Met from a file: read and checked here, fields on SharedArrayBuffers, cache key = content hash.
     const metFile = config.met.source === 'files' ? await readMetForRun(loaded, grid, levels) : undefined;
     if (metFile) checksums[config.met.path!] = metFile.fileSha256;
+    // ERA5 / MERRA-2 / GEOS-FP as downloaded: prepared to the model grid (or read from the cache).
+    const real = isRealMetSource(config.met.source) ? await preparedMetForRun(loaded, grid, levels) : undefined;
+    if (real) Object.assign(checksums, real.fingerprints);
     const modelOptions = config.time.stepSeconds > 0 ? { stepSeconds: config.time.stepSeconds } : {};
-    const modelSpec: BuiltinModelSpec = metFile
-      ? { met: { kind: 'arrays', data: metFile.data }, options: modelOptions, key: `${metFile.key}:${JSON.stringify(modelOptions)}` }
+    const arrays = metFile ?? real;
+    const modelSpec: BuiltinModelSpec = arrays
+      ? { met: { kind: 'arrays', data: arrays.data }, options: modelOptions, key: `${arrays.key}:${JSON.stringify(modelOptions)}` }
       : { met: { kind: 'synthetic', grid: config.grid.preset, levels: config.grid.levels }, options: modelOptions };
     let cached: BuiltinTransportModel | undefined;
     const model = (): BuiltinTransportModel => (cached ??= createBuiltinModel(modelSpec));
@@ -53,6 +58,7 @@ export const builtinTransport: TransportKind<typeof schema> = {
       samplingContext: (w) => model().samplingContext(w),
       checkCoverage: (windows) => {
         if (metFile) checkMetCoverage(loaded, metFile.data, windows);
+        if (real) checkMetCoverage(loaded, real.data, windows, 'met.files');
       },
       session: (env) => builtinSession(plugin, env, config.executor),
     };
