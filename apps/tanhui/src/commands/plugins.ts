@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { observationReaders } from '@tanhui/observations';
 import { priorReaders } from '@tanhui/priors';
+import { metReaders } from '@tanhui/transport';
 import { solvers, transportKinds } from '../plugins/index';
 
 /** The listing: a heading per kind of plug-in, then `  name  description` lines. */
@@ -11,6 +12,7 @@ export function pluginListing(): string {
     ['solvers', 'solver.method', solvers.entries()],
     ['observation formats', 'observations.files[].format', observationReaders.entries()],
     ['prior formats', 'prior.components[].format', priorReaders.entries()],
+    ['met sources of the built-in model', 'met.source; besides synthetic and files', metReaders.entries()],
   ];
   const lines: string[] = [];
   for (const [title, key, entries] of sections) {

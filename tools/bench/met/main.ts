@@ -1,0 +1,115 @@
+// Benchmark of the meteo preparation (issue 18): one day of MERRA-2 inst3_3d_asm_Nv at full size
+// (576×361×72, 8 records, float32; written once by tools/fixtures/met/write_met_fixtures.py into
+// tmp/bench-met) prepared to 3°×2°×25, in a fresh process each: wall and CPU time, peak memory
+// (maxRSS); the cached rerun; and, measured in the same run, the floor of only reading U, V and
+// DELP record by record (the preparation's I/O). Then a one-week run on prepared real-layout met
+// (MERRA-2 layout at 5°×4°) next to the same run on the synthetic climate. Targets: ≤ 30 s and
+// ≤ 3 GiB for the preparation, ≤ 1 s for the cached rerun. Run:
+//   nice -n 10 node --conditions=@tanhui/source --import tsx tools/bench/met/main.ts [--quick]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const work = join(root, 'tmp/bench-met');
+const bin = join(root, 'apps/tanhui/bin/tanhui.mjs');
+const quick = process.argv.includes('--quick');
+const fullFile = join(work, 'MERRA2_400.inst3_3d_asm_Nv.20210110.nc4');
+
+interface Measured {
+  wallS: number;
+  cpuS: number;
+  maxRssMiB: number;
+  seconds?: number;
+  cached?: boolean;
+  processWallS: number;
+}
+
+/** Child mode: prepare (or only read) and print the process's own measurements as JSON. */
+async function child(mode: string, cfg: string): Promise<void> {
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const out: Record<string, unknown> = {};
+  if (mode === 'read') {
+    const io = await import('@tanhui/io');
+    const ds = await io.openDataset(fullFile);
+    for (let t = 0; t < 8; t++) for (const v of ['U', 'V', 'DELP']) await ds.read(v, { start: [t, 0, 0, 0], count: [1, 72, 361, 576], decode: false });
+    ds.close();
+  } else {
+    const { loadConfig } = await import('../../../apps/tanhui/src/config/load');
+    const { prepareMetForRun } = await import('../../../apps/tanhui/src/met/prepared');
+    const { LatLonGrid } = await import('@tanhui/core');
+    const loaded = await loadConfig(cfg);
+    const start = Date.UTC(2021, 0, 10) / 1000;
+    const p = await prepareMetForRun(loaded, LatLonGrid.preset('3x2'), { startSec: start, endSec: start + 21 * 3600 });
+    out.seconds = p.seconds;
+    out.cached = p.cached;
+    out.records = p.report.records;
+  }
+  const cpu = process.cpuUsage(cpu0);
+  process.stdout.write(JSON.stringify({ ...out, wallS: (performance.now() - t0) / 1000, cpuS: (cpu.user + cpu.system) / 1e6, maxRssMiB: process.resourceUsage().maxRSS / 1024 }) + '\n');
+}
+
+function runChild(mode: string, cfg: string): Measured {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, ['--conditions=@tanhui/source', '--import', 'tsx', fileURLToPath(import.meta.url), '--child', mode, cfg], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`child ${mode} failed: ${r.stderr}`);
+  const m = JSON.parse(r.stdout.trim().split('\n').pop()!) as Measured;
+  return { ...m, processWallS: (performance.now() - t0) / 1000 };
+}
+
+function timeCli(args: string[]): number {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`tanhui ${args.join(' ')} failed: ${r.stderr}`);
+  return (performance.now() - t0) / 1000;
+}
+
+async function mainBench(): Promise<void> {
+  mkdirSync(work, { recursive: true });
+  if (!existsSync(fullFile)) {
+    process.stderr.write('writing the full-size MERRA-2 day (576×361×72, 8 records) …\n');
+    execFileSync('/usr/bin/python3', [join(root, 'tools/fixtures/met/write_met_fixtures.py'), work, 'bench', '20210110'], { stdio: 'inherit' });
+  }
+  const cfg = join(work, 'bench.yaml');
+  const cache = join(work, 'cache');
+  rmSync(cache, { recursive: true, force: true });
+  writeFileSync(cfg, `time: {start: 2021-01-10, windows: 1, windowDays: 1}\ngrid: {preset: 3x2}\nmet: {source: merra2, files: '${fullFile}', cache: '${cache}'}\n`);
+  const read = runChild('read', cfg);
+  const prep = runChild('prepare', cfg);
+  const again = runChild('prepare', cfg);
+  const f = (x: number, d = 1): string => x.toFixed(d);
+  const lines = [
+    'met preparation: MERRA-2 inst3_3d_asm_Nv 576×361×72, 8 records → 3°×2°×25 (fresh process each)',
+    `  read U, V, DELP only (I/O floor):  wall ${f(read.wallS)} s  CPU ${f(read.cpuS)} s  peak ${f(read.maxRssMiB, 0)} MiB`,
+    `  prepare (read + reduce + balance): wall ${f(prep.wallS)} s  CPU ${f(prep.cpuS)} s  peak ${f(prep.maxRssMiB, 0)} MiB   (target ≤ 30 s, ≤ 3072 MiB)`,
+    `  ratio prepare / read-only: wall ${f(prep.wallS / read.wallS, 2)}×  CPU ${f(prep.cpuS / read.cpuS, 2)}×`,
+    `  cached rerun: ${f(again.seconds ?? NaN, 2)} s inside the process (cached=${String(again.cached)}), whole process ${f(again.processWallS, 2)} s   (target ≤ 1 s)`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+  if (quick) return;
+  // One week on prepared real-layout met (5°×4° MERRA-2 layout) next to the synthetic climate.
+  const week = join(work, 'week');
+  if (!existsSync(join(week, 'MERRA2_400.inst3_3d_asm_Nv.20210118.nc4'))) execFileSync('/usr/bin/python3', [join(root, 'tools/fixtures/met/write_met_fixtures.py'), week, 'week'], { stdio: 'ignore' });
+  const base = `time: {start: 2021-01-10, windows: 1, windowDays: 7}\ngrid: {preset: 6x4}\nsolver: {members: 8}\nexecutor: {workers: 2}\n`;
+  const synCfg = join(work, 'week-syn.yaml'), realCfg = join(work, 'week-real.yaml');
+  rmSync(join(work, 'week-syn.zarr'), { recursive: true, force: true });
+  rmSync(join(work, 'week-real.zarr'), { recursive: true, force: true });
+  rmSync(join(work, 'week-cache'), { recursive: true, force: true });
+  writeFileSync(synCfg, `${base}output: {store: '${join(work, 'week-syn.zarr')}'}\n`);
+  writeFileSync(realCfg, `${base}met: {source: merra2, files: '${week}/MERRA2_400.inst3_3d_asm_Nv.{yyyy}{mm}{dd}.nc4', cache: '${join(work, 'week-cache')}'}\noutput: {store: '${join(work, 'week-real.zarr')}'}\n`);
+  const prepWeek = timeCli(['met', 'prepare', realCfg]);
+  const syn = timeCli(['run', synCfg]);
+  const real = timeCli(['run', realCfg]);
+  process.stdout.write(
+    [
+      'one-week run (6°×4°, 8 members, 2 workers), same machine load:',
+      `  synthetic met: ${f(syn)} s   prepared MERRA-2-layout met (cached): ${f(real)} s   ratio ${f(real / syn, 2)}×   (its preparation once: ${f(prepWeek)} s)`,
+    ].join('\n') + '\n',
+  );
+}
+
+const ci = process.argv.indexOf('--child');
+if (ci >= 0) await child(process.argv[ci + 1]!, process.argv[ci + 2]!);
+else await mainBench();
