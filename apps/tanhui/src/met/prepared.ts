@@ -188,7 +188,7 @@ async function writeCache(storePath: string, key: string, p: PreparedMet): Promi
       const a = (d as unknown as Record<string, Float64Array | undefined>)[name];
       if (!a) continue;
       const m = dims[name]!;
-      await store.writeArray(name, Float64Array.from(a), { dims: m.dims, shape: m.shape, attrs: { units: m.units }, compressor: 'zstd' });
+      await store.writeArray(name, Float64Array.from(a), { dims: m.dims, shape: m.shape, attrs: { units: m.units }, compressor: 'none' });
     }
     if (existsSync(storePath)) rmSync(storePath, { recursive: true, force: true });
     renameSync(tmp, storePath);

@@ -201,8 +201,14 @@ export async function readMetRecord(ds: GdalDataset, d: MetFileDescription, role
     const a = (await ds.read(v.name, { start, count, decode: false })).data as Float32Array;
     const p = io.cfPacking(ds.variable(v.name).attrs);
     if (p.scale !== 1 || p.offset !== 0) for (let q = 0; q < a.length; q++) a[q] = a[q]! * p.scale + p.offset;
-    const fills = p.fillValues.map((f) => Math.fround(f));
-    if (fills.length > 0) for (let q = 0; q < a.length; q++) if (fills.includes(a[q]!)) a[q] = NaN;
+    const fills = [...new Set(p.fillValues.map((f) => Math.fround(f)))];
+    // One or two distinct fill values in practice (_FillValue, missing_value): compare directly.
+    const f0 = fills[0] ?? NaN, f1 = fills[1] ?? f0;
+    if (fills.length > 2) {
+      for (let q = 0; q < a.length; q++) if (fills.includes(a[q]!)) a[q] = NaN;
+    } else if (fills.length > 0) {
+      for (let q = 0; q < a.length; q++) if (a[q] === f0 || a[q] === f1) a[q] = NaN;
+    }
     return a;
   }
   let x: VariableData;
