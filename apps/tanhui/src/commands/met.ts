@@ -34,7 +34,7 @@ export function registerMet(program: Command): void {
       const r = p.report;
       const out = {
         source: r.source, layout: r.layout, window: `${iso(span.startSec)} – ${iso(span.endSec)}`, files: r.files, records: r.records,
-        sourceGrid: r.sourceGrid, modelGrid: `${grid.nlon}×${grid.nlat} (${c.grid.preset})`, levels: `${r.sourceLevels} → ${r.levelMap.length - 1}`, levelMap: r.levelMap,
+        sourceGrid: r.sourceGrid, modelGrid: `${grid.nlon}×${grid.nlat} (${c.grid.preset})`, levels: `${r.sourceLevels}${r.pressureLevelsHPa ? ' pressure levels' : ''} → ${r.pressureLevelsHPa ? 25 : r.levelMap.length - 1}`, levelMap: r.levelMap,
         massBalance: r.balance, cached: p.cached, store: p.storePath, seconds: Number(p.seconds.toFixed(2)),
       };
       if (opts.json) {
@@ -46,7 +46,7 @@ export function registerMet(program: Command): void {
           `${r.source}: ${r.layout}`,
           `window ${out.window}: ${r.records} records from ${r.files.length} file(s)`,
           ...r.files.map((f) => `  ${f}`),
-          `grid ${r.sourceGrid} → ${out.modelGrid}; levels ${out.levels} (model interfaces at source interfaces ${r.levelMap.join(' ')}, surface = 0)`,
+          `grid ${r.sourceGrid} → ${out.modelGrid}; levels ${out.levels} (${r.pressureLevelsHPa ? `${r.pressureLevelsHPa.join(' ')} hPa by pressure overlap` : `model interfaces at source interfaces ${r.levelMap.join(' ')}, surface = 0`})`,
           `mass balance: column convergence − ∂ps/∂t before balancing max ${r.balance.maxBeforePaH.toExponential(2)} Pa/h (rms ${r.balance.rmsBeforePaH.toExponential(2)}), after ${r.balance.maxAfterPaH.toExponential(2)} Pa/h`,
           `${p.cached ? 'read from the cache' : 'prepared and cached'} in ${out.seconds} s: ${p.storePath}`,
         ].join('\n') + '\n',
@@ -79,8 +79,8 @@ export function registerMet(program: Command): void {
       if (!has('ps') && !has('lnsp') && !has('delp')) problems.push(`no surface pressure (${[...(reader.names.ps ?? []), ...(reader.names.lnsp ?? []), ...(reader.names.delp ?? [])].join(', ')})`);
       for (const d of descs) {
         if (!d.variables.u) continue;
-        if (d.levelKind === 'pressure') problems.push(`${d.file}: pressure levels; preparation needs model levels`);
-        else {
+        if (d.levelKind === 'none') problems.push(`${d.file}: winds without a level axis`);
+        else if (d.levelKind === 'model') {
           try {
             checkModelLevels(d, reader, 'u');
           } catch (err) {
@@ -90,7 +90,7 @@ export function registerMet(program: Command): void {
         const lonStep = d.lonDeg.length > 1 ? d.lonDeg[1]! - d.lonDeg[0]! : 0;
         if (Math.abs(d.lonDeg.length * lonStep - 360) > 1e-3 * Math.abs(lonStep)) problems.push(`${d.file}: longitudes do not cover the globe`);
       }
-      if (problems.length === 0) lines.push('can drive a run: winds, surface pressure and model levels are there');
+      if (problems.length === 0) lines.push('can drive a run: winds, surface pressure and levels are there');
       process.stdout.write(lines.join('\n') + '\n');
       if (problems.length > 0) throw new TanhuiError('EmptyInput', `cannot drive a run: ${problems.join('; ')}`, { context: { file: files.join(' ') } });
     });

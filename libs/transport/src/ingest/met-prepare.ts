@@ -1,7 +1,7 @@
 // Preparation of a met file set for a time span (main thread): describe every file first (grid,
 // times, levels, variables: coverage and consistency are checked before any record is read),
 // then stream the records of the span through MetPreparer, one record in memory at a time.
-import { type LatLonGrid, TanhuiError } from '@tanhui/core';
+import { HybridLevels, type LatLonGrid, TanhuiError } from '@tanhui/core';
 import type { GdalDataset } from '@tanhui/io';
 import type { ArrayMetData } from '../met/array-met';
 import { defaultLevelMap, type LevelMap } from '../met/prep/levels';
@@ -41,7 +41,10 @@ export interface PreparedMet {
     records: number;
     sourceGrid: string;
     sourceLevels: number;
+    /** Model interfaces as source interfaces (model-level met); empty for pressure levels. */
     levelMap: number[];
+    /** Pressure-level met: the file's levels [hPa], merged into the model's by pressure overlap. */
+    pressureLevelsHPa?: number[];
     balance: BalanceReport;
   };
 }
@@ -94,13 +97,17 @@ export async function prepareMet(set: MetFileSet, o: PrepareMetOptions): Promise
   for (const role of ['u', 'v'] as MetRole[]) {
     for (const x of descs.main) if (!x.variables[role]) throw new TanhuiError('MissingVariable', `the file has no ${reader.names[role]!.join(' or ')} (${role === 'u' ? 'eastward' : 'northward'} wind)`, { context: { file: x.file, variable: reader.names[role]![0] } });
   }
-  if (first.levelKind === 'pressure') {
-    throw new TanhuiError('NotImplemented', `${first.file} holds pressure levels (${first.levelValues.length}): preparation needs model levels`, {
-      context: { file: first.file },
-      hint: set.source === 'era5' ? 'download ERA5 on model levels (u, v, lnsp; levtype ml, levelist 1/to/137); `tanhui met check` describes pressure-level files' : 'use the Nv collection',
-    });
+  const pressure = first.levelKind === 'pressure';
+  if (pressure && (o.levelMap || (o.nModelLevels ?? 25) !== 25)) {
+    throw new TanhuiError('InvalidConfig', 'pressure-level met goes to the generic 25 model levels by pressure overlap; a level map applies to model-level met only', { context: { key: 'met.levelMap', file: first.file } });
   }
-  const srcLevels = checkModelLevels(first, reader, 'u');
+  if (first.levelKind === 'none') throw new TanhuiError('BadShape', `${first.variables.u!.name} has no level axis (single-level winds cannot drive a 3-D model)`, { context: { file: first.file, variable: first.variables.u!.name } });
+  const srcLevels = pressure ? HybridLevels.generic25() : checkModelLevels(first, reader, 'u');
+  for (const x of descs.main) {
+    if (x.levelValues.length !== first.levelValues.length || x.levelValues.some((v, q) => v !== first.levelValues[q])) {
+      throw new TanhuiError('BadShape', `the levels differ from ${first.file}'s`, { context: { file: x.file, variable: x.variables.u!.name } });
+    }
+  }
   // Surface pressure: in the wind files (DELP, PS, lnsp) or in the surface files.
   const psRole = (x: MetFileDescription): MetRole | undefined => (['delp', 'ps', 'lnsp'] as const).find((r) => x.variables[r]);
   const psFromMain = descs.main.every((x) => psRole(x) !== undefined);
@@ -126,10 +133,10 @@ export async function prepareMet(set: MetFileSet, o: PrepareMetOptions): Promise
     const gap = span[q]!.timeSec - span[q - 1]!.timeSec;
     if (gap > 86400) throw new TanhuiError('EmptyInput', `the met file set has no records between ${iso(span[q - 1]!.timeSec)} and ${iso(span[q]!.timeSec)}`, { context: { key: 'met.files' } });
   }
-  const levelMap = o.levelMap ? Array.from(o.levelMap) : defaultLevelMap(srcLevels, o.nModelLevels ?? 25);
+  const levelMap = pressure ? Array.from({ length: 26 }, (_, k) => k) : o.levelMap ? Array.from(o.levelMap) : defaultLevelMap(srcLevels, o.nModelLevels ?? 25);
   const lonDeg = first.lonDeg;
   const latDeg = first.latNorthFirst ? first.latDeg.slice().reverse() : first.latDeg;
-  const prep = new MetPreparer({ grid: { lonDeg, latDeg }, latNorthFirst: first.latNorthFirst, levTopFirst: first.levTopFirst, levels: srcLevels, levelMap }, o.grid);
+  const prep = new MetPreparer({ grid: { lonDeg, latDeg }, latNorthFirst: first.latNorthFirst, levTopFirst: first.levTopFirst, levels: srcLevels, levelMap, ...(pressure ? { pressureLevels: { hPa: first.levelValues, model: srcLevels } } : {}) }, o.grid);
   const io = await loadIo();
   const open = new Map<string, GdalDataset>();
   const dsOf = async (file: string): Promise<GdalDataset> => {
@@ -197,8 +204,9 @@ export async function prepareMet(set: MetFileSet, o: PrepareMetOptions): Promise
       files: [...new Set(span.map((r) => descs.main[r.file]!.file))],
       records: span.length,
       sourceGrid: `${first.lonDeg.length}×${first.latDeg.length}`,
-      sourceLevels: srcLevels.nlev,
-      levelMap,
+      sourceLevels: pressure ? first.levelValues.length : srcLevels.nlev,
+      levelMap: pressure ? [] : levelMap,
+      ...(pressure ? { pressureLevelsHPa: Array.from(first.levelValues) } : {}),
       balance,
     },
   };

@@ -6,7 +6,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, truncateSync } from '
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GRAVITY, isTanhuiError, LatLonGrid } from '@tanhui/core';
+import { GRAVITY, HybridLevels, isTanhuiError, LatLonGrid } from '@tanhui/core';
 import { readVariable } from '@tanhui/io';
 import { describeMetFile } from './met-sources';
 import { prepareMet } from './met-prepare';
@@ -165,6 +165,28 @@ describe.skipIf(!havePython)('files in the full layouts (Python netCDF4), solid-
       expect(p.report.balance.maxAfterPaH).toBeLessThan(1e-6);
     });
   }
+
+  it('ERA5 pressure levels (2024+ layout) with sp from a single-level file: 13 levels → the generic 25 by pressure overlap, analytic fluxes', async () => {
+    const files = ['20210110', '20210111'].map((d) => join(dir, `era5_pl_${d}.nc`));
+    const surfaceFiles = ['20210110', '20210111'].map((d) => join(dir, `era5_sfc_${d}.nc`));
+    const p = await prepareMet({ source: 'era5', files, surfaceFiles }, { grid, startSec: t0, endSec: t0 + 86400 });
+    expect(p.report.pressureLevelsHPa).toHaveLength(13);
+    const g = HybridLevels.generic25();
+    // Winds equal at every level: each model layer carries Δψ·Δp_m(ps)/g, Δp_m the model layer at ps0.
+    const { nlat, nlon } = grid;
+    const na = 25 * grid.size;
+    let worst = 0, big = 0;
+    for (let m = 0; m < 25; m++) {
+      const dp = g.aHalfPa[m]! - g.aHalfPa[m + 1]! + (g.bHalf[m]! - g.bHalf[m + 1]!) * ps0;
+      for (let j = 0; j < nlat; j++) for (let i = 0; i < nlon; i++) {
+        const lam = grid.lonEdgesDeg[i + 1]! * DEG;
+        const exact = (-(psi(lam, grid.latEdgesDeg[j + 1]! * DEG) - psi(lam, grid.latEdgesDeg[j]! * DEG)) * dp) / GRAVITY;
+        worst = Math.max(worst, Math.abs(p.data.amKgS![2 * na + (m * nlat + j) * nlon + i]! - exact));
+        big = Math.max(big, Math.abs(exact));
+      }
+    }
+    expect(worst / big).toBeLessThan(3e-4);
+  });
 
   it('MERRA-2 inst3_3d_asm_Nv + trb_Ne (KH) + mst_Ne (CMFMC): 72 → 47 levels, fluxes, Kz and convection from the known fields', async () => {
     const day = (c: string) => ['20210110', '20210111'].map((d) => join(dir, `MERRA2_400.${c}.${d}.nc4`));

@@ -50,7 +50,7 @@ export const metReaders = new Registry<MetReader>('met source');
 
 metReaders.register({
   name: 'era5',
-  description: 'ECMWF ERA5 from the Copernicus data store: NetCDF in the old and 2024+ CDS layouts, model levels (u, v, lnsp on L137); pressure-level files are described, not prepared',
+  description: 'ECMWF ERA5 from the Copernicus data store: NetCDF in the old and 2024+ CDS layouts, model levels (u, v, lnsp on L137) or pressure levels (u, v; sp from a single-level file)',
   names: { u: ['u'], v: ['v'], lnsp: ['lnsp'], ps: ['sp'], t: ['t'], z: ['z'] },
   modelLevels: ECMWF_L137,
 });

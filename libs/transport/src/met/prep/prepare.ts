@@ -24,6 +24,13 @@ export interface SourceLayout {
   levels: HybridLevels;
   /** Model interfaces as source interfaces, surface first. */
   levelMap: LevelMap;
+  /**
+   * Pressure-level sources instead (ERA5 u, v on pressure levels, sp from a single-level file):
+   * the file's levels [hPa] and the model's hybrid levels. Source layers lie between midpoints of
+   * the levels (0 at the top, the surface at the bottom); each model layer takes the winds of the
+   * source layers it overlaps in pressure, weighted by the overlap, so the column's mass is kept.
+   */
+  pressureLevels?: { hPa: Float64Array; model: HybridLevels };
 }
 
 /** One source time record, arrays in the file's own order ([level][lat][lon], float32 or float64). */
@@ -69,11 +76,24 @@ export class MetPreparer {
   private readonly ent: Float64Array[] = [];
   private readonly det: Float64Array[] = [];
   private balanced = false;
+  private plevPa?: Float64Array;
+  private plevBounds?: Float64Array;
 
   constructor(readonly layout: SourceLayout, readonly model: LatLonGrid) {
-    this.nsrc = layout.levels.nlev;
-    this.map = checkLevelMap(layout.levelMap, this.nsrc);
-    this.levels = new HybridLevels(Array.from(this.map, (k) => layout.levels.aHalfPa[k]!), Array.from(this.map, (k) => layout.levels.bHalf[k]!));
+    const pl = layout.pressureLevels;
+    this.nsrc = pl ? pl.hPa.length : layout.levels.nlev;
+    this.map = pl ? Int32Array.from({ length: pl.model.nlev + 1 }, (_, k) => k) : checkLevelMap(layout.levelMap, this.nsrc);
+    this.levels = pl ? pl.model : new HybridLevels(Array.from(this.map, (k) => layout.levels.aHalfPa[k]!), Array.from(this.map, (k) => layout.levels.bHalf[k]!));
+    if (pl) {
+      // Source layer bounds [Pa], surface-first order of the levels (highest pressure first).
+      const p = Float64Array.from(pl.hPa, (x) => x * 100).sort((a, b) => b - a);
+      for (let k = 1; k < p.length; k++) if (!(p[k]! < p[k - 1]!)) throw new TanhuiError('BadValue', `pressure levels repeat (${p[k]! / 100} hPa)`);
+      this.plevPa = p;
+      this.plevBounds = new Float64Array(p.length + 1);
+      this.plevBounds[0] = Infinity;
+      for (let k = 1; k < p.length; k++) this.plevBounds[k] = 0.5 * (p[k - 1]! + p[k]!);
+      this.plevBounds[p.length] = 0;
+    }
     this.nlev = this.levels.nlev;
     this.op = new FaceFluxOperator(layout.grid, model);
     this.ncolS = this.op.nlonS * this.op.nlatS;
@@ -135,7 +155,8 @@ export class MetPreparer {
     // Mass-flux densities u·Δp/g per merged level.
     this.qu.fill(0);
     this.qv.fill(0);
-    for (let m = 0; m < this.nlev; m++) {
+    if (this.plevBounds) this.pressureOverlap(rec, ps);
+    else for (let m = 0; m < this.nlev; m++) {
       const qoff = m * ncolS;
       for (let k = this.map[m]!; k < this.map[m + 1]!; k++) {
         const da = a[k]! - a[k + 1]!, db = b[k]! - b[k + 1]!;
@@ -181,6 +202,51 @@ export class MetPreparer {
       }
       this.ent.push(e);
       this.det.push(d);
+    }
+  }
+
+  /** q per model layer from pressure-level winds: overlap in pressure of source and model layers. */
+  private pressureOverlap(rec: SourceRecord, ps: Float64Array): void {
+    const { nlatS, nlonS } = this.op;
+    const ncolS = this.ncolS;
+    const nsrc = this.nsrc;
+    const bounds = this.plevBounds!;
+    const { aHalfPa: A, bHalf: B } = this.levels;
+    // File level index of surface-first source level k (files list pressure levels either way).
+    const hPa = this.layout.pressureLevels!.hPa;
+    const fileIndex = Int32Array.from(this.plevPa!, (p) => hPa.findIndex((x) => Math.abs(x * 100 - p) < 1e-6));
+    const rowOff = (kf: number, r: number): number => (kf * nlatS + (this.layout.latNorthFirst ? nlatS - 1 - r : r)) * nlonS;
+    for (let r = 0; r < nlatS; r++) {
+      for (let l = 0; l < nlonS; l++) {
+        const c = r * nlonS + l;
+        const p = ps[c]!;
+        let m = 0;
+        let mTop = A[1]! + B[1]! * p;
+        for (let k = 0; k < nsrc; k++) {
+          let bot = Math.min(bounds[k]!, p);
+          const top = bounds[k + 1]!;
+          if (!(bot > top)) continue; // below the surface
+          const o = rowOff(fileIndex[k]!, r) + l;
+          const u = rec.uMS[o]!, v = rec.vMS[o]!;
+          if (!(Math.abs(u) <= WIND_LIMIT_MS && Math.abs(v) <= WIND_LIMIT_MS)) {
+            throw new TanhuiError('BadValue', `wind ${Number.isNaN(u) || Number.isNaN(v) ? 'is missing (NaN)' : `of ${Math.max(Math.abs(u), Math.abs(v))} m s-1 exceeds ${WIND_LIMIT_MS} m s-1`} at ${this.plevPa![k]! / 100} hPa, latitude ${this.layout.grid.latDeg[r]}°, longitude ${this.layout.grid.lonDeg[l]}°`, {
+              context: { variable: Number.isNaN(u) || Math.abs(u) > WIND_LIMIT_MS ? 'u' : 'v', time: rec.timeSec },
+            });
+          }
+          // Walk the model layers that overlap [top, bot].
+          while (bot > top) {
+            while (m < this.nlev - 1 && mTop >= bot) {
+              m++;
+              mTop = A[m + 1]! + B[m + 1]! * p;
+            }
+            const lo = Math.max(top, m === this.nlev - 1 ? -Infinity : mTop);
+            const dp = bot - lo;
+            this.qu[m * ncolS + c] += (u * dp) / GRAVITY;
+            this.qv[m * ncolS + c] += (v * dp) / GRAVITY;
+            bot = lo;
+          }
+        }
+      }
     }
   }
 
