@@ -232,7 +232,7 @@ describe.skipIf(!havePython)('files in the full layouts (Python netCDF4), solid-
     expect([f.code, f.message]).toEqual(['BadUnits', "U has units 'km h-1', expected m s-1"]);
     f = await failure(prepareMet({ source: 'merra2', files: [edit('nan.nc4', "d['V'][0, 10, 5, 5] = 1e15")] }, { grid, startSec: t0, endSec: t0 + 3600 }));
     expect(f.code).toBe('BadValue');
-    expect(f.message).toMatch(/wind is missing \(NaN\) at level 11 of 72 \(top = 1\).*at 2021-01-10T00:00Z/);
+    expect(f.message).toMatch(/wind is missing \(NaN or fill value\) at level 11 of 72 \(top = 1\).*at 2021-01-10T00:00Z/);
     f = await failure(prepareMet({ source: 'merra2', files: [edit('fast.nc4', "d['U'][0, 3, 5, 5] = 350")] }, { grid, startSec: t0, endSec: t0 + 3600 }));
     expect(f.message).toMatch(/wind of 350 m s-1 exceeds 300 m s-1 at level 4 of 72/);
     const few = join(dir, 'few.nc4');

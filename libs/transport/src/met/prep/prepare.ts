@@ -156,23 +156,26 @@ export class MetPreparer {
     this.qu.fill(0);
     this.qv.fill(0);
     if (this.plevBounds) this.pressureOverlap(rec, ps);
-    else for (let m = 0; m < this.nlev; m++) {
-      const qoff = m * ncolS;
-      for (let k = this.map[m]!; k < this.map[m + 1]!; k++) {
-        const da = a[k]! - a[k + 1]!, db = b[k]! - b[k + 1]!;
-        for (let r = 0; r < nlatS; r++) {
-          const o = this.srcOff(k, r, nsrc);
-          const qo = qoff + r * nlonS;
-          for (let l = 0; l < nlonS; l++) {
-            const u = rec.uMS[o + l]!, v = rec.vMS[o + l]!;
-            if (!(Math.abs(u) <= WIND_LIMIT_MS && Math.abs(v) <= WIND_LIMIT_MS)) {
-              throw new TanhuiError('BadValue', `wind ${Number.isNaN(u) || Number.isNaN(v) ? 'is missing (NaN)' : `of ${Math.max(Math.abs(u), Math.abs(v))} m s-1 exceeds ${WIND_LIMIT_MS} m s-1`} at level ${this.layout.levTopFirst ? nsrc - k : k + 1} of ${nsrc} (${this.layout.levTopFirst ? 'top' : 'surface'} = 1), latitude ${this.layout.grid.latDeg[r]}°, longitude ${this.layout.grid.lonDeg[l]}°`, {
-                context: { variable: Number.isNaN(u) || Math.abs(u) > WIND_LIMIT_MS ? 'u' : 'v', time: rec.timeSec },
-              });
+    else {
+      // The hot loop of the preparation (every source value once): locals, no branches per value
+      // beyond the wind check.
+      const U = rec.uMS, V = rec.vMS, DELP = rec.delpPa;
+      const qu = this.qu, qv = this.qv;
+      for (let m = 0; m < this.nlev; m++) {
+        const qoff = m * ncolS;
+        for (let k = this.map[m]!; k < this.map[m + 1]!; k++) {
+          const da = a[k]! - a[k + 1]!, db = b[k]! - b[k + 1]!;
+          for (let r = 0; r < nlatS; r++) {
+            const o = this.srcOff(k, r, nsrc);
+            const qo = qoff + r * nlonS;
+            const po = r * nlonS;
+            for (let l = 0; l < nlonS; l++) {
+              const u = U[o + l]!, v = V[o + l]!;
+              if (!(Math.abs(u) <= WIND_LIMIT_MS && Math.abs(v) <= WIND_LIMIT_MS)) this.badWind(u, v, k, r, l, rec.timeSec);
+              const dp = DELP ? DELP[o + l]! : da + db * ps[po + l]!;
+              qu[qo + l] += (u * dp) / GRAVITY;
+              qv[qo + l] += (v * dp) / GRAVITY;
             }
-            const dp = rec.delpPa ? rec.delpPa[o + l]! : da + db * ps[r * nlonS + l]!;
-            this.qu[qo + l] += (u * dp) / GRAVITY;
-            this.qv[qo + l] += (v * dp) / GRAVITY;
           }
         }
       }
@@ -205,6 +208,17 @@ export class MetPreparer {
     }
   }
 
+  /** The one error for a wind that is missing (NaN or a fill value) or faster than 300 m s⁻¹. */
+  private badWind(u: number, v: number, k: number, r: number, l: number, timeSec: number): never {
+    const nsrc = this.nsrc;
+    const w = Math.max(Math.abs(u), Math.abs(v));
+    const missing = Number.isNaN(u) || Number.isNaN(v) || w >= 1e10;
+    const where = this.plevPa ? `${this.plevPa[k]! / 100} hPa` : `level ${this.layout.levTopFirst ? nsrc - k : k + 1} of ${nsrc} (${this.layout.levTopFirst ? 'top' : 'surface'} = 1)`;
+    throw new TanhuiError('BadValue', `wind ${missing ? 'is missing (NaN or fill value)' : `of ${w} m s-1 exceeds ${WIND_LIMIT_MS} m s-1`} at ${where}, latitude ${this.layout.grid.latDeg[r]}°, longitude ${this.layout.grid.lonDeg[l]}°`, {
+      context: { variable: Number.isNaN(u) || Math.abs(u) > WIND_LIMIT_MS ? 'u' : 'v', time: timeSec },
+    });
+  }
+
   /** q per model layer from pressure-level winds: overlap in pressure of source and model layers. */
   private pressureOverlap(rec: SourceRecord, ps: Float64Array): void {
     const { nlatS, nlonS } = this.op;
@@ -228,11 +242,7 @@ export class MetPreparer {
           if (!(bot > top)) continue; // below the surface
           const o = rowOff(fileIndex[k]!, r) + l;
           const u = rec.uMS[o]!, v = rec.vMS[o]!;
-          if (!(Math.abs(u) <= WIND_LIMIT_MS && Math.abs(v) <= WIND_LIMIT_MS)) {
-            throw new TanhuiError('BadValue', `wind ${Number.isNaN(u) || Number.isNaN(v) ? 'is missing (NaN)' : `of ${Math.max(Math.abs(u), Math.abs(v))} m s-1 exceeds ${WIND_LIMIT_MS} m s-1`} at ${this.plevPa![k]! / 100} hPa, latitude ${this.layout.grid.latDeg[r]}°, longitude ${this.layout.grid.lonDeg[l]}°`, {
-              context: { variable: Number.isNaN(u) || Math.abs(u) > WIND_LIMIT_MS ? 'u' : 'v', time: rec.timeSec },
-            });
-          }
+          if (!(Math.abs(u) <= WIND_LIMIT_MS && Math.abs(v) <= WIND_LIMIT_MS)) this.badWind(u, v, k, r, l, rec.timeSec);
           // Walk the model layers that overlap [top, bot].
           while (bot > top) {
             while (m < this.nlev - 1 && mTop >= bot) {
