@@ -56,6 +56,7 @@ export interface BalanceReport {
 }
 
 const WIND_LIMIT_MS = 300;
+const INV_G = 1 / GRAVITY;
 
 export class MetPreparer {
   readonly levels: HybridLevels;
@@ -169,12 +170,22 @@ export class MetPreparer {
             const o = this.srcOff(k, r, nsrc);
             const qo = qoff + r * nlonS;
             const po = r * nlonS;
-            for (let l = 0; l < nlonS; l++) {
-              const u = U[o + l]!, v = V[o + l]!;
-              if (!(Math.abs(u) <= WIND_LIMIT_MS && Math.abs(v) <= WIND_LIMIT_MS)) this.badWind(u, v, k, r, l, rec.timeSec);
-              const dp = DELP ? DELP[o + l]! : da + db * ps[po + l]!;
-              qu[qo + l] += (u * dp) / GRAVITY;
-              qv[qo + l] += (v * dp) / GRAVITY;
+            if (DELP) {
+              for (let l = 0; l < nlonS; l++) {
+                const u = U[o + l]!, v = V[o + l]!;
+                if (!(Math.abs(u) <= WIND_LIMIT_MS && Math.abs(v) <= WIND_LIMIT_MS)) this.badWind(u, v, k, r, l, rec.timeSec);
+                const m = DELP[o + l]! * INV_G;
+                qu[qo + l] += u * m;
+                qv[qo + l] += v * m;
+              }
+            } else {
+              for (let l = 0; l < nlonS; l++) {
+                const u = U[o + l]!, v = V[o + l]!;
+                if (!(Math.abs(u) <= WIND_LIMIT_MS && Math.abs(v) <= WIND_LIMIT_MS)) this.badWind(u, v, k, r, l, rec.timeSec);
+                const m = (da + db * ps[po + l]!) * INV_G;
+                qu[qo + l] += u * m;
+                qv[qo + l] += v * m;
+              }
             }
           }
         }
