@@ -7,10 +7,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GRAVITY, HybridLevels, isTanhuiError, LatLonGrid } from '@tanhui/core';
-import { readVariable } from '@tanhui/io';
 import { describeMetFile } from './met-sources';
 import { prepareMet } from './met-prepare';
 import { ECMWF_L137, GEOS_L72 } from '../met/prep/levels';
+
+// @tanhui/io is loaded lazily by this lib (lint): the test does the same.
+const readVariable = async (file: string, name: string) => (await import('@tanhui/io')).readVariable(file, name);
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 const shared = resolve(repo, '../../shared/data/public/met');
