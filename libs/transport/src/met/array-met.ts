@@ -190,18 +190,7 @@ export function balanceColumns(grid: LatLonGrid, levels: HybridLevels, ps: Float
   const { nlat, nlon } = grid;
   const ncol = nlat * nlon;
   const nlev = levels.nlev;
-  // Column convergence of the current fluxes [kg].
-  const conv = new Float64Array(ncol);
-  for (let k = 0; k < nlev; k++) {
-    for (let j = 0; j < nlat; j++) {
-      for (let i = 0; i < nlon; i++) {
-        const iw = i === 0 ? nlon - 1 : i - 1;
-        conv[j * nlon + i] +=
-          am[(k * nlat + j) * nlon + iw]! - am[(k * nlat + j) * nlon + i]! +
-          bm[(k * (nlat + 1) + j) * nlon + i]! - bm[(k * (nlat + 1) + j + 1) * nlon + i]!;
-      }
-    }
-  }
+  const conv = columnConvergence(grid, nlev, am, bm);
   const want = Float64Array.from(wantIn);
   let mean = 0, area = 0;
   for (let c = 0; c < ncol; c++) {
@@ -290,4 +279,19 @@ function cgLaplacian(nlat: number, nlon: number, rhs: Float64Array): Float64Arra
     for (let c = 0; c < n; c++) p[c] = r[c]! + beta * p[c]!;
   }
   return x;
+}
+
+/** Column mass convergence [flux units] of face fluxes am [lev][lat][lon], bm [lev][lat+1][lon]. */
+export function columnConvergence(grid: LatLonGrid, nlev: number, am: Float64Array, bm: Float64Array): Float64Array {
+  const { nlat, nlon } = grid;
+  const conv = new Float64Array(nlat * nlon);
+  for (let k = 0; k < nlev; k++) {
+    for (let j = 0; j < nlat; j++) {
+      for (let i = 0; i < nlon; i++) {
+        const iw = i === 0 ? nlon - 1 : i - 1;
+        conv[j * nlon + i] += am[(k * nlat + j) * nlon + iw]! - am[(k * nlat + j) * nlon + i]! + bm[(k * (nlat + 1) + j) * nlon + i]! - bm[(k * (nlat + 1) + j + 1) * nlon + i]!;
+      }
+    }
+  }
+  return conv;
 }

@@ -6,9 +6,11 @@
 // tendency between met times. The model (ArrayMeteorology) interpolates the prepared fluxes
 // linearly in time and derives vertical fluxes from continuity.
 import { GRAVITY, HybridLevels, LatLonGrid, TanhuiError } from '@tanhui/core';
-import { balanceColumns, type ArrayMetData } from '../array-met';
+import { balanceColumns, columnConvergence, type ArrayMetData } from '../array-met';
 import { FaceFluxOperator, type SourceGrid } from './horizontal';
 import { checkLevelMap, type LevelMap } from './levels';
+
+export { columnConvergence };
 
 type Field = ArrayLike<number>;
 
@@ -361,19 +363,4 @@ export class MetPreparer {
     }
     return out;
   }
-}
-
-/** Column mass convergence [flux units] of face fluxes am [lev][lat][lon], bm [lev][lat+1][lon]. */
-export function columnConvergence(grid: LatLonGrid, nlev: number, am: Float64Array, bm: Float64Array): Float64Array {
-  const { nlat, nlon } = grid;
-  const conv = new Float64Array(nlat * nlon);
-  for (let k = 0; k < nlev; k++) {
-    for (let j = 0; j < nlat; j++) {
-      for (let i = 0; i < nlon; i++) {
-        const iw = i === 0 ? nlon - 1 : i - 1;
-        conv[j * nlon + i] += am[(k * nlat + j) * nlon + iw]! - am[(k * nlat + j) * nlon + i]! + bm[(k * (nlat + 1) + j) * nlon + i]! - bm[(k * (nlat + 1) + j + 1) * nlon + i]!;
-      }
-    }
-  }
-  return conv;
 }
