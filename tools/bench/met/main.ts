@@ -5,7 +5,7 @@
 // DELP record by record (the preparation's I/O). Then a one-week run on prepared real-layout met
 // (MERRA-2 layout at 5°×4°) next to the same run on the synthetic climate. Targets: ≤ 30 s and
 // ≤ 3 GiB for the preparation, ≤ 1 s for the cached rerun. Run:
-//   nice -n 10 node --conditions=@tanhui/source --import tsx tools/bench/met/main.ts [--quick]
+//   nice -n 10 node --conditions=@tanhui/source --import tsx tools/bench/met/main.ts [--quick | --week-only]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -15,6 +15,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const work = join(root, 'tmp/bench-met');
 const bin = join(root, 'apps/tanhui/bin/tanhui.mjs');
 const quick = process.argv.includes('--quick');
+const weekOnly = process.argv.includes('--week-only');
 const fullFile = join(work, 'MERRA2_400.inst3_3d_asm_Nv.20210110.nc4');
 
 interface Measured {
@@ -76,6 +77,13 @@ async function mainBench(): Promise<void> {
     process.stderr.write('writing the full-size MERRA-2 day (576×361×72, 8 records) …\n');
     execFileSync('/usr/bin/python3', [join(root, 'tools/fixtures/met/write_met_fixtures.py'), work, 'bench', '20210110'], { stdio: 'inherit' });
   }
+  const f = (x: number, d = 1): string => x.toFixed(d);
+  if (!weekOnly) prepareBench(f);
+  if (quick) return;
+  weekBench(f);
+}
+
+function prepareBench(f: (x: number, d?: number) => string): void {
   const cfg = join(work, 'bench.yaml');
   const cache = join(work, 'cache');
   rmSync(cache, { recursive: true, force: true });
@@ -83,7 +91,6 @@ async function mainBench(): Promise<void> {
   const read = runChild('read', cfg);
   const prep = runChild('prepare', cfg);
   const again = runChild('prepare', cfg);
-  const f = (x: number, d = 1): string => x.toFixed(d);
   const lines = [
     'met preparation: MERRA-2 inst3_3d_asm_Nv 576×361×72, 8 records → 3°×2°×25 (fresh process each)',
     `  read U, V, DELP only (I/O floor):  wall ${f(read.wallS)} s  CPU ${f(read.cpuS)} s  peak ${f(read.maxRssMiB, 0)} MiB`,
@@ -93,11 +100,13 @@ async function mainBench(): Promise<void> {
     `  (wall/CPU ${f(prep.wallS / prep.cpuS, 1)} for the preparation: above 1 the process waited for the CPU or the disk; the machine's load is shared)`,
   ];
   process.stdout.write(lines.join('\n') + '\n');
-  if (quick) return;
+}
+
+function weekBench(f: (x: number, d?: number) => string): void {
   // One week on prepared real-layout met (5°×4° MERRA-2 layout) next to the synthetic climate.
   const week = join(work, 'week');
   if (!existsSync(join(week, 'MERRA2_400.inst3_3d_asm_Nv.20210118.nc4'))) execFileSync('/usr/bin/python3', [join(root, 'tools/fixtures/met/write_met_fixtures.py'), week, 'week'], { stdio: 'ignore' });
-  const base = `time: {start: 2021-01-10, windows: 1, windowDays: 7}\ngrid: {preset: 6x4}\nsolver: {members: 8}\nexecutor: {workers: 2}\n`;
+  const base = `time: {start: 2021-01-10, windows: 1, windowDays: 7}\ngrid: {preset: 6x4}\nsolver: {members: 8}\nexecutor: {workers: 2}\ntruth: {anomalies: []}\n`;
   const synCfg = join(work, 'week-syn.yaml'), realCfg = join(work, 'week-real.yaml');
   rmSync(join(work, 'week-syn.zarr'), { recursive: true, force: true });
   rmSync(join(work, 'week-real.zarr'), { recursive: true, force: true });
