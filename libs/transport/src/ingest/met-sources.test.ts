@@ -109,6 +109,46 @@ describe.skipIf(!haveShared)('real met samples', () => {
   });
 });
 
+describe.skipIf(!haveShared)('a week on real winds', () => {
+  it('real T42 winds (uvt.nc, 14 pressure levels) prepared to 6°×4°×25 and balanced: a week of the model conserves tracer mass to 1e-12', async () => {
+    const file = join(metDir, 'pressure_levels/uvt.nc');
+    const u = (await readVariable(file, 'U')).data as Float64Array;
+    const v = (await readVariable(file, 'V')).data as Float64Array;
+    const lat = Float64Array.from((await readVariable(file, 'lat')).data as Float64Array);
+    const lon = Float64Array.from((await readVariable(file, 'lon')).data as Float64Array);
+    const hPa = Float64Array.from((await readVariable(file, 'lev')).data as Float64Array);
+    const { MetPreparer } = await import('../met/prep/prepare');
+    const { ArrayMeteorology } = await import('../met/array-met');
+    const { BuiltinTransportModel } = await import('../builtin/model');
+    const model = LatLonGrid.preset('6x4');
+    const prep = new MetPreparer({ grid: { lonDeg: lon, latDeg: lat }, latNorthFirst: false, levTopFirst: false, levels: HybridLevels.generic25(), levelMap: [], pressureLevels: { hPa, model: HybridLevels.generic25() } }, model);
+    // The file has one time and no surface pressure: a travelling surface-pressure wave, 3-hourly.
+    for (let n = 0; n <= 56; n++) {
+      const ps = new Float64Array(64 * 128);
+      for (let r = 0; r < 64; r++) for (let l = 0; l < 128; l++) ps[r * 128 + l] = 99000 + 600 * Math.cos(lat[r]! * DEG) * Math.sin(lon[l]! * DEG - 0.2 * n);
+      prep.addRecord({ timeSec: n * 10800, uMS: u, vMS: v, psPa: ps });
+    }
+    const report = prep.balance();
+    expect(report.maxBeforePaH).toBeGreaterThan(10); // real winds are divergent
+    const met = new ArrayMeteorology(prep.result());
+    const tm = new BuiltinTransportModel(met, { stepSeconds: 3600 });
+    const window = { startSec: 0, endSec: 7 * 86400 };
+    const ncol = model.size, ncell = 25 * ncol;
+    const c0 = Float64Array.from({ length: ncell }, (_, q) => 4e-4 + 2e-5 * Math.sin(0.11 * q));
+    const out = tm.forward({ window, nTracers: 1, initialMoleFraction: c0, fluxes: { periodSeconds: 7 * 86400, data: new Float64Array(ncol) } });
+    const ctx = tm.samplingContext(window);
+    const lv = met.levels;
+    const mass = (ps: Float64Array, c: Float64Array): number => {
+      let s = 0;
+      for (let k = 0; k < 25; k++) for (let col = 0; col < ncol; col++) s += c[k * ncol + col]! * (lv.aHalfPa[k]! - lv.aHalfPa[k + 1]! + (lv.bHalf[k]! - lv.bHalf[k + 1]!) * ps[col]!) * model.cellAreaM2[col]!;
+      return s;
+    };
+    const before = mass(ctx.surfacePressurePa(0), c0), after = mass(ctx.surfacePressurePa(ctx.nSteps), out.finalMoleFraction);
+    expect(Math.abs(after - before) / before).toBeLessThan(1e-12);
+    for (const x of out.finalMoleFraction) expect(Number.isFinite(x) && x > 0).toBe(true);
+  }, 120_000);
+});
+
 describe.skipIf(!havePython)('files in the full layouts (Python netCDF4), solid-body rotation', () => {
   let dir = '';
   beforeAll(() => {
