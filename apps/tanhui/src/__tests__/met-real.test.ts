@@ -6,9 +6,11 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { HybridLevels, LatLonGrid } from '@tanhui/core';
 import { composeWorld } from '../compose';
 import { loadConfig } from '../config/load';
 import { EXIT } from '../main';
+import { preparedMetForRun } from '../met/prepared';
 import type { BuiltinPlugin } from '../plugins/transport-builtin';
 import { debianPythonWithNetcdf, expectRunRejected, PY, runCli, tempDir, writeConfig } from './helpers';
 
@@ -76,6 +78,18 @@ ${extra}`;
     expect(existsSync(join(dir, 'run.zarr'))).toBe(true);
   }, 120_000);
 
+  it('a run prepares window by window: windows done by met prepare are read from the cache and joined in time', async () => {
+    const cfg = writeConfig(dir, `${RUN.replace('windows: 1, windowDays: 1', 'windows: 2, windowDays: 0.5')}${merra().replace('cache: cache', 'cache: cache-windows')}output: {store: two.zarr}\n`, 'two.yaml');
+    for (const w of ['2021-01-10T00:00:00Z', '2021-01-10T12:00:00Z']) expect((await runCli(['met', 'prepare', cfg, '--window', w])).code).toBe(0);
+    expect(readdirSync(join(dir, 'cache-windows')).filter((f) => f.endsWith('.zarr'))).toHaveLength(2);
+    const p = await preparedMetForRun(await loadConfig(cfg), LatLonGrid.preset('6x4'), HybridLevels.generic25());
+    expect(p.cached).toBe(true);
+    const t0 = Date.UTC(2021, 0, 10) / 1000;
+    expect(Array.from(p.data.timesSec)).toEqual(Array.from({ length: 9 }, (_, q) => t0 + q * 10800));
+    expect(p.data.amKgS!.length).toBe(9 * 25 * 45 * 60);
+    expect(p.data.amKgS!.buffer).toBeInstanceOf(SharedArrayBuffer);
+  }, 60_000);
+
   it('ERA5 2024+ layout with lnsp in its own files drives composeWorld on the default 137 → 25 map', async () => {
     const cfg = writeConfig(dir, `${RUN}met: {source: era5, files: '${fx}/era5_ml_new_{yyyy}{mm}{dd}.nc', surfaceFiles: '${fx}/era5_lnsp_new_{yyyy}{mm}{dd}.nc', cache: cache}\noutput: {store: era5.zarr}\n`, 'era5.yaml');
     const w = await composeWorld(await loadConfig(cfg));
@@ -96,6 +110,6 @@ ${extra}`;
     const q = await runCli(['run', nofiles]);
     expect(q.code).toBe(EXIT.badInput);
     expect(q.stderr).toMatch(/expected 'files' \(a path pattern or a list\) for era5, merra2 and geosfp.*key met\.files/);
-    expect(readdirSync(dir).filter((f) => f.startsWith('cache-'))).toEqual([]);
+    expect(readdirSync(dir).filter((f) => f.startsWith('cache-missing'))).toEqual([]);
   }, 60_000);
 });

@@ -198,12 +198,59 @@ async function writeCache(storePath: string, key: string, p: PreparedMet): Promi
   }
 }
 
-/** The prepared met of a run (fields on SharedArrayBuffers for the workers), on the run's levels. */
+/**
+ * The prepared met of a run, window by window (each window prepared, balanced and cached on its
+ * own, so `tanhui met prepare --window` does a run's work ahead and a longer run reuses the
+ * windows it shares), joined in time (a window's first record is the previous window's last: the
+ * later window's is kept) on SharedArrayBuffers for the workers, on the run's levels.
+ */
 export async function preparedMetForRun(loaded: LoadedConfig, grid: LatLonGrid, levels: HybridLevels): Promise<PreparedForRun> {
-  const p = await prepareMetForRun(loaded, grid, runSpanOf(loaded.config), { shared: true, nModelLevels: levels.nlev });
-  const nlev = p.data.aHalfPa.length - 1;
-  if (nlev !== levels.nlev) {
-    throw new TanhuiError('GridMismatch', `met.levelMap gives ${nlev} model levels, grid.levels ${loaded.config.grid.levels} has ${levels.nlev}`, { context: { key: 'met.levelMap' } });
+  const span = runSpanOf(loaded.config);
+  // Every file of the whole run exists before any window is prepared (nothing cached for a run that cannot start).
+  fileSetOf(loaded, span);
+  const { startSec } = span;
+  const len = loaded.config.time.windowDays * 86400;
+  const parts: PreparedForRun[] = [];
+  for (let w = 0; w < loaded.config.time.windows; w++) {
+    const p = await prepareMetForRun(loaded, grid, { startSec: startSec + w * len, endSec: startSec + (w + 1) * len }, { nModelLevels: levels.nlev });
+    const nlev = p.data.aHalfPa.length - 1;
+    if (nlev !== levels.nlev) {
+      throw new TanhuiError('GridMismatch', `met.levelMap gives ${nlev} model levels, grid.levels ${loaded.config.grid.levels} has ${levels.nlev}`, { context: { key: 'met.levelMap' } });
+    }
+    parts.push(p);
   }
-  return p;
+  const first = parts[0]!;
+  // A window starts at the record at or before its start, which is at or before where the previous
+  // window ends: each part keeps the records before the next part's first (the later copy wins).
+  const keep = parts.map((p, q) => {
+    const t = p.data.timesSec;
+    const next = q + 1 < parts.length ? parts[q + 1]!.data.timesSec[0]! : Infinity;
+    let to = t.length;
+    while (to > 0 && t[to - 1]! >= next) to--;
+    return { from: 0, to };
+  });
+  const nt = keep.reduce((n, k) => n + (k.to - k.from), 0);
+  const join = (name: 'timesSec' | 'psPa' | 'amKgS' | 'bmKgS' | 'kzM2S' | 'entrainUp' | 'detrainUp'): Float64Array | undefined => {
+    if (parts.some((p) => !p.data[name])) return undefined;
+    const per = first.data[name]!.length / first.data.timesSec.length;
+    const out = new Float64Array(new SharedArrayBuffer(nt * per * 8));
+    let o = 0;
+    parts.forEach((p, q) => {
+      const { from, to } = keep[q]!;
+      out.set(p.data[name]!.subarray(from * per, to * per), o);
+      o += (to - from) * per;
+    });
+    return out;
+  };
+  const data: ArrayMetData = {
+    lonEdgesDeg: first.data.lonEdgesDeg, latEdgesDeg: first.data.latEdgesDeg, aHalfPa: first.data.aHalfPa, bHalf: first.data.bHalf,
+    timesSec: join('timesSec')!, psPa: join('psPa')!, amKgS: join('amKgS'), bmKgS: join('bmKgS'), pressureFixer: loaded.config.met.pressureFixer,
+  };
+  for (const name of ['kzM2S', 'entrainUp', 'detrainUp'] as const) {
+    const a = join(name);
+    if (a) data[name] = a;
+  }
+  const key = createHash('sha256').update(parts.map((p) => p.key).join(':')).digest('hex');
+  const fingerprints = Object.assign({}, ...parts.map((p) => p.fingerprints)) as Record<string, string>;
+  return { data, key, fingerprints, report: first.report, cached: parts.every((p) => p.cached), storePath: first.storePath, seconds: parts.reduce((s, p) => s + p.seconds, 0) };
 }
