@@ -11,7 +11,14 @@ import { isRealMetSource, prepareMetForRun } from '../met/prepared';
 const iso = (t: number): string => new Date(t * 1000).toISOString().replace(/:00\.000Z$/, 'Z');
 
 export function registerMet(program: Command): void {
-  const met = program.command('met').description('real meteorology (ERA5, MERRA-2, GEOS-FP): prepare a window to the model grid, or check a file set');
+  const met = program
+    .command('met')
+    .description('real meteorology (ERA5, MERRA-2, GEOS-FP): prepare a window to the model grid, or check a file set')
+    .addHelpText('after', `
+Examples:
+  tanhui met check --source merra2 MERRA2_400.inst3_3d_asm_Nv.20210110.nc4
+  tanhui met prepare run.yaml --window 2021-01-10   # run.yaml: met: {source: merra2, files: '/data/MERRA2_400.inst3_3d_asm_Nv.{yyyy}{mm}{dd}.nc4'}
+See docs/meteorology.md for the sources, file patterns, level maps and the cache.`);
   met
     .command('prepare')
     .description('prepare the met of one window (winds → balanced face mass fluxes on the model grid, merged levels) into the met cache, and report what was done')
