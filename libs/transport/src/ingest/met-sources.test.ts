@@ -131,7 +131,7 @@ describe.skipIf(!haveShared)('a week on real winds', () => {
     const report = prep.balance();
     expect(report.maxBeforePaH).toBeGreaterThan(10); // real winds are divergent
     const met = new ArrayMeteorology(prep.result());
-    const tm = new BuiltinTransportModel(met, { stepSeconds: 3600 });
+    const tm = new BuiltinTransportModel(met, {}); // the default 6-hour step on 6°×4° (CFL substeps inside)
     const window = { startSec: 0, endSec: 7 * 86400 };
     const ncol = model.size, ncell = 25 * ncol;
     const c0 = Float64Array.from({ length: ncell }, (_, q) => 4e-4 + 2e-5 * Math.sin(0.11 * q));

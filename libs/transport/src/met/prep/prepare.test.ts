@@ -250,7 +250,7 @@ describe('balancing and the model on prepared met', () => {
     const prep = new MetPreparer(layout, model);
     for (const r of records) prep.addRecord(r);
     const met = new ArrayMeteorology(prep.result());
-    const tm = new BuiltinTransportModel(met, { stepSeconds: 3600 });
+    const tm = new BuiltinTransportModel(met, {}); // the default 6-hour step on 6°×4° (CFL substeps inside)
     const window = { startSec: 0, endSec: 7 * 86400 };
     const nlev = met.levels.nlev, ncol = model.size, ncell = nlev * ncol;
     const c0 = new Float64Array(ncell);
