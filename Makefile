@@ -12,7 +12,7 @@ APT_PACKAGES := libgdal-dev python3-xarray python3-zarr python3-netcdf4 python3-
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NPM_INPUTS := package.json package-lock.json $(wildcard apps/*/package.json libs/*/package.json tools/package.json)
 
-.PHONY: all setup system-packages build test demo bench clean
+.PHONY: all setup system-packages build test demo bench bench-year clean
 
 all: test
 
@@ -54,6 +54,10 @@ demo: build
 
 bench: build
 	@for b in tools/bench/*/main.ts; do echo "== $$b"; node --conditions=@tanhui/source --import tsx "$$b" || exit 1; done
+
+# A year of GCAS-size cycling, projected from 3 weekly windows (tools/bench/year; ~10 min alone).
+bench-year: build
+	@nice -n 10 node --conditions=@tanhui/source --import tsx tools/bench/year/main.ts
 
 clean:
 	rm -rf tmp out .nx apps/tanhui/dist

@@ -1,6 +1,7 @@
 // Hidden `tanhui bench-orchestrator`: the orchestrator benchmark (tools/bench/orchestrator).
 import type { Command } from 'commander';
 import { orchestratorBench } from '../bench/orchestrator-bench';
+import { yearBench } from '../bench/year-bench';
 
 export function registerBench(program: Command): void {
   program
@@ -29,6 +30,34 @@ export function registerBench(program: Command): void {
           skipBig: Boolean(o.skipBig),
           executorExtra: typeof o.executor === 'string' ? o.executor : undefined,
           smallCase: o.skipSmall ? null : { members: 32, grid: '6x4', windowDays: 2 },
+        },
+        (l) => process.stdout.write(`${l}\n`),
+      );
+    });
+}
+
+// Hidden `tanhui bench-year`: the year benchmark (tools/bench/year).
+export function registerBenchYear(program: Command): void {
+  program
+    .command('bench-year', { hidden: true })
+    .description('year benchmark: GCAS-size weekly windows on 2 workers, per-stage table, projected year')
+    .option('--members <list>', 'ensemble sizes, one run each (comma-separated)', '50,150')
+    .option('--windows <n>', 'windows run per size (extrapolated to 52)', '3')
+    .option('--grid <g>', 'model grid: 3x2 or 6x4', '3x2')
+    .option('--window-days <d>', 'window length', '7')
+    .option('--soundings-per-week <n>', 'OCO-2-like soundings per week', '35000')
+    .option('--workers <n>', 'worker threads', '2')
+    .option('--solver <name>', 'ensemble solver', 'ensemble-space')
+    .action(async (o: Record<string, string>) => {
+      await yearBench(
+        {
+          members: o.members!.split(',').map(Number),
+          windows: Number(o.windows),
+          grid: o.grid === '6x4' ? '6x4' : '3x2',
+          windowDays: Number(o.windowDays),
+          soundingsPerWeek: Number(o.soundingsPerWeek),
+          workers: Number(o.workers),
+          solver: o.solver!,
         },
         (l) => process.stdout.write(`${l}\n`),
       );

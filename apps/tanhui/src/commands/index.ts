@@ -13,6 +13,7 @@ const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Regist
   ['demo', async () => (await import('./demo')).registerDemo],
   ['invert', async () => (await import('./invert')).registerInvert],
   ['bench-orchestrator', async () => (await import('./bench')).registerBench],
+  ['bench-year', async () => (await import('./bench')).registerBenchYear],
   ['info', async () => (await import('./info')).registerInfo],
   ['obs', async () => (await import('./obs')).registerObs],
   ['prior', async () => (await import('./prior')).registerPrior],

@@ -29,16 +29,22 @@ export interface CycleContext {
 
 export async function cycle(ctx: CycleContext, c: number): Promise<WindowOutput> {
   const { world, carried, timings } = ctx;
+  const tp = performance.now();
   const prepared = await prepare(world, carried, c, ctx.sqrtB);
   const withSim = prepared.sim ? { ...prepared, sim: prepared.sim } : undefined;
+  const tsim = performance.now();
   const simulated = withSim ? await simulate(world, ctx.session, carried, withSim, timings) : undefined;
   const ts = performance.now();
   const solved = withSim && simulated ? solve(world, ctx.solver, carried, withSim, simulated) : undefined;
-  timings.solveMs += performance.now() - ts;
+  const ta = performance.now();
+  timings.solveMs += ta - ts;
   const advanced = await advance(world, ctx.session, carried, prepared, simulated, solved, ctx);
   const out = windowOutput(world, carried, c, advanced, solved);
   const tw = performance.now();
   await write(ctx.store, world, out);
-  timings.writeMs += performance.now() - tw;
+  const tEnd = performance.now();
+  timings.writeMs += tEnd - tw;
+  // The window's products (windowOutput) count as advance: they are the posterior's.
+  timings.stageWindowMs.push({ prepare: tsim - tp, simulate: ts - tsim, solve: ta - ts, advance: tw - ta, write: tEnd - tw });
   return out;
 }
