@@ -6,6 +6,7 @@ export * from './gdal-reader';
 // Zarr stores (zarrita): v2 + consolidated metadata by default, v3 as an option.
 export * from './zarr-codecs';
 export * from './zarr-store';
+export { lz4Decode, lz4Encode } from './lz4';
 export { writeFileAtomic } from './atomic';
 // NetCDF classic (CDF-2) writing, for the files other systems read.
 export * from './netcdf3-writer';

@@ -336,7 +336,7 @@ async function writeInversionStore(world: World, r: InvertResult, codes: number[
       nobs: r.nobs,
     },
   });
-  const c = { compressor: 'zlib' as const };
+  const c = { compressor: 'lz4' as const };
   await store.writeArray('state_label', r.labels, { dims: ['state'] });
   await store.writeArray('x_posterior', r.xa, { dims: ['state'], attrs: { units: '1', long_name: 'posterior region x month scaling factors of the basis functions (prior 1)' }, ...c });
   await store.writeArray('sigma_prior', r.sigmaB, { dims: ['state'], attrs: { units: '1' }, ...c });

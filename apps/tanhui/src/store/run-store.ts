@@ -117,7 +117,7 @@ export async function createRunStore(world: World, attrs: ZarrAttrs): Promise<Za
       windows_complete: 0,
     },
   });
-  const c = { compressor: 'zlib' as const };
+  const c = { compressor: 'lz4' as const };
   await store.writeArray('time', Float64Array.from(windows, (w) => w.startSec), { dims: ['time'], attrs: { units: TIME_UNITS, calendar: 'standard', standard_name: 'time', long_name: 'window start', bounds: 'time_bnds' }, ...c });
   await store.writeArray('time_bnds', Float64Array.from(windows.flatMap((w) => [w.startSec, w.endSec])), { shape: [W, 2], dims: ['time', 'nv'], attrs: { units: TIME_UNITS, calendar: 'standard' }, ...c });
   await store.writeArray('lat', Float64Array.from(grid.latCentersDeg), { dims: ['lat'], attrs: { units: 'degrees_north', standard_name: 'latitude', axis: 'Y' }, ...c });
