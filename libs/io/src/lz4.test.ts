@@ -29,6 +29,11 @@ const inputs: Record<string, Uint8Array> = {
     a.set(block, 70000);
     return a;
   })(),
+  'a noisy 1 MiB segment, then 1 MiB of zeros, then noise again': (() => {
+    const a = Uint8Array.from({ length: 3 << 20 }, byte);
+    a.fill(0, 1 << 20, 2 << 20);
+    return a;
+  })(),
   'float64 field': new Uint8Array(Float64Array.from({ length: 100000 }, (_, i) => 1e-8 * Math.cos(i / 300) + (i % 5 === 0 ? 0 : 1e-12 * byte())).buffer),
 };
 
@@ -53,6 +58,14 @@ describe('lz4 (numcodecs chunk layout)', () => {
       expect(lz4Encode(input).length).toBeLessThanOrEqual(Math.ceil(ref * 1.1));
       expect(lz4Encode(input).length).toBeLessThan(input.length * 0.7);
     }
+  });
+
+  it('skips searching incompressible segments, not the compressible ones after them', () => {
+    const input = inputs['a noisy 1 MiB segment, then 1 MiB of zeros, then noise again']!;
+    const size = lz4Encode(input).length;
+    // Two noisy MiB stay as they are (plus the length bytes); the zero MiB shrinks to ~4 KiB.
+    expect(size).toBeGreaterThan(2 << 20);
+    expect(size).toBeLessThan((2 << 20) + 32 * 1024);
   });
 
   it('rejects corrupt chunks instead of reading out of bounds', () => {

@@ -11,6 +11,14 @@ const MIN_MATCH = 4;
 const LAST_LITERALS = 5;
 const MF_LIMIT = 12;
 const HASH_LOG = 12;
+/**
+ * Each 1 MiB segment is searched for matches over its first 64 KiB; when those save under 2 % of
+ * it (float64 noise: 4–5-byte matches of exponent bytes save ~1 byte each), the rest of the segment is passed on as literals
+ * without searching. The block stays valid LZ4 (literals may run any length); only the ratio of
+ * such segments can be a little worse than LZ4's, and encoding them costs a copy.
+ */
+const SEGMENT_LOG = 20;
+const PROBE = 1 << 16;
 const MAX_OFFSET = 65535;
 const SKIP_TRIGGER = 6;
 
@@ -21,13 +29,13 @@ export function lz4Bound(n: number): number {
 
 let table = new Int32Array(1 << HASH_LOG);
 
+const read32 = (s: Uint8Array, i: number): number => s[i]! | (s[i + 1]! << 8) | (s[i + 2]! << 16) | (s[i + 3]! << 24);
+
 const hash = (v: number): number => Math.imul(v, 2654435761) >>> (32 - HASH_LOG);
 
 /** Compress `src` into one LZ4 block written to `dst` from `at`; returns the end offset. */
 function compressBlock(src: Uint8Array, dst: Uint8Array, at: number, acceleration: number): number {
   const n = src.length;
-  const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
-  const read32 = (i: number): number => view.getInt32(i, true);
   let op = at;
   let anchor = 0;
   if (n >= MF_LIMIT + 1) {
@@ -35,19 +43,34 @@ function compressBlock(src: Uint8Array, dst: Uint8Array, at: number, acceleratio
     const matchLimit = n - LAST_LITERALS;
     const ipLimit = n - MF_LIMIT;
     let ip = 0;
-    table[hash(read32(0))] = 0;
+    table[hash(read32(src, 0))] = 0;
     ip = 1;
+    let segment = 0;
+    let decided = false;
+    let saved = 0;
     outer: for (;;) {
       // Find a match (the step grows with the misses: incompressible data is crossed fast).
       let ref = -1;
       let attempts = acceleration << SKIP_TRIGGER;
       for (;;) {
         if (ip > ipLimit) break outer;
-        const seq = read32(ip);
+        if (ip >>> SEGMENT_LOG !== segment) {
+          segment = ip >>> SEGMENT_LOG;
+          decided = false;
+          saved = 0;
+        }
+        if (!decided && ip - segment * (1 << SEGMENT_LOG) >= PROBE) {
+          decided = true;
+          if (saved * 50 < PROBE) {
+            ip = (segment + 1) * (1 << SEGMENT_LOG); // incompressible so far: literals as they are
+            continue;
+          }
+        }
+        const seq = read32(src, ip);
         const h = hash(seq);
         ref = table[h]!;
         table[h] = ip;
-        if (ref >= 0 && ip - ref <= MAX_OFFSET && read32(ref) === seq) break;
+        if (ref >= 0 && ip - ref <= MAX_OFFSET && read32(src, ref) === seq) break;
         ip += attempts++ >> SKIP_TRIGGER;
       }
       // Extend backwards over equal bytes before the match.
@@ -75,6 +98,7 @@ function compressBlock(src: Uint8Array, dst: Uint8Array, at: number, acceleratio
         mp++;
         rp++;
       }
+      saved += mp - ip - 3; // a sequence costs a token and an offset
       const offset = ip - ref;
       dst[op++] = offset & 255;
       dst[op++] = offset >>> 8;
@@ -89,7 +113,7 @@ function compressBlock(src: Uint8Array, dst: Uint8Array, at: number, acceleratio
       anchor = ip;
       if (ip > ipLimit) break;
       // Index the position two bytes back, as LZ4 does, for the next search.
-      table[hash(read32(ip - 2))] = ip - 2;
+      table[hash(read32(src, ip - 2))] = ip - 2;
     }
   }
   // Last literals.
@@ -117,11 +141,23 @@ export function lz4Encode(src: Uint8Array, acceleration = 1): Uint8Array {
   return dst.subarray(0, end);
 }
 
+/** Decoded size of a numcodecs lz4 chunk (its header). */
+export function lz4DecodedSize(chunk: Uint8Array): number {
+  if (chunk.length < 5) throw new Error('lz4: chunk shorter than its header');
+  return (chunk[0]! | (chunk[1]! << 8) | (chunk[2]! << 16) | (chunk[3]! << 24)) >>> 0;
+}
+
 /** Decode a numcodecs lz4 chunk; throws on a corrupt block (never reads or writes out of bounds). */
 export function lz4Decode(chunk: Uint8Array): Uint8Array {
-  if (chunk.length < 5) throw new Error('lz4: chunk shorter than its header');
-  const n = (chunk[0]! | (chunk[1]! << 8) | (chunk[2]! << 16) | (chunk[3]! << 24)) >>> 0;
-  const out = new Uint8Array(n);
+  const out = new Uint8Array(lz4DecodedSize(chunk));
+  lz4DecodeInto(chunk, out);
+  return out;
+}
+
+/** Decode a numcodecs lz4 chunk into `out` (exactly its decoded size, e.g. a view of the caller's array). */
+export function lz4DecodeInto(chunk: Uint8Array, out: Uint8Array): void {
+  const n = lz4DecodedSize(chunk);
+  if (out.length !== n) throw new Error(`lz4: chunk decodes to ${n} bytes, the destination holds ${out.length}`);
   let ip = 4;
   let op = 0;
   const end = chunk.length;
@@ -168,5 +204,4 @@ export function lz4Decode(chunk: Uint8Array): Uint8Array {
     }
   }
   if (op !== n) throw bad(`decoded ${op} bytes, header says ${n}`);
-  return out;
 }

@@ -5,7 +5,7 @@
 // from zarrita's registry (numcodecs, WebAssembly).
 import * as zlib from 'node:zlib';
 import * as zarr from 'zarrita';
-import { lz4Decode, lz4Encode } from './lz4';
+import { lz4Decode, lz4DecodeInto, lz4Encode } from './lz4';
 
 export type Compressor = 'none' | 'zlib' | 'gzip' | 'zstd' | 'lz4';
 /** The compressors this store writes. */
@@ -14,6 +14,8 @@ export const WRITABLE_COMPRESSORS: readonly Compressor[] = ['none', 'zlib', 'gzi
 interface BytesCodec {
   encode(bytes: Uint8Array): Promise<Uint8Array> | Uint8Array;
   decode(bytes: Uint8Array): Promise<Uint8Array> | Uint8Array;
+  /** Decode straight into `out` (exactly the decoded size), where the codec can. */
+  decodeInto?(bytes: Uint8Array, out: Uint8Array): void;
 }
 
 class NodeZlibCodec {
@@ -56,6 +58,9 @@ class Lz4Codec {
   decode(bytes: Uint8Array): Uint8Array {
     return lz4Decode(bytes);
   }
+  decodeInto(bytes: Uint8Array, out: Uint8Array): void {
+    lz4DecodeInto(bytes, out);
+  }
 }
 
 let registered = false;
@@ -80,7 +85,14 @@ export const DEFAULT_LEVEL: Record<Compressor, number> = { none: 0, zlib: 1, gzi
 export async function bytesCodec(compressor: Compressor, level: number): Promise<BytesCodec> {
   switch (compressor) {
     case 'none':
-      return { encode: (b) => b, decode: (b) => b };
+      return {
+        encode: (b) => b,
+        decode: (b) => b,
+        decodeInto: (b, out) => {
+          if (b.length !== out.length) throw new Error(`chunk has ${b.length} bytes, expected ${out.length}`);
+          out.set(b);
+        },
+      };
     case 'zlib':
       return NodeZlibCodec.fromConfig({ level });
     case 'gzip':

@@ -726,36 +726,47 @@ export class ZarrStore {
       const hi = idx.map((c, k) => Math.min((c + 1) * m.chunks[k], start[k] + count[k]));
       const ext = lo.map((l, k) => hi[k] - l);
       const file = path.join(this.path, rel, idx.length ? idx.join(sep) : '0');
-      let chunk: ZarrNumericData | null = null;
-      if (fs.existsSync(file)) {
-        let bytes = await codec.decode(fs.readFileSync(file));
-        if (bytes.byteLength !== chunkLen * bpe) throw new TanhuiError('CorruptFile', `chunk ${path.basename(file)} has ${bytes.byteLength} bytes, expected ${chunkLen * bpe}`, { context: { file: this.path, variable: rel } });
-        if (bytes.byteOffset % bpe !== 0) bytes = bytes.slice();
-        chunk = new (Ctor as unknown as new (b: ArrayBufferLike, o: number, l: number) => ZarrNumericData)(bytes.buffer, bytes.byteOffset, chunkLen);
-      }
-      // Rows of the last axis; consecutive rows merge into one block while the chunk and the
-      // result both span the trailing axes.
-      let inner = rank - 1;
-      let blockLen = rank === 0 ? 1 : ext[rank - 1];
-      while (inner > 0 && ext[inner] === m.chunks[inner] && ext[inner] === count[inner]) {
-        inner--;
-        blockLen *= ext[inner];
-      }
-      const outer = product(ext.slice(0, Math.max(0, inner)));
-      const pos = new Array<number>(Math.max(0, inner)).fill(0);
-      for (let r = 0; r < outer; r++) {
+      // A whole chunk that is one contiguous block of the result: decoded into it in place.
+      if (codec.decodeInto && ext.every((e, k) => e === m.chunks[k] && (k === 0 || e === count[k])) && fs.existsSync(file)) {
         let dst = 0;
-        let src = 0;
-        for (let k = 0; k < rank; k++) {
-          const a = lo[k] + (k < inner ? pos[k] : 0);
-          dst += (a - start[k]) * outStrides[k];
-          src += (a - idx[k] * m.chunks[k]) * chunkStrides[k];
+        for (let k = 0; k < rank; k++) dst += (lo[k] - start[k]) * outStrides[k];
+        try {
+          codec.decodeInto(fs.readFileSync(file), new Uint8Array(out.buffer, out.byteOffset + dst * bpe, chunkLen * bpe));
+        } catch (err) {
+          throw new TanhuiError('CorruptFile', `chunk ${path.basename(file)}: ${err instanceof Error ? err.message : String(err)}`, { context: { file: this.path, variable: rel }, cause: err });
         }
-        if (chunk) out.set(chunk.subarray(src, src + blockLen) as never, dst);
-        else out.fill(fill, dst, dst + blockLen);
-        for (let k = inner - 1; k >= 0; k--) {
-          if (++pos[k] < ext[k]) break;
-          pos[k] = 0;
+      } else {
+        let chunk: ZarrNumericData | null = null;
+        if (fs.existsSync(file)) {
+          let bytes = await codec.decode(fs.readFileSync(file));
+          if (bytes.byteLength !== chunkLen * bpe) throw new TanhuiError('CorruptFile', `chunk ${path.basename(file)} has ${bytes.byteLength} bytes, expected ${chunkLen * bpe}`, { context: { file: this.path, variable: rel } });
+          if (bytes.byteOffset % bpe !== 0) bytes = bytes.slice();
+          chunk = new (Ctor as unknown as new (b: ArrayBufferLike, o: number, l: number) => ZarrNumericData)(bytes.buffer, bytes.byteOffset, chunkLen);
+        }
+        // Rows of the last axis; consecutive rows merge into one block while the chunk and the
+        // result both span the trailing axes.
+        let inner = rank - 1;
+        let blockLen = rank === 0 ? 1 : ext[rank - 1];
+        while (inner > 0 && ext[inner] === m.chunks[inner] && ext[inner] === count[inner]) {
+          inner--;
+          blockLen *= ext[inner];
+        }
+        const outer = product(ext.slice(0, Math.max(0, inner)));
+        const pos = new Array<number>(Math.max(0, inner)).fill(0);
+        for (let r = 0; r < outer; r++) {
+          let dst = 0;
+          let src = 0;
+          for (let k = 0; k < rank; k++) {
+            const a = lo[k] + (k < inner ? pos[k] : 0);
+            dst += (a - start[k]) * outStrides[k];
+            src += (a - idx[k] * m.chunks[k]) * chunkStrides[k];
+          }
+          if (chunk) out.set(chunk.subarray(src, src + blockLen) as never, dst);
+          else out.fill(fill, dst, dst + blockLen);
+          for (let k = inner - 1; k >= 0; k--) {
+            if (++pos[k] < ext[k]) break;
+            pos[k] = 0;
+          }
         }
       }
       let k = rank - 1;
