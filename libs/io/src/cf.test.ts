@@ -114,6 +114,7 @@ describe('@tanhui/io exports', () => {
         'readVariable',
         'registerNodeZlibCodecs',
         'writeFileAtomic',
+        'writeNetcdf3',
       ].sort(),
     );
   });
