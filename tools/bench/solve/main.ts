@@ -31,9 +31,10 @@ const median = (xs: number[]): number => {
 };
 
 function solveOnce(cli: string, problem: string, out: string): { wall: number; cpu: number } {
+  rmSync(out, { recursive: true, force: true }); // a fresh output path, as in a user's run
   const c0 = childCpuMs();
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [cli, 'solve', '--problem', problem, '--method', 'ensrf', '--out', out, '--overwrite'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [cli, 'solve', '--problem', problem, '--method', 'ensrf', '--out', out], { encoding: 'utf8' });
   const wall = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${cli} solve failed: ${r.stderr}`);
   return { wall, cpu: childCpuMs() - c0 };
