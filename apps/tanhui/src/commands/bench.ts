@@ -1,5 +1,9 @@
-// Hidden `tanhui bench-orchestrator`: the orchestrator benchmark (tools/bench/orchestrator).
+// Hidden bench commands: the parts of tools/bench that measure the app inside its own process.
+// `tanhui bench-orchestrator`: the orchestrator benchmark (tools/bench/orchestrator).
 import type { Command } from 'commander';
+import { LatLonGrid, parseInstant } from '@tanhui/core';
+import { loadConfig } from '../config/load';
+import { prepareMetForRun } from '../met/prepared';
 import { orchestratorBench } from '../bench/orchestrator-bench';
 import { yearBench } from '../bench/year-bench';
 
@@ -61,5 +65,29 @@ export function registerBenchYear(program: Command): void {
         },
         (l) => process.stdout.write(`${l}\n`),
       );
+    });
+}
+
+// Hidden `tanhui bench-met-prepare CONFIG`: one met preparation measured inside the process
+// (tools/bench/met runs it in a fresh process per measurement and reads the JSON line).
+export function registerBenchMetPrepare(program: Command): void {
+  program
+    .command('bench-met-prepare <config>', { hidden: true })
+    .description('prepare the met of one span of CONFIG and print wall, CPU and peak memory as JSON')
+    .option('--hours <h>', 'length of the span from time.start', '21')
+    .action(async (configPath: string, o: { hours: string }) => {
+      const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
+      const loaded = await loadConfig(configPath);
+      const startSec = parseInstant(loaded.config.time.start);
+      const c1 = process.cpuUsage();
+      const p = await prepareMetForRun(loaded, LatLonGrid.preset(loaded.config.grid.preset), { startSec, endSec: startSec + Number(o.hours) * 3600 });
+      const c2 = process.cpuUsage(c1);
+      const cpu = process.cpuUsage(cpu0);
+      const out = {
+        phaseCpuS: (c2.user + c2.system) / 1e6, seconds: p.seconds, cached: p.cached, records: p.report.records,
+        wallS: (performance.now() - t0) / 1000, cpuS: (cpu.user + cpu.system) / 1e6, maxRssMiB: process.resourceUsage().maxRSS / 1024,
+      };
+      process.stdout.write(`${JSON.stringify(out)}\n`);
     });
 }

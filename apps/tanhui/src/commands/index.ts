@@ -14,6 +14,7 @@ const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Regist
   ['invert', async () => (await import('./invert')).registerInvert],
   ['bench-orchestrator', async () => (await import('./bench')).registerBench],
   ['bench-year', async () => (await import('./bench')).registerBenchYear],
+  ['bench-met-prepare', async () => (await import('./bench')).registerBenchMetPrepare],
   ['info', async () => (await import('./info')).registerInfo],
   ['obs', async () => (await import('./obs')).registerObs],
   ['prior', async () => (await import('./prior')).registerPrior],
