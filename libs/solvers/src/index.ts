@@ -9,3 +9,4 @@ export * from './ensemble';
 export * from './adjoint';
 export * from './fourdvar';
 export * from './problem';
+export * from './gcas/index';

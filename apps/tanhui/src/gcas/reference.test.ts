@@ -1,0 +1,206 @@
+// GCASv2's own outputs on the shared reference case (../shared/gcas): rebuild the inputs with
+// its make_inputs.sh, run tanhui's GCAS analysis on both windows (window 2 reads the λ file
+// window 1 wrote) and compare with reference/ at the shared README's tolerances. Skips when the
+// shared case or Debian's python3-netCDF4 is absent. The worst differences are printed.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readVariable } from '@tanhui/io';
+import { computeGcasEnsrf, type GcasEnsrfResult } from './ensrf';
+import { runGcasEnsrf } from './outputs';
+
+const SHARED = process.env.TANHUI_GCAS_CASE ?? path.resolve(__dirname, '../../../../../../shared/gcas');
+const CANDIDATES = [SHARED, '/work/shared/gcas'];
+const CASE_DIR = CANDIDATES.find((d) => fs.existsSync(path.join(d, 'make_inputs.sh')));
+const PYTHON = '/usr/bin/python3';
+const haveNetcdf4 = ((): boolean => {
+  try {
+    execFileSync(PYTHON, ['-c', 'import netCDF4'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+const DAYS = ['20140906', '20140908'];
+
+function table(file: string): number[][] {
+  return zlib
+    .gunzipSync(fs.readFileSync(file))
+    .toString()
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !l.startsWith('#'))
+    .map((l) => l.trim().split(/\s+/).map(Number));
+}
+
+async function refVar(file: string, name: string): Promise<Float64Array> {
+  const v = await readVariable(file, name, { decode: false });
+  return Float64Array.from(v.data as ArrayLike<number>, Number);
+}
+
+const worst: string[] = [];
+
+describe.skipIf(!CASE_DIR || !haveNetcdf4)('GCASv2 reference case (../shared/gcas)', () => {
+  const ref = path.join(CASE_DIR ?? '', 'reference');
+  let root = '';
+  const results: GcasEnsrfResult[] = [];
+
+  beforeAll(async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'tanhui-gcas-'));
+    execFileSync('bash', [path.join(CASE_DIR!, 'make_inputs.sh'), root], { stdio: 'ignore', env: { ...process.env, PYTHON } });
+    for (const step of [1, 2]) results.push(await runGcasEnsrf(path.join(root, 'asmlt', `ensrf.step${step}.nml`), { debug: true }));
+  }, 600_000);
+
+  afterAll(() => {
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+    if (worst.length > 0) console.log(`GCAS reference case, worst differences:\n  ${worst.join('\n  ')}`);
+  });
+
+  for (const [w, day] of DAYS.entries()) {
+    it(`window ${w + 1} (${day}): super-obs count, order, kind, y, σ and every member's H within 2e-3 ppm`, () => {
+      const r = results[w];
+      const obs = table(path.join(ref, 'debug', `ensrf_dump_obs.${day}.txt.gz`));
+      expect(r.superObs.n).toBe(obs.length);
+      let dy = 0;
+      let ds = 0;
+      let dh = 0;
+      let dpos = 0;
+      for (const [o, row] of obs.entries()) {
+        expect(row[0]).toBe(o + 1);
+        expect(r.superObs.kind[o]).toBe(row[1]);
+        dpos = Math.max(dpos, Math.abs(r.superObs.lat[o] - row[2]), Math.abs(r.superObs.lon[o] - row[3]));
+        dy = Math.max(dy, Math.abs(r.superObs.yPpm[o] - row[4]));
+        ds = Math.max(ds, Math.abs(r.superObs.sigmaPpm[o] - row[5]));
+        for (let n = 0; n < r.members; n++) dh = Math.max(dh, Math.abs(r.superObs.hxPpm[o * r.members + n] - row[6 + n]));
+      }
+      worst.push(`w${w + 1} super-obs ${obs.length}: |Δy| ${dy.toExponential(2)}, |Δσ| ${ds.toExponential(2)}, |ΔH| ${dh.toExponential(2)} ppm, |Δpos| ${dpos.toExponential(2)}°`);
+      expect(dpos).toBeLessThan(1e-4);
+      expect(dy).toBeLessThan(2e-3);
+      expect(ds).toBeLessThan(2e-3);
+      expect(dh).toBeLessThan(2e-3);
+    });
+
+    it(`window ${w + 1} (${day}): obs lists identical in ≥ 99.5 % of cells, distances, Nobs and Lscale`, async () => {
+      const r = results[w];
+      const { bnx, bny } = r.state;
+      const refLists = new Map<number, { obs: number[]; dist: number[] }>();
+      for (const [i, j, v, , o, d] of table(path.join(ref, 'debug', `ensrf_dump_sel.${day}.txt.gz`))) {
+        const c = ((v - 1) * bny + (j - 1)) * bnx + (i - 1);
+        const e = refLists.get(c) ?? { obs: [], dist: [] };
+        e.obs.push(o - 1);
+        e.dist.push(d);
+        refLists.set(c, e);
+      }
+      const nCells = r.state.bnvar * bny * bnx;
+      let same = 0;
+      let dd = 0;
+      let withObs = 0;
+      for (let c = 0; c < nCells; c++) {
+        const mine = Array.from(r.analysis.selObs.subarray(r.analysis.selStart[c], r.analysis.selStart[c + 1]));
+        const theirs = refLists.get(c);
+        if (theirs) withObs++;
+        if (JSON.stringify(mine) === JSON.stringify(theirs?.obs ?? [])) {
+          same++;
+          const md = r.analysis.selDistanceKm.subarray(r.analysis.selStart[c], r.analysis.selStart[c + 1]);
+          for (const [k, d] of (theirs?.dist ?? []).entries()) dd = Math.max(dd, Math.abs(md[k] - d) / d);
+        }
+      }
+      const lam = path.join(ref, 'emissions.opt.lambda.nc');
+      const nobs = (await refVar(lam, 'Nobs')).subarray(w * nCells, (w + 1) * nCells);
+      const lscale = (await refVar(lam, 'Lscale')).subarray(w * nCells, (w + 1) * nCells);
+      let nobsSame = 0;
+      let lscaleSame = 0;
+      for (let c = 0; c < nCells; c++) {
+        if (nobs[c] === r.analysis.nObs[c]) nobsSame++;
+        if (lscale[c] === r.analysis.lscaleKm[c]) lscaleSame++;
+      }
+      const frac = same / nCells;
+      worst.push(
+        `w${w + 1} obs lists: ${same}/${nCells} cells identical (${withObs} with obs; ${(100 * frac).toFixed(2)} %), Nobs ${nobsSame}/${nCells}, Lscale ${lscaleSame}/${nCells}, distance rel. ${dd.toExponential(2)}`,
+      );
+      expect(frac).toBeGreaterThanOrEqual(0.995);
+      expect(dd).toBeLessThan(1e-6);
+      expect(nobsSame / nCells).toBeGreaterThanOrEqual(0.995);
+      expect(lscaleSame / nCells).toBeGreaterThanOrEqual(0.995);
+    });
+
+    it(`window ${w + 1} (${day}): posterior mean within 1e-3 relative, posterior members`, () => {
+      const r = results[w];
+      const st = table(path.join(ref, 'debug', `ensrf_dump_state.${day}.txt.gz`));
+      const xn = table(path.join(ref, 'debug', `ensrf_dump_xnew.${day}.txt.gz`));
+      const { bnx, bny } = r.state;
+      let dPrior = 0;
+      let dPost = 0;
+      let snumSame = 0;
+      for (const [i, j, v, snum, prior, post] of st) {
+        const c = ((v - 1) * bny + (j - 1)) * bnx + (i - 1);
+        const scale = Math.max(Math.abs(prior), Math.abs(post), 1e-30);
+        dPrior = Math.max(dPrior, Math.abs(r.analysis.xmeanPrior[c] - prior) / scale);
+        dPost = Math.max(dPost, Math.abs(r.analysis.xmeanPost[c] - post) / scale);
+        if (snum === r.analysis.nObs[c]) snumSame++;
+      }
+      let dX = 0;
+      for (const row of xn) {
+        const [i, j, v] = row;
+        const c = ((v - 1) * bny + (j - 1)) * bnx + (i - 1);
+        let scale = 1e-30;
+        for (let n = 0; n < r.members; n++) scale = Math.max(scale, Math.abs(row[3 + n]));
+        for (let n = 0; n < r.members; n++) dX = Math.max(dX, Math.abs(r.analysis.xnew[c * r.members + n] - row[3 + n]) / scale);
+      }
+      worst.push(`w${w + 1} state: prior mean rel. ${dPrior.toExponential(2)}, posterior mean rel. ${dPost.toExponential(2)}, XNEW rel. (to the cell's largest) ${dX.toExponential(2)}, snum ${snumSame}/${st.length}`);
+      expect(dPrior).toBeLessThan(1e-5);
+      expect(dPost).toBeLessThan(1e-3);
+      expect(dX).toBeLessThan(1e-3);
+    });
+
+    it(`window ${w + 1} (${day}): λ within 2e-4, dflux/bgopt within 2e-4·|bgorg| + 1 gC, xnum exact, xbias 2e-3 ppm (written files)`, async () => {
+      const r = results[w];
+      const nCells = r.state.bnvar * r.state.bny * r.state.bnx;
+      const plane = r.state.bny * r.state.bnx;
+      const lamRef = path.join(ref, 'emissions.opt.lambda.nc');
+      const lamMine = path.join(root, 'output', 'ref', 'emissions.opt.lambda.nc');
+      const cmpRef = path.join(ref, `emissions.opt.compare.${day}.nc`);
+      const cmpMine = path.join(root, 'output', 'ref', `emissions.opt.compare.${day}.nc`);
+      const pick = (a: Float64Array, size: number): Float64Array => a.subarray(w * size, (w + 1) * size);
+      const lambdaRef = pick(await refVar(lamRef, 'lambda'), nCells);
+      const lambdaMine = pick(await refVar(lamMine, 'lambda'), nCells);
+      const bgorg = await refVar(cmpRef, 'bgorg');
+      let dl = 0;
+      let ddf = 0;
+      let dopt = 0;
+      const dfRef = await refVar(cmpRef, 'dflux');
+      const dfMine = await refVar(cmpMine, 'dflux');
+      const optRef = await refVar(cmpRef, 'bgopt');
+      const optMine = await refVar(cmpMine, 'bgopt');
+      const dfLamRef = pick(await refVar(lamRef, 'dflux'), nCells);
+      const dfLamMine = pick(await refVar(lamMine, 'dflux'), nCells);
+      for (let c = 0; c < nCells; c++) {
+        dl = Math.max(dl, Math.abs(lambdaMine[c] - lambdaRef[c]));
+        const tol = 2e-4 * Math.abs(bgorg[c]) + 1;
+        ddf = Math.max(ddf, Math.abs(dfMine[c] - dfRef[c]) / tol, Math.abs(dfLamMine[c] - dfLamRef[c]) / tol);
+        dopt = Math.max(dopt, Math.abs(optMine[c] - optRef[c]) / tol);
+      }
+      const xnumRef = pick(await refVar(lamRef, 'xnum'), plane);
+      const xnumMine = pick(await refVar(lamMine, 'xnum'), plane);
+      const xbRef = pick(await refVar(lamRef, 'xbias'), plane);
+      const xbMine = pick(await refVar(lamMine, 'xbias'), plane);
+      let xnumDiff = 0;
+      let dxb = 0;
+      for (let c = 0; c < plane; c++) {
+        xnumDiff += xnumRef[c] === xnumMine[c] ? 0 : 1;
+        dxb = Math.max(dxb, Math.abs(xbRef[c] - xbMine[c]));
+      }
+      worst.push(
+        `w${w + 1} λ |Δ| ${dl.toExponential(2)}; dflux ${ddf.toFixed(4)} and bgopt ${dopt.toFixed(4)} of their tolerance (2e-4·|bgorg| + 1 gC); xnum cells differing ${xnumDiff}; xbias |Δ| ${dxb.toExponential(2)} ppm`,
+      );
+      expect(dl).toBeLessThan(2e-4);
+      expect(ddf).toBeLessThan(1);
+      expect(dopt).toBeLessThan(1);
+      expect(xnumDiff).toBe(0);
+      expect(dxb).toBeLessThan(2e-3);
+    });
+  }
+});
