@@ -163,7 +163,7 @@ export async function computeGcasEnsrf(namelist: string, options: GcasEnsrfOptio
     raw.push(...dayRaw);
     log(`day ${day}: ${surface.length} surface records, ${soundings.length} soundings, ${dayRaw.length} pass the 15 ppm check`);
   }
-  const superObs = buildSuperObs(raw, N);
+  const superObs = buildSuperObs(raw, N, { float32: true });
   const xbias = xbiasSum.map((s, c) => (xnum[c] > 0 ? s / xnum[c] : 0));
   let nSurface = 0;
   for (let o = 0; o < superObs.n; o++) if (superObs.kind[o] === 1) nSurface++;
@@ -187,7 +187,7 @@ export async function computeGcasEnsrf(namelist: string, options: GcasEnsrfOptio
   }
   const analysis = gcasLocalEnsrf({ n: nCells, lat, lon, members, columnBoost }, {
     n: superObs.n, kind: superObs.kind, lat: superObs.lat, lon: superObs.lon, yPpm: superObs.yPpm, sigmaPpm: superObs.sigmaPpm, hxPpm: superObs.hxPpm,
-  });
+  }, { float32Correlation: true });
   lap('select obs and analyse');
 
   let lambdaOld: Float64Array | undefined;

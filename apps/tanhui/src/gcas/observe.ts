@@ -7,8 +7,9 @@ import { TanhuiError } from '@tanhui/core';
 import { openDataset } from '@tanhui/io';
 import { nearestIndex, type RawObs } from '@tanhui/solvers';
 
-/** GCAS treats the tracer as a mass mixing ratio: ppm = value·29/44·1e6. */
-const TO_PPM = (29 / 44) * 1.0e6;
+const fr = Math.fround;
+/** GCAS treats the tracer as a mass mixing ratio: ppm = value·29/44·1e6 (single precision, left to right). */
+const toPpm = (v: number): number => fr(fr(fr(v * 29) / 44) * 1.0e6);
 const P0_PA = 1.0e5;
 /** Centres of the 8 three-hourly means [s of day]. */
 const SECS = Float64Array.from({ length: 8 }, (_, i) => 5400 + 10800 * i);
@@ -98,9 +99,9 @@ export async function readSatFile(file: string, product: SatProduct, isOcean1deg
       const lat = v.latitude[i];
       let unc = v.xco2unc[i];
       let y = v.xco2[i];
-      if (product !== 'tansat') y = Math.fround(Math.fround(y * 1.00079) - 0.142);
+      if (product !== 'tansat') y = fr(fr(y * fr(1.00079)) - fr(0.142)); // single-precision literals, as GCAS
       if (product === 'oco2') {
-        if (isOcean1deg(lat, lon)) unc = Math.fround(unc + 0.2);
+        if (isOcean1deg(lat, lon)) unc = fr(unc + fr(0.2));
         unc = Math.fround(unc * 3.5);
       }
       const row = (a: Float64Array): Float64Array => a.slice(i * nlev, (i + 1) * nlev);
@@ -115,7 +116,10 @@ export async function readSatFile(file: string, product: SatProduct, isOcean1deg
   }
 }
 
-/** GCAS interplot: linear in pressure between model mid-levels, constant beyond the ends. */
+/**
+ * GCAS interplot: linear in pressure between model mid-levels, constant beyond the ends;
+ * single precision as GCAS computes it (x = (x_j + f·x_{j−1})/(1 + f), f = (pp_j − p)/(p − pp_{j−1})).
+ */
 export function interpolateProfile(pRet: ArrayLike<number>, pp: ArrayLike<number>, x: ArrayLike<number>, out: Float64Array): void {
   const m = pp.length;
   for (let i = 0; i < pRet.length; i++) {
@@ -126,8 +130,8 @@ export function interpolateProfile(pRet: ArrayLike<number>, pp: ArrayLike<number
       out[i] = 0;
       for (let j = 1; j < m; j++) {
         if (p > pp[j - 1] && p <= pp[j]) {
-          const w = (pp[j] - p) / (pp[j] - pp[j - 1]);
-          out[i] = w * x[j - 1] + (1 - w) * x[j];
+          const f = fr(fr(pp[j] - p) / fr(p - pp[j - 1]));
+          out[i] = fr(fr(x[j] + fr(f * x[j - 1])) / fr(1 + f));
         }
       }
     }
@@ -205,8 +209,8 @@ export async function observeDay(
     }));
     // Mid-level pressures [hPa] of each sounding's column (from interface coefficients).
     const pp = satLoc.map(({ ix, jx, tx }) => {
-      const p = Float64Array.from({ length: nlev + 1 }, (_, k) => Math.fround(Math.fround(hyai[k] * P0_PA) + Math.fround(hybi[k] * ps[(tx * nlat + jx) * nlon + ix])));
-      return Float64Array.from({ length: nlev }, (_, k) => (p[k] + p[k + 1]) / 2 / 100);
+      const p = Float64Array.from({ length: nlev + 1 }, (_, k) => fr(fr(hyai[k] * P0_PA) + fr(hybi[k] * ps[(tx * nlat + jx) * nlon + ix])));
+      return Float64Array.from({ length: nlev }, (_, k) => fr(fr(fr(p[k] + p[k + 1]) / 2) / 100));
     });
     const hSrf = new Float64Array(surface.length * members);
     const hSat = new Float64Array(soundings.length * members);
@@ -214,22 +218,22 @@ export async function observeDay(
     const ax = new Float64Array(64);
     for (let n = 0; n < members; n++) {
       const field = (await ds.read(tracerName(n + 1), { decode: false })).data as Float32Array;
-      for (const [k, l] of srfLoc.entries()) hSrf[k * members + n] = field[at(l.tx, l.kx, l.jx, l.ix)] * TO_PPM;
+      for (const [k, l] of srfLoc.entries()) hSrf[k * members + n] = toPpm(field[at(l.tx, l.kx, l.jx, l.ix)]);
       for (const [k, l] of satLoc.entries()) {
         const s = soundings[k];
-        for (let lev = 0; lev < nlev; lev++) col[lev] = field[at(l.tx, lev, l.jx, l.ix)] * TO_PPM;
+        for (let lev = 0; lev < nlev; lev++) col[lev] = toPpm(field[at(l.tx, lev, l.jx, l.ix)]);
         const a = ax.length >= s.pressureHpa.length ? ax : new Float64Array(s.pressureHpa.length);
         interpolateProfile(s.pressureHpa, pp[k], col, a);
         let h = s.axco2;
-        for (let q = 0; q < s.pressureHpa.length; q++) h += s.wf[q] * s.ak[q] * (a[q] - s.prior[q]);
+        for (let q = 0; q < s.pressureHpa.length; q++) h = fr(h + fr(fr(s.wf[q] * s.ak[q]) * fr(a[q] - s.prior[q])));
         hSat[k * members + n] = h;
       }
     }
     const out: DayRaw[] = [];
     const mean = (h: Float64Array, k: number): number => {
       let s = 0;
-      for (let n = 0; n < members; n++) s += h[k * members + n];
-      return s / members;
+      for (let n = 0; n < members; n++) s = fr(s + h[k * members + n]);
+      return fr(s / members);
     };
     for (const [k, s] of surface.entries()) {
       const m = mean(hSrf, k);

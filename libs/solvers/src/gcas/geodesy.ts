@@ -1,9 +1,10 @@
 // Distances and the nearest-point rule as GCASv2 uses them (ALGORITHM.md §2, §5).
 
-const WGS84_A_KM = 6378.137;
-const FLATTENING = 1 / 298.257;
-// GCAS's own π/180 literal (ensrf_noGuassian EarthSurfacedistance); keeps its distances bit-close.
-const DEG = 0.01745329252;
+// GCAS's constants are single-precision literals used in double arithmetic (EarthSurfacedistance):
+// a = 6378.137, f = 1/298.257, π/180 = 0.01745329252, each rounded to float32; kept so.
+const WGS84_A_KM = Math.fround(6378.137);
+const FLATTENING = Math.fround(1 / Math.fround(298.257));
+const DEG = Math.fround(0.01745329252);
 
 /**
  * Andoyer–Lambert ellipsoidal distance [km] between two points in degrees: the first-order
@@ -12,9 +13,11 @@ const DEG = 0.01745329252;
  */
 export function andoyerLambertKm(lat1: number, lon1: number, lat2: number, lon2: number): number {
   if (lat1 === lat2 && lon1 === lon2) return 0;
-  const f = ((lat1 + lat2) / 2) * DEG;
-  const g = ((lat1 - lat2) / 2) * DEG;
-  const l = ((lon1 - lon2) / 2) * DEG;
+  // Half sums and differences in single precision, as GCAS forms them from `real` arguments.
+  const fr = Math.fround;
+  const f = fr(fr(lat1 + lat2) / 2) * DEG;
+  const g = fr(fr(lat1 - lat2) / 2) * DEG;
+  const l = fr(fr(lon1 - lon2) / 2) * DEG;
   const sg = Math.sin(g) ** 2;
   const sl = Math.sin(l) ** 2;
   const sf = Math.sin(f) ** 2;

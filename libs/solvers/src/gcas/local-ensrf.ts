@@ -26,6 +26,48 @@ export interface GcasLocalOptions {
   columnBoostFactor?: number;
   /** Round distances to float32 like GCAS (ring edges are compared in single precision). Default true. */
   float32Distances?: boolean;
+  /**
+   * Compute the selection's correlations in single precision step by step as GCAS's CORREL does
+   * (near-ties then sort as in GCAS; drop-in use). Default false: one float64 matrix product.
+   */
+  float32Correlation?: boolean;
+}
+
+/** GCAS CORREL in float32, operation by operation (perturbations formed in float32 too). */
+function correlF32(s: Float32Array, o: Float32Array): number {
+  const fr = Math.fround;
+  const n = s.length;
+  let as = 0;
+  let ao = 0;
+  for (let i = 0; i < n; i++) {
+    as = fr(as + s[i]);
+    ao = fr(ao + o[i]);
+  }
+  as = fr(as / n);
+  ao = fr(ao / n);
+  let r1 = 0;
+  let r2 = 0;
+  let r3 = 0;
+  for (let i = 0; i < n; i++) {
+    const ds = fr(s[i] - as);
+    const dd = fr(o[i] - ao);
+    r1 = fr(r1 + fr(ds * dd));
+    r2 = fr(r2 + fr(ds * ds));
+    r3 = fr(r3 + fr(dd * dd));
+  }
+  const den = fr(fr(Math.sqrt(r2)) * fr(Math.sqrt(r3)));
+  return den === 0 ? 0 : fr(r1 / den);
+}
+
+/** x − mean(x) in float32 (GCAS's XPER / HXPER). */
+function perturbF32(x: ArrayLike<number>, off: number, n: number): Float32Array {
+  const fr = Math.fround;
+  let s = 0;
+  for (let i = 0; i < n; i++) s = fr(s + fr(x[off + i]));
+  const m = fr(s / n);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = fr(fr(x[off + i]) - m);
+  return out;
 }
 
 export interface GcasCells {
@@ -93,6 +135,8 @@ export function gcasLocalEnsrf(cells: GcasCells, obs: GcasObs, options: GcasLoca
   const locKm = options.localizationKm ?? 3000;
   const boost = options.columnBoostFactor ?? 1.5;
   const f32 = options.float32Distances ?? true;
+  const corr32 = options.float32Correlation ?? false;
+  const hp32 = corr32 ? Array.from({ length: no }, (_, o) => perturbF32(obs.hxPpm, o * N, N)) : [];
   const reach = Math.max(inner, ringMax);
 
   // Obs-space mean, perturbations, their norms and HPHᵀ (prior, never updated).
@@ -148,8 +192,9 @@ export function gcasLocalEnsrf(cells: GcasCells, obs: GcasObs, options: GcasLoca
     for (let b = 0; b < nb; b++) {
       const c = c0 + b;
       let s = 0;
-      for (let n = 0; n < N; n++) s += cells.members[c * N + n];
-      const m = s / N;
+      if (corr32) for (let n = 0; n < N; n++) s = Math.fround(s + cells.members[c * N + n]);
+      else for (let n = 0; n < N; n++) s += cells.members[c * N + n];
+      const m = corr32 ? Math.fround(s / N) : s / N;
       xmeanPrior[c] = m;
       let ss = 0;
       for (let n = 0; n < N; n++) {
@@ -161,7 +206,7 @@ export function gcasLocalEnsrf(cells: GcasCells, obs: GcasObs, options: GcasLoca
       for (let n = 0; n < N; n++) xUnit[b * N + n] = norm > 0 ? xUnit[b * N + n] / norm : 0;
     }
     // Pearson correlation of every cell of the block with every obs: one matrix product.
-    if (no > 0) gemmStrided(false, true, nb, no, N, 1, xUnit, 0, N, hpUnit, 0, N, 0, corr, 0, no);
+    if (no > 0 && !corr32) gemmStrided(false, true, nb, no, N, 1, xUnit, 0, N, hpUnit, 0, N, 0, corr, 0, no);
     for (let b = 0; b < nb; b++) {
       const c = c0 + b;
       const m = xmeanPrior[c];
@@ -174,6 +219,10 @@ export function gcasLocalEnsrf(cells: GcasCells, obs: GcasObs, options: GcasLoca
       xmeanPost[c] = m;
       for (let n = 0; n < N; n++) xnew[c * N + n] = xp[n];
       if (!nonzero) continue;
+      if (corr32) {
+        const x32 = perturbF32(cells.members, c * N, N);
+        for (let o = 0; o < no; o++) corr[b * no + o] = correlF32(x32, hp32[o]);
+      }
       // Candidates within reach, sorted by r descending (ties by obs index).
       candObs.length = 0;
       const [cx, cy, cz] = unit(cells.lat[c], cells.lon[c]);

@@ -9,6 +9,8 @@ export interface SuperObsOptions {
   sigmaFactor?: number;
   /** σ floor [ppm] after the multiplier (GCAS 1.0). */
   sigmaFloorPpm?: number;
+  /** Accumulate in single precision, operation by operation, as GCAS does (drop-in use). */
+  float32?: boolean;
 }
 
 export interface RawObs {
@@ -48,6 +50,7 @@ export interface SuperObs {
 export function buildSuperObs(raw: readonly RawObs[], members: number, options: SuperObsOptions = {}): SuperObs {
   const factor = options.sigmaFactor ?? 1.9;
   const floor = options.sigmaFloorPpm ?? 1.0;
+  const fr = options.float32 ? Math.fround : (x: number): number => x;
   const slot = new Map<string, number>();
   const first: RawObs[] = [];
   const sumW: number[] = [];
@@ -60,7 +63,7 @@ export function buildSuperObs(raw: readonly RawObs[], members: number, options: 
       throw new TanhuiError('BadShape', `raw obs ${k} has ${o.hxPpm.length} simulated values, expected ${members}`, { context: { index: k } });
     }
     if (!(o.sigmaPpm > 0)) throw new TanhuiError('BadValue', `raw obs ${k} has σ ${o.sigmaPpm} ppm, expected > 0`, { context: { index: k } });
-    const w = 1 / o.sigmaPpm / o.sigmaPpm;
+    const w = fr(fr(1 / o.sigmaPpm) / o.sigmaPpm);
     let s = slot.get(o.key);
     if (s === undefined) {
       s = first.length;
@@ -72,12 +75,12 @@ export function buildSuperObs(raw: readonly RawObs[], members: number, options: 
       count.push(0);
       sumWh.push(new Float64Array(members));
     }
-    sumW[s] += w;
-    sumWy[s] += w * o.yPpm;
-    sumAlt[s] += o.altM;
+    sumW[s] = fr(sumW[s] + w);
+    sumWy[s] = fr(sumWy[s] + fr(o.yPpm * w));
+    sumAlt[s] = fr(sumAlt[s] + o.altM);
     count[s] += 1;
     const h = sumWh[s];
-    for (let n = 0; n < members; n++) h[n] += w * o.hxPpm[n];
+    for (let n = 0; n < members; n++) h[n] = fr(h[n] + fr(o.hxPpm[n] * w));
   }
   const n = first.length;
   const out: SuperObs = {
@@ -98,10 +101,10 @@ export function buildSuperObs(raw: readonly RawObs[], members: number, options: 
     out.lat[s] = first[s].lat;
     out.lon[s] = first[s].lon;
     out.level[s] = first[s].level ?? 0;
-    out.altM[s] = sumAlt[s] / count[s];
-    out.yPpm[s] = sumWy[s] / sumW[s];
-    out.sigmaPpm[s] = Math.max(floor, factor * Math.sqrt(1 / sumW[s]));
-    for (let m = 0; m < members; m++) out.hxPpm[s * members + m] = sumWh[s][m] / sumW[s];
+    out.altM[s] = fr(sumAlt[s] / count[s]);
+    out.yPpm[s] = fr(sumWy[s] / sumW[s]);
+    out.sigmaPpm[s] = Math.max(floor, fr(fr(Math.sqrt(fr(1 / sumW[s]))) * fr(factor)));
+    for (let m = 0; m < members; m++) out.hxPpm[s * members + m] = fr(sumWh[s][m] / sumW[s]);
   }
   return out;
 }
