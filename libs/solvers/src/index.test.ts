@@ -4,14 +4,16 @@ import * as solvers from './index';
 
 it('exports exactly the documented names', () => {
   expect(Object.keys(solvers).sort()).toEqual([
-    'EARTH_RADIUS_KM', 'PROBLEM_ARRAYS', 'SOLVE_METHODS', 'adjointTest', 'applyEnsembleTransform',
-    'batchCost', 'batchInversion', 'checkEnsembleConvention', 'cholesky', 'choleskyInPlace', 'covarianceSqrt',
-    'ct2007TValue', 'dot', 'drawEnsemble', 'ensrfBulk', 'ensrfEnsembleSpace', 'ensrfEnsembleSpacePlan',
-    'ensrfSerial', 'ensrfSerialPlan', 'ensrfSerialRoute', 'ensrfUpdateRows', 'enterWindows', 'enteringMean',
-    'exponentialCorrelation', 'fourDVar', 'fourDVarObjective', 'gaspariCohn', 'gcWeightFromUnit', 'gemm', 'gemmBackend',
+    'EARTH_RADIUS_KM', 'GCAS_CLAMPS', 'PROBLEM_ARRAYS', 'SOLVE_METHODS', 'adjointTest', 'andoyerLambertKm',
+    'applyEnsembleTransform', 'batchCost', 'batchInversion', 'buildSuperObs', 'checkEnsembleConvention',
+    'cholesky', 'choleskyInPlace', 'clampLambda', 'continuityLambda', 'covarianceSqrt', 'ct2007TValue', 'dot',
+    'drawEnsemble', 'ensrfBulk', 'ensrfEnsembleSpace', 'ensrfEnsembleSpacePlan', 'ensrfSerial',
+    'ensrfSerialPlan', 'ensrfSerialRoute', 'ensrfUpdateRows', 'enterWindows', 'enteringMean',
+    'exponentialCorrelation', 'fluxAdjust', 'fourDVar', 'fourDVarObjective', 'gaspariCohn', 'gcWeightFromUnit',
+    'gcasCorrelationThreshold', 'gcasLambda', 'gcasLocalEnsrf', 'gcasLocalSolve', 'gemm', 'gemmBackend',
     'gemmStrided', 'gemv', 'gradientTest', 'greatCircleKm', 'identity', 'incompleteBeta', 'inverseFromCholesky',
     'invertLower', 'lagCycle', 'leaveOldest', 'logDetFromCholesky', 'logDetSpd', 'logGamma', 'matrixOperator',
-    'mirrorLower', 'prepareRowLocalization', 'setGemmBackend', 'solveLower', 'solveLowerTrans', 'solveProblem',
-    'spdInverse', 'studentTCdf', 'studentTQuantile', 'syrk', 'transpose', 'unitVectors',
+    'mirrorLower', 'nearestIndex', 'prepareRowLocalization', 'setGemmBackend', 'solveLower', 'solveLowerTrans',
+    'solveProblem', 'spdInverse', 'studentTCdf', 'studentTQuantile', 'syrk', 'transpose', 'unitVectors',
   ]);
 });

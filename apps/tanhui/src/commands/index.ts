@@ -27,6 +27,7 @@ const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Regist
   ['plugins', async () => (await import('./plugins')).registerPlugins],
   ['export', async () => (await import('./export')).registerExport],
   ['met', async () => (await import('./met')).registerMet],
+  ['gcas', async () => (await import('./gcas')).registerGcas],
 ];
 
 /**

@@ -217,12 +217,23 @@ export const SolverSection = z
     /** 4D-Var: iteration limit and gradient-norm reduction. */
     maxIterations: posInt('a positive integer').min(1, { error: 'expected a positive integer' }).default(50),
     gradientReduction: posNum('a positive number').default(1e-6),
+    /** gcas-local: GCAS's obs per cell (20), λ clamp of the posterior mean ([0.1, 10], mirrored) and continuity band (±150 %; 0 = off). */
+    gcas: z
+      .strictObject({
+        maxObsPerCell: posInt('an integer from 1 to 1000').min(1, { error: 'expected an integer from 1 to 1000' }).max(1000, { error: 'expected an integer from 1 to 1000' }).default(20),
+        clamp: z.boolean({ error: 'expected true or false' }).default(true),
+        continuityLimit: z.number({ error: 'expected a number ≥ 0' }).min(0, { error: 'expected a number ≥ 0' }).default(1.5),
+      })
+      .prefault({})
+      .describe("gcas-local solver: GCAS's obs per cell, the clamp of the posterior mean and the continuity band"),
   })
   // With lag > 1 the member runs end at the span's end, not at the end of the window that leaves:
   // the two-step field must come from a posterior-mean rerun.
   .refine((s) => s.lag === 1 || s.twoStep === 'rerun', { error: "expected 'rerun' with lag > 1 (the member runs span lag windows; 'combine' needs lag 1)", path: ['twoStep'] })
   .superRefine((s, ctx) => {
     if (!solvers.has(solverName(s))) ctx.addIssue({ code: 'custom', path: ['method'], message: solvers.unknownMessage(s.method), params: { plain: true } });
+    // gcas-local selects obs by distance: it needs the positions gaspari-cohn localization gives.
+    if (solverName(s) === 'gcas-local' && s.localization !== 'gaspari-cohn') ctx.addIssue({ code: 'custom', path: ['localization'], message: "solver 'gcas-local' needs localization 'gaspari-cohn' (e.g. localizationLengthKm: 3000, GCAS's cut-off)", params: { plain: true } });
   })
   .describe('solver and its options');
 

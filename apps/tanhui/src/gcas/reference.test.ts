@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readVariable } from '@tanhui/io';
-import { computeGcasEnsrf, type GcasEnsrfResult } from './ensrf';
+import type { GcasEnsrfResult } from './ensrf';
 import { runGcasEnsrf } from './outputs';
 
 const SHARED = process.env.TANHUI_GCAS_CASE ?? path.resolve(__dirname, '../../../../../../shared/gcas');

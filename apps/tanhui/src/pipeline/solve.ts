@@ -81,7 +81,7 @@ export function solve(world: World, solver: EnsembleSolver, carried: CarriedStat
     flags: Int32Array.from(rows, (k) => (obs.heldOut[k] ? FLAG_HELD_OUT : 0)),
   };
   const localization = localizationOf(world, Float64Array.from(rows, (k) => obs.table.latDeg[k]!), Float64Array.from(rows, (k) => obs.table.lonDeg[k]!), p.sim.layout);
-  const result = solver.solve(problem, { rejectionThreshold: config.solver.rejectionThreshold, meanIsMember0: true, localization });
+  const result = solver.solve(problem, { rejectionThreshold: config.solver.rejectionThreshold, meanIsMember0: true, localization, gcas: config.solver.gcas });
   let nAssimilated = 0;
   let nRejected = 0;
   for (const seg of p.sim.segments) {

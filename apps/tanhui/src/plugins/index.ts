@@ -7,6 +7,7 @@ import { responseFunctionTransport } from './transport-response-functions';
 import { ensembleSpaceSolver, ensrfBulkSolver, ensrfSerialSolver } from './solver-ensrf';
 import { batchSolver } from './solver-batch';
 import { fourDVarSolver } from './solver-4dvar';
+import { gcasLocalSolver } from './solver-gcas';
 
 registerTransport(builtinTransport);
 registerTransport(responseFunctionTransport);
@@ -16,6 +17,7 @@ registerSolver(ensrfBulkSolver);
 registerSolver(ensembleSpaceSolver);
 registerSolver(batchSolver);
 registerSolver(fourDVarSolver);
+registerSolver(gcasLocalSolver);
 
 export { transportKinds, registerTransport, type TransportKind, type TransportPlugin, type TransportSession, type EnsembleRequest, type EnsembleResult } from './transport';
 export { solvers, registerSolver, solverName, solverOf, type EnsembleSolver, type LinearSolver } from './solver';

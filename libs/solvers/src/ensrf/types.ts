@@ -50,6 +50,8 @@ export interface EnsrfOptions {
   localization?: Localization;
   /** Update the input arrays instead of copies (x, Xprime, Hx, HXprime, flags). */
   inPlace?: boolean;
+  /** Options of the gcas-local solver (the others ignore them). */
+  gcas?: import('../gcas/solver').GcasSolverOptions;
 }
 
 export interface EnsrfResult {

@@ -19,3 +19,4 @@ export {
   type GcasLambdaResult,
   type LambdaClamp,
 } from './lambda';
+export { gcasLocalSolve, type GcasSolverOptions } from './solver';

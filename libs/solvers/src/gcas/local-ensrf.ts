@@ -31,6 +31,13 @@ export interface GcasLocalOptions {
    * (near-ties then sort as in GCAS; drop-in use). Default false: one float64 matrix product.
    */
   float32Correlation?: boolean;
+  /**
+   * GCAS's state is flux, so "positively correlated" means "more flux, more CO2". For a state of
+   * scaling factors the sign of that sensitivity is the sign of the cell's prior flux; with
+   * 'ensemble' it is taken per cell as the sign of Σ r over the obs within reach, and selection
+   * and the negative-gain skip use sign·r and sign·K. Default 'positive' (GCAS).
+   */
+  sensitivitySign?: 'positive' | 'ensemble';
 }
 
 /** GCAS CORREL in float32, operation by operation (perturbations formed in float32 too). */
@@ -78,6 +85,11 @@ export interface GcasCells {
   members: Float64Array;
   /** Cells whose column-obs weight is multiplied by `columnBoostFactor` (GCAS: ocean component). */
   columnBoost?: Uint8Array;
+  /**
+   * The prior mean per cell, when it is not the members' mean (CTDAS: member 0 is the mean);
+   * perturbations are then members − mean. Default: the members' mean (GCAS).
+   */
+  mean?: ArrayLike<number>;
 }
 
 export interface GcasObs {
@@ -90,6 +102,8 @@ export interface GcasObs {
   sigmaPpm: ArrayLike<number>;
   /** [obs][N]. */
   hxPpm: Float64Array;
+  /** The simulated prior mean per obs when it is not the members' mean (see GcasCells.mean). */
+  hxMeanPpm?: ArrayLike<number>;
 }
 
 export interface GcasLocalResult {
@@ -98,6 +112,8 @@ export interface GcasLocalResult {
   xmeanPost: Float64Array;
   /** [cell][N] posterior members; the prior perturbation where a cell was never updated (as GCAS). */
   xnew: Float64Array;
+  /** [cell][N] posterior perturbations (prior ones where never updated). */
+  xpPost: Float64Array;
   /** Obs selected per cell (GCAS Nobs/snum). */
   nObs: Int32Array;
   /** GCAS's diagnostic Lscale [km] (0: empty list). */
@@ -147,7 +163,7 @@ export function gcasLocalEnsrf(cells: GcasCells, obs: GcasObs, options: GcasLoca
   for (let o = 0; o < no; o++) {
     let s = 0;
     for (let n = 0; n < N; n++) s += obs.hxPpm[o * N + n];
-    const m = s / N;
+    const m = obs.hxMeanPpm ? obs.hxMeanPpm[o] : s / N;
     hmean[o] = m;
     let ss = 0;
     for (let n = 0; n < N; n++) {
@@ -173,6 +189,7 @@ export function gcasLocalEnsrf(cells: GcasCells, obs: GcasObs, options: GcasLoca
   const xmeanPrior = new Float64Array(nc);
   const xmeanPost = new Float64Array(nc);
   const xnew = new Float64Array(nc * N);
+  const xpPost = new Float64Array(nc * N);
   const nObs = new Int32Array(nc);
   const nUsed = new Int32Array(nc);
   const lscaleKm = new Float64Array(nc);
@@ -194,7 +211,7 @@ export function gcasLocalEnsrf(cells: GcasCells, obs: GcasObs, options: GcasLoca
       let s = 0;
       if (corr32) for (let n = 0; n < N; n++) s = Math.fround(s + cells.members[c * N + n]);
       else for (let n = 0; n < N; n++) s += cells.members[c * N + n];
-      const m = corr32 ? Math.fround(s / N) : s / N;
+      const m = cells.mean ? cells.mean[c] : corr32 ? Math.fround(s / N) : s / N;
       xmeanPrior[c] = m;
       let ss = 0;
       for (let n = 0; n < N; n++) {
@@ -218,6 +235,7 @@ export function gcasLocalEnsrf(cells: GcasCells, obs: GcasObs, options: GcasLoca
       selStart[c] = selObs.length;
       xmeanPost[c] = m;
       for (let n = 0; n < N; n++) xnew[c * N + n] = xp[n];
+      xpPost.set(xp, c * N);
       if (!nonzero) continue;
       if (corr32) {
         const x32 = perturbF32(cells.members, c * N, N);
@@ -230,11 +248,17 @@ export function gcasLocalEnsrf(cells: GcasCells, obs: GcasObs, options: GcasLoca
         if (cx * ou[o * 3] + cy * ou[o * 3 + 1] + cz * ou[o * 3 + 2] < cosReach) continue;
         candObs.push(o);
       }
-      candObs.sort((a, bb) => corr[b * no + bb] - corr[b * no + a] || a - bb);
+      let sign = 1;
+      if (options.sensitivitySign === 'ensemble') {
+        let sum = 0;
+        for (const o of candObs) sum += corr[b * no + o];
+        sign = sum < 0 ? -1 : 1;
+      }
+      candObs.sort((a, bb) => sign * (corr[b * no + bb] - corr[b * no + a]) || a - bb);
       candR.length = 0;
       candD.length = 0;
       for (const o of candObs) {
-        candR.push(corr[b * no + o]);
+        candR.push(sign * corr[b * no + o]);
         const d = andoyerLambertKm(obs.lat[o], obs.lon[o], cells.lat[c], cells.lon[c]);
         candD.push(f32 ? Math.fround(d) : d);
       }
@@ -295,7 +319,7 @@ export function gcasLocalEnsrf(cells: GcasCells, obs: GcasObs, options: GcasLoca
         let cov = 0;
         for (let n = 0; n < N; n++) cov += xp[n] * hp[o * N + n];
         const gain = ((cov / (N - 1)) * rho) / (hph[o] + r2);
-        if (gain < 0) continue;
+        if (sign * gain < 0) continue;
         const alpha = 1 / (1 + Math.sqrt(r2 / (hph[o] + r2)));
         mean += gain * (obs.yPpm[o] - hmean[o]);
         for (let n = 0; n < N; n++) xp[n] -= alpha * gain * hp[o * N + n];
@@ -303,6 +327,7 @@ export function gcasLocalEnsrf(cells: GcasCells, obs: GcasObs, options: GcasLoca
       }
       nUsed[c] = used;
       xmeanPost[c] = mean;
+      xpPost.set(xp, c * N);
       if (used > 0) for (let n = 0; n < N; n++) xnew[c * N + n] = mean + xp[n];
     }
   }
@@ -312,6 +337,7 @@ export function gcasLocalEnsrf(cells: GcasCells, obs: GcasObs, options: GcasLoca
     xmeanPrior,
     xmeanPost,
     xnew,
+    xpPost,
     nObs,
     lscaleKm,
     nUsed,

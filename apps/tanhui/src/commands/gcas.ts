@@ -1,0 +1,47 @@
+// `tanhui gcas ensrf NAMELIST`: drop-in replacements for GCASv2's programs, reading and writing
+// GCAS's own files (docs/gcas.md). The analysis is @tanhui/solvers' gcas/ (pure); the files are
+// apps/tanhui/src/gcas/.
+import type { Command } from 'commander';
+
+const ENSRF_HELP = `
+Reads the namelist (&time_control, &assimilation, &transport_model, &background_flux,
+&observations) and the files it names, like GCASv2's Ensrf.exe:
+  MOZARTDIR/data/emis/emissions.intermediate.YYYYMMDD.nc     state ensemble (bgens, bgmean_org)
+  MOZARTDIR/run_ensemble/hist/CASE.mz4.h0.YYYY-MM-DD-10800.nc  one per window day, EN001…ENnnn_VMR_avrg
+  OBSDIR_SRF/srf_YYYYMMDD, OBSDIR_GOSAT/acos_v90_YYYYMMDD.nc, OBSDIR_OCO2/oco2_v11_YYYYMMDD.nc
+  PRIORDIR/{bio,ocn,fossil,fire}/emissions.X.YYYYMMDD.nc       1° priors (fluxadjust)
+  ../input/region_gcas.nc (next to the namelist's folder; --region-map)  ocean for OCO-2 σ
+  OPT_DIR/CASE/emissions.opt.lambda.nc                          previous λ when da_step > 1
+Writes into OPT_DIR/CASE/: emissions.opt.lambda.nc (records 1…da_step), emissions.opt.compare.YYYYMMDD.nc,
+Obs_sim_YYYYMMDD.txt, emissions.opt.YYYYMMDD.nc per window day; with --debug also
+debug/ensrf_dump_{obs,sel,state,xnew}.YYYYMMDD.txt.gz. The transport grid is taken from the h0 files
+(GCAS hard-codes it by resm); paths longer than 100 characters are fine.
+
+Example (the GCASv2 reference case):
+  bash ../shared/gcas/make_inputs.sh /tmp/case
+  tanhui gcas ensrf /tmp/case/asmlt/ensrf.step1.nml --debug
+  tanhui gcas ensrf /tmp/case/asmlt/ensrf.step2.nml`;
+
+export function registerGcas(program: Command): void {
+  const gcas = program.command('gcas').description("GCASv2 compatibility: its programs on its files (Ensrf.exe)");
+  gcas
+    .command('ensrf')
+    .description("GCASv2's Ensrf.exe: local-analysis EnSRF of one window, writing GCAS's output files")
+    .argument('<namelist>', 'ensrf.nml')
+    .option('--debug', 'also write the four analysis tables (super-obs, obs lists, state means, posterior members)')
+    .option('--region-map <file>', 'region_gcas.nc for the OCO-2 ocean test (default ../input/region_gcas.nc beside the namelist folder)')
+    .option('--quiet', 'no progress lines')
+    .addHelpText('after', ENSRF_HELP)
+    .action(async (namelist: string, _opts: unknown, cmd: Command) => {
+      // --debug is also the program's own flag (stack traces): read it with the globals.
+      const opts = cmd.optsWithGlobals<{ debug?: boolean; regionMap?: string; quiet?: boolean }>();
+      const { runGcasEnsrf } = await import('../gcas/outputs');
+      const log = opts.quiet ? undefined : (line: string): void => void process.stderr.write(`${line}\n`);
+      const r = await runGcasEnsrf(namelist, { debug: opts.debug, regionMap: opts.regionMap, log });
+      const total = Object.values(r.timings).reduce((a, b) => a + b, 0);
+      process.stdout.write(
+        `gcas ensrf ${r.icdate} (da_step ${r.nml.daStep}): ${r.superObs.n} super-obs (surface ${r.nSurface}, column ${r.nColumn}), ` +
+          `${r.written.length} files written, ${total.toFixed(2)} s\n`,
+      );
+    });
+}
