@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readVariable } from '@tanhui/io';
 import type { GcasEnsrfResult } from './ensrf';
 import { runGcasEnsrf } from './outputs';
+import { runCli } from '../__tests__/helpers';
 
 const SHARED = process.env.TANHUI_GCAS_CASE ?? path.resolve(__dirname, '../../../../../../shared/gcas');
 const CANDIDATES = [SHARED, '/work/shared/gcas'];
@@ -203,4 +204,74 @@ describe.skipIf(!CASE_DIR || !haveNetcdf4)('GCASv2 reference case (../shared/gca
       expect(dxb).toBeLessThan(2e-3);
     });
   }
+  // Bad input: one line naming the file and the item, exit ≠ 0, and nothing written.
+  describe('bad input', () => {
+    const variant = (name: string, edit: (nml: string) => string): { nml: string; out: string } => {
+      const out = path.join(root, `out-${name}`);
+      const text = fs.readFileSync(path.join(root, 'asmlt', 'ensrf.step1.nml'), 'utf8').replace(/opt_dir\s*=\s*"[^"]*"/, `opt_dir = "${out}"`);
+      const nml = path.join(root, 'asmlt', `bad-${name}.nml`);
+      fs.writeFileSync(nml, edit(text));
+      return { nml, out };
+    };
+    const rejected = async (nml: string, out: string, pattern: RegExp): Promise<void> => {
+      const r = await runCli(['gcas', 'ensrf', nml, '--quiet']);
+      expect(r.code).not.toBe(0);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(pattern);
+      expect(fs.existsSync(out)).toBe(false);
+    };
+    const py = (code: string): void => void execFileSync(PYTHON, ['-c', code], { stdio: 'ignore' });
+
+    it('a misspelt namelist key', async () => {
+      const { nml, out } = variant('misspelt', (t) => t.replace(/\bensemble(\s*=)/, 'ensembel$1'));
+      await rejected(nml, out, /unknown key 'ensembel' in &assimilation.*bad-misspelt\.nml/);
+    });
+
+    it('a missing namelist key', async () => {
+      const { nml, out } = variant('missing', (t) => t.replace(/^\s*resb\s*=.*$/m, ''));
+      await rejected(nml, out, /required key 'resb' is missing from &background_flux.*bad-missing\.nml/);
+    });
+
+    it('an h0 file with fewer tracers than ensemble', async () => {
+      const hist = path.join(root, 'hist-short');
+      const { nml, out } = variant('tracers', (t) => t.replace(/mozartdir\s*=\s*"[^"]*"/, `mozartdir = "${hist}"`));
+      fs.mkdirSync(path.join(hist, 'run_ensemble', 'hist'), { recursive: true });
+      fs.cpSync(path.join(root, 'mozart4', 'data'), path.join(hist, 'data'), { recursive: true });
+      const src = path.join(root, 'mozart4', 'run_ensemble', 'hist', 'ref.mz4.h0.2014-09-06-10800.nc');
+      const dst = path.join(hist, 'run_ensemble', 'hist', 'ref.mz4.h0.2014-09-06-10800.nc');
+      py(`import netCDF4 as nc
+s = nc.Dataset('${src}'); d = nc.Dataset('${dst}', 'w', format='NETCDF3_64BIT_OFFSET')
+for k, v in s.dimensions.items(): d.createDimension(k, None if v.isunlimited() else len(v))
+for k, v in s.variables.items():
+    if k.startswith('EN') and int(k[2:5]) > 12: continue
+    d.createVariable(k, v.dtype, v.dimensions)[...] = v[...]
+d.close()`);
+      await rejected(nml, out, /h0 file has 12 ensemble tracers, fewer than ensemble = 20.*ref\.mz4\.h0\.2014-09-06-10800\.nc/);
+    });
+
+    it('an obs file with a missing variable', async () => {
+      const dir = path.join(root, 'oco2-bad');
+      fs.mkdirSync(dir, { recursive: true });
+      for (const day of ['20140906', '20140907']) {
+        py(`import netCDF4 as nc
+s = nc.Dataset('${path.join(root, 'input', 'obs', 'oco2_v11.1')}/oco2_v11_${day}.nc'); d = nc.Dataset('${dir}/oco2_v11_${day}.nc', 'w', format='NETCDF3_CLASSIC')
+for k, v in s.dimensions.items(): d.createDimension(k, len(v))
+for k, v in s.variables.items():
+    if k != 'xco2unc': d.createVariable(k, v.dtype, v.dimensions)[...] = v[...]
+d.close()`);
+      }
+      const { nml, out } = variant('obsvar', (t) => t.replace(/obsdir_oco2\s*=\s*"[^"]*"/, `obsdir_oco2 = "${dir}"`));
+      await rejected(nml, out, /no variable 'xco2unc'.*oco2_v11_20140906\.nc.*xco2unc/);
+    });
+
+    it('a path longer than GCAS allows (100 characters) is fine', async () => {
+      const long = path.join(root, 'a'.repeat(60), 'b'.repeat(60));
+      const { nml } = variant('long', (t) => t.replace(/opt_dir\s*=\s*"[^"]*"/, `opt_dir = "${long}"`));
+      const r = await runCli(['gcas', 'ensrf', nml, '--quiet']);
+      expect(r.code).toBe(0);
+      expect(long.length).toBeGreaterThan(100);
+      expect(fs.existsSync(path.join(long, 'ref', 'emissions.opt.lambda.nc'))).toBe(true);
+    });
+  });
 });
