@@ -10,7 +10,7 @@ it('exports exactly the documented names', () => {
     'drawEnsemble', 'ensrfBulk', 'ensrfEnsembleSpace', 'ensrfEnsembleSpacePlan', 'ensrfSerial',
     'ensrfSerialPlan', 'ensrfSerialRoute', 'ensrfUpdateRows', 'enterWindows', 'enteringMean',
     'exponentialCorrelation', 'fluxAdjust', 'fourDVar', 'fourDVarObjective', 'gaspariCohn', 'gcWeightFromUnit',
-    'gcasCorrelationThreshold', 'gcasLambda', 'gcasLocalEnsrf', 'gcasLocalSolve', 'gemm', 'gemmBackend',
+    'gcasCellAreaKm2', 'gcasCorrelationThreshold', 'gcasLambda', 'gcasLocalEnsrf', 'gcasLocalSolve', 'gcasSpatialInterp', 'gemm', 'gemmBackend',
     'gemmStrided', 'gemv', 'gradientTest', 'greatCircleKm', 'identity', 'incompleteBeta', 'inverseFromCholesky',
     'invertLower', 'lagCycle', 'leaveOldest', 'logDetFromCholesky', 'logDetSpd', 'logGamma', 'matrixOperator',
     'mirrorLower', 'nearestIndex', 'prepareRowLocalization', 'setGemmBackend', 'solveLower', 'solveLowerTrans',

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { TanhuiError } from '@tanhui/core';
 import { openDataset, writeFileAtomic, writeNetcdf3, type Nc3File } from '@tanhui/io';
-import { fluxAdjust, nearestIndex } from '@tanhui/solvers';
+import { fluxAdjust, gcasSpatialInterp, nearestIndex } from '@tanhui/solvers';
 import { computeGcasEnsrf, lambdaFile, type GcasEnsrfOptions, type GcasEnsrfResult } from './ensrf';
 import { gcasDay, type GcasNamelist } from './namelist';
 
@@ -178,42 +178,74 @@ export function priorFile(priordir: string, comp: string, day: string): string {
   return name(y);
 }
 
-/** emissions.opt.DAY.nc: the day's 1° prior with λ (nearest coarse cell) applied by fluxadjust. */
-async function optDayNc(r: GcasEnsrfResult, day: string): Promise<Nc3File> {
+const LAT1 = Float64Array.from({ length: 180 }, (_, j) => j - 89.5);
+const LON1 = Float64Array.from({ length: 360 }, (_, i) => i + 0.5);
+
+interface DayFluxes {
+  prior: Record<string, Float32Array>;
+  opt: Record<string, Float32Array>;
+}
+
+/** A day's 1° prior and, with λ (nearest coarse cell) applied by fluxadjust, its optimised fluxes. */
+async function dayFluxes(r: GcasEnsrfResult, day: string): Promise<DayFluxes> {
   const { bnx, bny, bnvar, blat, blon } = r.state;
-  const lat1 = Float64Array.from({ length: 180 }, (_, j) => j - 89.5);
-  const lon1 = Float64Array.from({ length: 360 }, (_, i) => i + 0.5);
   const cellOf = new Int32Array(180 * 360);
   for (let j = 0; j < 180; j++) {
-    const jx = nearestIndex(lat1[j], blat);
-    for (let i = 0; i < 360; i++) cellOf[j * 360 + i] = jx * bnx + nearestIndex(lon1[i], blon);
+    const jx = nearestIndex(LAT1[j], blat);
+    for (let i = 0; i < 360; i++) cellOf[j * 360 + i] = jx * bnx + nearestIndex(LON1[i], blon);
   }
-  const fields: Record<string, Float32Array> = {};
+  const prior: Record<string, Float32Array> = {};
   for (const comp of COMPONENTS) {
     const file = priorFile(r.nml.priordir, comp, day);
     const d = await readAll(file, 'emissions');
     if (d.length !== 8 * 180 * 360) {
       throw new TanhuiError('BadShape', `'emissions' has ${d.length} values, expected 8 × 180 × 360`, { context: { file, variable: 'emissions' } });
     }
-    fields[comp] = Float32Array.from(d);
+    prior[comp] = Float32Array.from(d);
   }
-  const optimised = ['bio', 'ocn', 'fire'].slice(0, bnvar);
-  for (const [v, comp] of optimised.entries()) {
+  const opt: Record<string, Float32Array> = { ...prior };
+  for (const [v, comp] of ['bio', 'ocn', 'fire'].slice(0, bnvar).entries()) {
     const lam = new Float64Array(180 * 360);
     for (let p = 0; p < lam.length; p++) lam[p] = r.out.lambda[v * bny * bnx + cellOf[p]];
-    const work = Float64Array.from(fields[comp]);
+    const work = Float64Array.from(prior[comp]);
     fluxAdjust(work, lam, 8);
-    fields[comp] = Float32Array.from(work);
+    opt[comp] = Float32Array.from(work);
   }
+  return { prior, opt };
+}
+
+/** emissions.opt.DAY.nc (bio, ocn, fossil, fire [8, 180, 360], molecules cm⁻² s⁻¹). */
+function optDayNc(day: string, f: DayFluxes): Nc3File {
   return {
     dims: [['time', 8], ['lat', 180], ['lon', 360]],
     vars: [
-      { name: 'lat', type: 'float', dims: ['lat'], data: f32(lat1) },
-      { name: 'lon', type: 'float', dims: ['lon'], data: f32(lon1) },
+      { name: 'lat', type: 'float', dims: ['lat'], data: f32(LAT1) },
+      { name: 'lon', type: 'float', dims: ['lon'], data: f32(LON1) },
       { name: 'date', type: 'int', dims: ['time'], data: new Int32Array(8).fill(Number(day)) },
       { name: 'datesec', type: 'int', dims: ['time'], data: Int32Array.from({ length: 8 }, (_, t) => 5400 + 10800 * t) },
       { name: 'time', type: 'int', dims: ['time'], data: Int32Array.from({ length: 8 }, (_, t) => t + 1) },
-      ...COMPONENTS.map((c) => ({ name: c, type: 'float' as const, dims: ['time', 'lat', 'lon'], data: fields[c] })),
+      ...COMPONENTS.map((c) => ({ name: c, type: 'float' as const, dims: ['time', 'lat', 'lon'], data: f.opt[c] })),
+    ],
+  };
+}
+
+/**
+ * emissions.ENnnn.surface.T42LR.nc for MOZART: total flux CO2[8W+1, lat, lon] on the transport
+ * grid (the last step is the next day's first), date/datesec 0, 10800, … (writeflux_formzt).
+ */
+export function mozartFluxNc(firstDay: string, rundays: number, total1deg: Float64Array, lat1: Float64Array, lon1: Float64Array): Nc3File {
+  const nt = 8 * rundays + 1;
+  const { flux } = gcasSpatialInterp(total1deg, nt, LAT1, LON1, lat1, lon1);
+  const start = { year: Number(firstDay.slice(0, 4)), month: Number(firstDay.slice(4, 6)), day: Number(firstDay.slice(6, 8)) };
+  return {
+    dims: [['time', nt], ['lat', lat1.length], ['lon', lon1.length]],
+    vars: [
+      { name: 'CO2', type: 'float', dims: ['time', 'lat', 'lon'], data: f32(flux), attrs: { long_name: 'total carbon flux', units: 'molecules/cm2/s' } },
+      { name: 'lat', type: 'float', dims: ['lat'], data: f32(lat1), attrs: { long_name: 'Latitude' } },
+      { name: 'lon', type: 'float', dims: ['lon'], data: f32(lon1), attrs: { long_name: 'Longitude' } },
+      { name: 'date', type: 'int', dims: ['time'], data: Int32Array.from({ length: nt }, (_, it) => Number(gcasDay(start, Math.floor(it / 8)))) },
+      { name: 'datesec', type: 'int', dims: ['time'], data: Int32Array.from({ length: nt }, (_, it) => 10800 * (it % 8)) },
+      { name: 'time', type: 'int', dims: ['time'], data: Int32Array.from({ length: nt }, (_, it) => it + 1) },
     ],
   };
 }
@@ -234,10 +266,27 @@ export async function runGcasEnsrf(namelist: string, options: GcasEnsrfRunOption
     [lambdaFile(r.nml), await lambdaNc(r)],
     [`${dir}/emissions.opt.compare.${D}.nc`, compareNc(r)],
   ];
-  for (let d = 0; d < r.nml.rundays; d++) {
+  // The window's days (written) and the next day, whose first step ends the MOZART flux files.
+  const plane = 180 * 360;
+  const nt = 8 * r.nml.rundays + 1;
+  const optTotal = new Float64Array(nt * plane);
+  const priorTotal = new Float64Array(nt * plane);
+  for (let d = 0; d <= r.nml.rundays; d++) {
     const day = gcasDay(r.nml, d);
-    nc.push([`${dir}/emissions.opt.${day}.nc`, await optDayNc(r, day)]);
+    const f = await dayFluxes(r, day);
+    if (d < r.nml.rundays) nc.push([`${dir}/emissions.opt.${day}.nc`, optDayNc(day, f)]);
+    for (let t = 0; t < (d < r.nml.rundays ? 8 : 1); t++) {
+      const o = (d * 8 + t) * plane;
+      for (let p = 0; p < plane; p++) {
+        const k = t * plane + p;
+        optTotal[o + p] = f.opt.bio[k] + f.opt.ocn[k] + f.opt.fossil[k] + f.opt.fire[k];
+        priorTotal[o + p] = f.prior.bio[k] + f.prior.ocn[k] + f.prior.fossil[k] + f.prior.fire[k];
+      }
+    }
   }
+  const emis = `${r.nml.mozartdir}/data/emis`;
+  nc.push([`${emis}/emissions.EN001.surface.T42LR.nc`, mozartFluxNc(D, r.nml.rundays, optTotal, r.grid.lat, r.grid.lon)]);
+  nc.push([`${emis}/emissions.EN002.surface.T42LR.nc`, mozartFluxNc(D, r.nml.rundays, priorTotal, r.grid.lat, r.grid.lon)]);
   const text: [string, string | Uint8Array][] = [[`${dir}/Obs_sim_${D}.txt`, obsSimText(r)]];
   if (options.debug) {
     for (const [k, t] of Object.entries(debugTables(r))) text.push([`${dir}/debug/ensrf_dump_${k}.${D}.txt.gz`, zlib.gzipSync(t)]);

@@ -6,6 +6,7 @@ import { greatCircleKm } from '../ensrf/localization';
 import { andoyerLambertKm, nearestIndex } from './geodesy';
 import { GCAS_CLAMPS, clampLambda, continuityLambda, fluxAdjust, gcasLambda } from './lambda';
 import { gcasCorrelationThreshold, gcasLocalEnsrf, type GcasObs } from './local-ensrf';
+import { gcasCellAreaKm2, gcasSpatialInterp } from './regrid';
 import { buildSuperObs } from './superobs';
 
 describe('Andoyer–Lambert distance', () => {
@@ -216,5 +217,31 @@ describe('λ clamps, continuity, fluxadjust', () => {
         expect(f[s * cells + c] - b).toBeCloseTo((-Math.abs(b) * (1 - lambda[c]) * t0) / a, 9);
       }
     }
+  });
+});
+
+describe('spatial_interp (1° → transport grid)', () => {
+  const lat = Float64Array.from({ length: 180 }, (_, j) => j - 89.5);
+  const lon = Float64Array.from({ length: 360 }, (_, i) => i + 0.5);
+  const lat1 = Float64Array.from({ length: 37 }, (_, j) => j * 5 - 90);
+  const lon1 = Float64Array.from({ length: 72 }, (_, i) => i * 5);
+  it('keeps a uniform field uniform and Σ area·flux of any field', () => {
+    const ones = new Float64Array(180 * 360).fill(1);
+    const u = gcasSpatialInterp(ones, 1, lat, lon, lat1, lon1);
+    for (const v of u.flux) expect(v).toBeCloseTo(1, 12);
+    const rng = createRng(9);
+    const f = Float64Array.from({ length: 2 * 180 * 360 }, () => rng.normal());
+    const r = gcasSpatialInterp(f, 2, lat, lon, lat1, lon1);
+    for (let t = 0; t < 2; t++) {
+      let before = 0;
+      for (let j = 0; j < 180; j++) for (let i = 0; i < 360; i++) before += f[t * 64800 + j * 360 + i] * gcasCellAreaKm2(lat[j], 1);
+      let after = 0;
+      for (let p = 0; p < 37 * 72; p++) after += r.flux[t * 37 * 72 + p] * r.areaKm2[p];
+      expect(after).toBeCloseTo(before, 6);
+    }
+    // the 1° areas sum to the sphere
+    let total = 0;
+    for (let j = 0; j < 180; j++) total += 360 * gcasCellAreaKm2(lat[j], 1);
+    expect(total / (4 * Math.PI * 6371 ** 2)).toBeCloseTo(1, 12);
   });
 });

@@ -20,3 +20,4 @@ export {
   type LambdaClamp,
 } from './lambda';
 export { gcasLocalSolve, type GcasSolverOptions } from './solver';
+export { gcasCellAreaKm2, gcasSpatialInterp } from './regrid';
