@@ -44,4 +44,37 @@ export function registerGcas(program: Command): void {
           `${r.written.length} files written, ${total.toFixed(2)} s\n`,
       );
     });
+  gcas
+    .command('gen-ensemble')
+    .description("GCASv2's Gen_ensembles.exe: the window's state ensemble, 1° prior ensemble and the N member flux files for MOZART")
+    .argument('<namelist>', 'ensrf.nml')
+    .option('--seed <n>', "seed of the λ draws (default: the window's first date, YYYYMMDD)")
+    .option('--grid-from <file>', "a MOZART h0 file giving the transport grid (default: the ensemble run's h0 file of the first day)")
+    .addHelpText(
+      'after',
+      `
+λ = bunc·ξ (ξ ~ N(0,1), tanhui's seeded generator; GCAS seeds from the clock) per coarse cell,
+component and member; member flux = prior·(1 + λ). Writes MOZARTDIR/data/emis/emissions.intermediate.YYYYMMDD.nc
+(bgens, bgstdev, bgmean, bgmean_org), OPT_DIR/CASE/uncertainties.prior.YYYYMMDD.nc and
+MOZARTDIR/data/emis/emissions.ENnnn.surface.T42LR.nc (CO2[8·rundays+1, lat, lon], molecules/cm2/s).`,
+    )
+    .action(async (namelist: string, opts: { seed?: string; gridFrom?: string }) => {
+      const { runGenEnsemble } = await import('../gcas/gen-ensemble');
+      const seed = opts.seed === undefined ? undefined : Number(opts.seed);
+      if (seed !== undefined && !Number.isInteger(seed)) {
+        const { TanhuiError } = await import('@tanhui/core');
+        throw new TanhuiError('InvalidArgument', `--seed must be an integer, got '${opts.seed}'`, { context: { key: 'seed' } });
+      }
+      const r = await runGenEnsemble(namelist, { seed, gridFrom: opts.gridFrom });
+      process.stdout.write(`gcas gen-ensemble: ${r.written.length} files written (state grid ${r.state.bnx}×${r.state.bny}×${r.state.bnvar}, transport grid ${r.grid.lon.length}×${r.grid.lat.length})\n`);
+    });
+  gcas
+    .command('update-ic')
+    .description("GCASv2's Update_iconc.exe: the forward run's EN001 restart field into every ensemble tracer of the next window's restart file")
+    .argument('<namelist>', 'ensrf.nml')
+    .action(async (namelist: string) => {
+      const { runUpdateIc } = await import('../gcas/update-ic');
+      const r = await runUpdateIc(namelist);
+      process.stdout.write(`gcas update-ic: EN001…EN${String(r.tracers).padStart(3, '0')} of ${r.file} set from EN001 of ${r.from}\n`);
+    });
 }

@@ -12,6 +12,9 @@ import { readVariable } from '@tanhui/io';
 import type { GcasEnsrfResult } from './ensrf';
 import { runGcasEnsrf } from './outputs';
 import { runCli } from '../__tests__/helpers';
+import { stateGrid } from './ensrf';
+import { readGcasNamelist } from './namelist';
+import { gcasStateEnsemble, readPriorWindow, runGenEnsemble } from './gen-ensemble';
 
 const SHARED = process.env.TANHUI_GCAS_CASE ?? path.resolve(__dirname, '../../../../../../shared/gcas');
 const CANDIDATES = [SHARED, '/work/shared/gcas'];
@@ -204,6 +207,74 @@ describe.skipIf(!CASE_DIR || !haveNetcdf4)('GCASv2 reference case (../shared/gca
       expect(dxb).toBeLessThan(2e-3);
     });
   }
+  it("gen-ensemble: bgmean_org as GCAS's Gen_ensembles made it; with GCAS's λ (from its bgens) every member; λ spread = bunc", async () => {
+    const nmlFile = path.join(root, 'asmlt', 'gen.nml');
+    const gen = path.join(root, 'gen');
+    fs.writeFileSync(
+      nmlFile,
+      fs.readFileSync(path.join(root, 'asmlt', 'ensrf.step1.nml'), 'utf8')
+        .replace(/mozartdir\s*=\s*"[^"]*"/, `mozartdir = "${gen}/mozart4"`)
+        .replace(/opt_dir\s*=\s*"[^"]*"/, `opt_dir = "${gen}/output"`),
+    );
+    const h0 = path.join(root, 'mozart4', 'run_ensemble', 'hist', 'ref.mz4.h0.2014-09-06-10800.nc');
+    const r = await runGenEnsemble(nmlFile, { seed: 1, gridFrom: h0 });
+    expect(r.written).toHaveLength(20 + 2);
+    const refFile = path.join(ref, 'emissions.intermediate.20140906.nc');
+    const mine = path.join(gen, 'mozart4', 'data', 'emis', 'emissions.intermediate.20140906.nc');
+    const orgRef = await refVar(refFile, 'bgmean_org');
+    const orgMine = await refVar(mine, 'bgmean_org');
+    let dOrg = 0;
+    let scale = 0;
+    for (const v of orgRef) scale = Math.max(scale, Math.abs(v));
+    for (let k = 0; k < orgRef.length; k++) dOrg = Math.max(dOrg, Math.abs(orgMine[k] - orgRef[k]) / (Math.abs(orgRef[k]) + 1e-6 * scale));
+    // GCAS's λ back from its members: bgens = bgmean_org·(1 + λ) per cell.
+    const bgensRef = await refVar(refFile, 'bgens');
+    const N = 20;
+    const nc = orgRef.length;
+    const lambda = new Float64Array(nc * N);
+    for (let n = 0; n < N; n++) for (let c = 0; c < nc; c++) lambda[c * N + n] = orgRef[c] === 0 ? 0 : bgensRef[n * nc + c] / orgRef[c] - 1;
+    const nml = readGcasNamelist(nmlFile);
+    const e = gcasStateEnsemble(stateGrid(nml.resb, nml.optScheme), await readPriorWindow(nml), lambda, N);
+    let dEns = 0;
+    for (let n = 0; n < N; n++) for (let c = 0; c < nc; c++) dEns = Math.max(dEns, Math.abs(e.bgens[n * nc + c] - bgensRef[n * nc + c]) / (Math.abs(orgRef[c]) * (1 + Math.abs(lambda[c * N + n])) + 1e-6 * scale));
+    // tanhui's own draw: λ = (bgens/bgmean_org − 1) has std bunc per component.
+    const bgensMine = await refVar(mine, 'bgens');
+    const sd = [0, 0, 0];
+    const cnt = [0, 0, 0];
+    const plane = nc / 3;
+    for (let n = 0; n < N; n++)
+      for (let c = 0; c < nc; c++) {
+        if (orgMine[c] === 0) continue;
+        const v = Math.floor(c / plane);
+        sd[v] += (bgensMine[n * nc + c] / orgMine[c] - 1) ** 2;
+        cnt[v]++;
+      }
+    const sds = sd.map((s, v) => Math.sqrt(s / cnt[v]));
+    worst.push(`gen-ensemble: bgmean_org rel. ${dOrg.toExponential(2)}; members from GCAS's λ rel. ${dEns.toExponential(2)}; tanhui λ std ${sds.map((x) => x.toFixed(2)).join('/')} (bunc 6/10/10)`);
+    expect(dOrg).toBeLessThan(1e-4);
+    expect(dEns).toBeLessThan(1e-4);
+    for (const [v, b] of [6, 10, 10].entries()) expect(Math.abs(sds[v] / b - 1)).toBeLessThan(0.1);
+  });
+
+  it("update-ic: every ensemble tracer of the next window's restart file becomes the forward run's EN001", async () => {
+    execFileSync(PYTHON, [path.join(CASE_DIR!, 'make_case.py'), 'restart', root, '20140906', '2'], { stdio: 'ignore' });
+    const ens = path.join(root, 'mozart4', 'run_ensemble', 'rest', 'ref.mz4.r.2014-09-08-00000.nc');
+    const fwd = path.join(root, 'mozart4', 'run_forward', 'rest', 'ref.mz4.r.2014-09-08-00000.nc');
+    const size = fs.statSync(ens).size;
+    const before = await refVar(ens, 'EN003');
+    const target = await refVar(fwd, 'EN001');
+    expect(before[0]).not.toBe(target[0]);
+    const r = await runCli(['gcas', 'update-ic', path.join(root, 'asmlt', 'ensrf.step1.nml')]);
+    expect(r.code).toBe(0);
+    expect(fs.statSync(ens).size).toBe(size);
+    // Read back by netCDF4 (GDAL keeps the first read of a path cached).
+    const check = execFileSync(PYTHON, ['-c', `import netCDF4 as nc, numpy as np
+e = nc.Dataset('${ens}'); f = nc.Dataset('${fwd}')['EN001'][:]
+print(max(float(np.abs(e['EN%03d' % n][:] - f).max()) for n in range(1, 21)), float(np.abs(f).max()))`]).toString().trim().split(' ').map(Number);
+    expect(check[1]).toBeGreaterThan(0);
+    expect(check[0]).toBe(0);
+  });
+
   // Bad input: one line naming the file and the item, exit ≠ 0, and nothing written.
   describe('bad input', () => {
     const variant = (name: string, edit: (nml: string) => string): { nml: string; out: string } => {

@@ -1,0 +1,148 @@
+// `tanhui gcas update-ic`: GCASv2's Update_iconc.exe (ALGORITHM.md §1 step 6): the forward run's
+// EN001 restart field (the optimised concentration, first day after the window, 00 UTC) is copied
+// into every EN001…ENnnn of the ensemble run's restart file of that date. Like GCAS, the file is
+// changed in place (every other byte kept); here through a copy renamed over it, so a failure
+// leaves the old file.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { TanhuiError } from '@tanhui/core';
+import { gcasDay, readGcasNamelist } from './namelist';
+
+interface Nc3Var {
+  name: string;
+  dimLens: number[];
+  type: number;
+  vsize: number;
+  begin: number;
+  record: boolean;
+}
+
+const TYPE_SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 4, 6: 8 };
+const NC_FLOAT = 5;
+const NC_DOUBLE = 6;
+
+/** The variable table of a NetCDF classic (CDF-1/CDF-2) header. */
+function readHeader(buf: Buffer, file: string): { vars: Nc3Var[]; numrecs: number } {
+  if (buf.subarray(0, 3).toString('latin1') !== 'CDF' || (buf[3] !== 1 && buf[3] !== 2)) {
+    throw new TanhuiError('UnsupportedFormat', 'not a NetCDF classic (CDF-1 or CDF-2) file', { context: { file } });
+  }
+  const v2 = buf[3] === 2;
+  let pos = 4;
+  const u32 = (): number => {
+    const v = buf.readUInt32BE(pos);
+    pos += 4;
+    return v;
+  };
+  const name = (): string => {
+    const n = u32();
+    const s = buf.subarray(pos, pos + n).toString('utf8');
+    pos += (n + 3) & ~3;
+    return s;
+  };
+  const attrs = (): void => {
+    const tag = u32();
+    const n = u32();
+    if (tag === 0 && n === 0) return;
+    for (let i = 0; i < n; i++) {
+      name();
+      const type = u32();
+      const len = u32() * (TYPE_SIZE[type] ?? 1);
+      pos += (len + 3) & ~3;
+    }
+  };
+  const numrecs = u32();
+  const dims: number[] = [];
+  let tag = u32();
+  let n = u32();
+  if (!(tag === 0 && n === 0)) for (let i = 0; i < n; i++) (name(), dims.push(u32()));
+  attrs();
+  tag = u32();
+  n = u32();
+  const vars: Nc3Var[] = [];
+  if (!(tag === 0 && n === 0)) {
+    for (let i = 0; i < n; i++) {
+      const vname = name();
+      const nd = u32();
+      const ids = Array.from({ length: nd }, () => u32());
+      attrs();
+      const type = u32();
+      const vsize = u32();
+      const begin = v2 ? Number(buf.readBigUInt64BE(pos)) : buf.readUInt32BE(pos);
+      pos += v2 ? 8 : 4;
+      vars.push({ name: vname, dimLens: ids.map((d) => dims[d]), type, vsize, begin, record: nd > 0 && dims[ids[0]] === 0 });
+    }
+  }
+  return { vars, numrecs };
+}
+
+function readField(fd: number, v: Nc3Var, count: number, offset: number): Float64Array {
+  const size = TYPE_SIZE[v.type];
+  const b = Buffer.alloc(count * size);
+  fs.readSync(fd, b, 0, b.length, offset);
+  return Float64Array.from({ length: count }, (_, k) => (v.type === NC_DOUBLE ? b.readDoubleBE(k * 8) : b.readFloatBE(k * 4)));
+}
+
+function restartFile(mozartdir: string, run: string, casename: string, day: string): string {
+  return `${mozartdir}/${run}/rest/${casename}.mz4.r.${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6, 8)}-00000.nc`;
+}
+
+export async function runUpdateIc(namelist: string): Promise<{ file: string; from: string; tracers: number }> {
+  const nml = readGcasNamelist(namelist);
+  const day = gcasDay(nml, nml.rundays);
+  const from = restartFile(nml.mozartdir, 'run_forward', nml.casename, day);
+  const to = restartFile(nml.mozartdir, 'run_ensemble', nml.casename, day);
+  for (const f of [from, to]) if (!fs.existsSync(f)) throw new TanhuiError('MissingFile', `restart file of ${day} not found`, { context: { file: f } });
+  const fieldOf = (file: string): { header: ReturnType<typeof readHeader>; fd: number } => {
+    const fd = fs.openSync(file, 'r');
+    const head = Buffer.alloc(Math.min(fs.fstatSync(fd).size, 1 << 20));
+    fs.readSync(fd, head, 0, head.length, 0);
+    return { header: readHeader(head, file), fd };
+  };
+  const src = fieldOf(from);
+  let field: Float64Array;
+  let elems: number;
+  try {
+    const v = src.header.vars.find((x) => x.name === 'EN001');
+    if (!v) throw new TanhuiError('MissingVariable', "forward restart file has no variable 'EN001'", { context: { file: from, variable: 'EN001' } });
+    if (v.type !== NC_DOUBLE && v.type !== NC_FLOAT) throw new TanhuiError('BadValue', 'EN001 is not float or double', { context: { file: from, variable: 'EN001' } });
+    elems = v.dimLens.filter((_, k) => !(v.record && k === 0)).reduce((a, b) => a * b, 1);
+    field = readField(src.fd, v, elems, v.begin);
+  } finally {
+    fs.closeSync(src.fd);
+  }
+  const dst = fieldOf(to);
+  fs.closeSync(dst.fd);
+  const { vars, numrecs } = dst.header;
+  const recVars = vars.filter((v) => v.record);
+  const recsize = recVars.length === 1 ? recVars[0].dimLens.slice(1).reduce((a, b) => a * b, 1) * TYPE_SIZE[recVars[0].type] : recVars.reduce((a, v) => a + v.vsize, 0);
+  const tmp = path.join(path.dirname(to), `.${path.basename(to)}.tmp-${process.pid}`);
+  fs.copyFileSync(to, tmp);
+  try {
+    const fd = fs.openSync(tmp, 'r+');
+    try {
+      for (let n = 1; n <= nml.ensemble; n++) {
+        const name = `EN${String(n).padStart(3, '0')}`;
+        const v = vars.find((x) => x.name === name);
+        if (!v) throw new TanhuiError('MissingVariable', `ensemble restart file has no variable '${name}' (ensemble = ${nml.ensemble})`, { context: { file: to, variable: name } });
+        const e = v.dimLens.filter((_, k) => !(v.record && k === 0)).reduce((a, b) => a * b, 1);
+        if (e !== elems || (v.type !== NC_DOUBLE && v.type !== NC_FLOAT)) {
+          throw new TanhuiError('BadShape', `${name} has ${e} values of type ${v.type}, the forward EN001 ${elems}`, { context: { file: to, variable: name } });
+        }
+        const b = Buffer.alloc(e * TYPE_SIZE[v.type]);
+        for (let k = 0; k < e; k++) {
+          if (v.type === NC_DOUBLE) b.writeDoubleBE(field[k], k * 8);
+          else b.writeFloatBE(field[k], k * 4);
+        }
+        const records = v.record ? numrecs : 1;
+        for (let r = 0; r < records; r++) fs.writeSync(fd, b, 0, b.length, v.begin + r * (v.record ? recsize : 0));
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, to);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+  return { file: to, from, tracers: nml.ensemble };
+}
