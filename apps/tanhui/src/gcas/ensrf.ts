@@ -187,7 +187,7 @@ export async function computeGcasEnsrf(namelist: string, options: GcasEnsrfOptio
   }
   const analysis = gcasLocalEnsrf({ n: nCells, lat, lon, members, columnBoost }, {
     n: superObs.n, kind: superObs.kind, lat: superObs.lat, lon: superObs.lon, yPpm: superObs.yPpm, sigmaPpm: superObs.sigmaPpm, hxPpm: superObs.hxPpm,
-  }, { float32Correlation: true });
+  }, { float32Means: true });
   lap('select obs and analyse');
 
   let lambdaOld: Float64Array | undefined;

@@ -31,6 +31,8 @@ export interface GcasLocalOptions {
    * (near-ties then sort as in GCAS; drop-in use). Default false: one float64 matrix product.
    */
   float32Correlation?: boolean;
+  /** Prior cell means summed in single precision as GCAS does (drop-in use). Default false. */
+  float32Means?: boolean;
   /**
    * GCAS's state is flux, so "positively correlated" means "more flux, more CO2". For a state of
    * scaling factors the sign of that sensitivity is the sign of the cell's prior flux; with
@@ -209,9 +211,10 @@ export function gcasLocalEnsrf(cells: GcasCells, obs: GcasObs, options: GcasLoca
     for (let b = 0; b < nb; b++) {
       const c = c0 + b;
       let s = 0;
-      if (corr32) for (let n = 0; n < N; n++) s = Math.fround(s + cells.members[c * N + n]);
+      const mean32 = options.float32Means ?? false;
+      if (mean32) for (let n = 0; n < N; n++) s = Math.fround(s + cells.members[c * N + n]);
       else for (let n = 0; n < N; n++) s += cells.members[c * N + n];
-      const m = cells.mean ? cells.mean[c] : corr32 ? Math.fround(s / N) : s / N;
+      const m = cells.mean ? cells.mean[c] : mean32 ? Math.fround(s / N) : s / N;
       xmeanPrior[c] = m;
       let ss = 0;
       for (let n = 0; n < N; n++) {
