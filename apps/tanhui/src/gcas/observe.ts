@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import { TanhuiError } from '@tanhui/core';
 import { openDataset } from '@tanhui/io';
 import { nearestIndex, type RawObs } from '@tanhui/solvers';
+import { NC_FLOAT, classicHeader } from './nc3-header';
 
 const fr = Math.fround;
 /** GCAS treats the tracer as a mass mixing ratio: ppm = value·29/44·1e6 (single precision, left to right). */
@@ -216,18 +217,42 @@ export async function observeDay(
     const hSat = new Float64Array(soundings.length * members);
     const col = new Float64Array(nlev);
     const ax = new Float64Array(64);
+    // Classic files: read only the 3-hour slabs the obs use, straight from the file (big-endian
+    // float32), and decode only the sampled values; other formats through GDAL.
+    const header = classicHeader(h0);
+    const slabBytes = nlev * plane * 4;
+    const usedT = new Set([...srfLoc, ...satLoc].map((l) => l.tx));
+    const slabs = header ? Array.from({ length: 8 }, (_, t) => (usedT.has(t) ? Buffer.alloc(slabBytes) : null)) : [];
+    const recVars = header ? header.vars.filter((v) => v.record) : [];
+    const recsize = recVars.length === 1 ? slabBytes : recVars.reduce((a, v) => a + v.vsize, 0);
+    const fd = header ? fs.openSync(h0, 'r') : -1;
+    try {
     for (let n = 0; n < members; n++) {
-      const field = (await ds.read(tracerName(n + 1), { decode: false })).data as Float32Array;
-      for (const [k, l] of srfLoc.entries()) hSrf[k * members + n] = toPpm(field[at(l.tx, l.kx, l.jx, l.ix)]);
+      let value: (t: number, k: number, j: number, i: number) => number;
+      const v = header?.vars.find((x) => x.name === tracerName(n + 1));
+      if (header && v && v.type === NC_FLOAT && v.dimLens.length === 4) {
+        for (let t = 0; t < 8; t++) {
+          const b = slabs[t];
+          if (b) fs.readSync(fd, b, 0, slabBytes, v.begin + t * (v.record ? recsize : slabBytes));
+        }
+        value = (t, k, j, i) => slabs[t]!.readFloatBE(((k * nlat + j) * nlon + i) * 4);
+      } else {
+        const field = (await ds.read(tracerName(n + 1), { decode: false })).data as Float32Array;
+        value = (t, k, j, i) => field[at(t, k, j, i)];
+      }
+      for (const [k, l] of srfLoc.entries()) hSrf[k * members + n] = toPpm(value(l.tx, l.kx, l.jx, l.ix));
       for (const [k, l] of satLoc.entries()) {
         const s = soundings[k];
-        for (let lev = 0; lev < nlev; lev++) col[lev] = toPpm(field[at(l.tx, lev, l.jx, l.ix)]);
+        for (let lev = 0; lev < nlev; lev++) col[lev] = toPpm(value(l.tx, lev, l.jx, l.ix));
         const a = ax.length >= s.pressureHpa.length ? ax : new Float64Array(s.pressureHpa.length);
         interpolateProfile(s.pressureHpa, pp[k], col, a);
         let h = s.axco2;
         for (let q = 0; q < s.pressureHpa.length; q++) h = fr(h + fr(fr(s.wf[q] * s.ak[q]) * fr(a[q] - s.prior[q])));
         hSat[k * members + n] = h;
       }
+    }
+    } finally {
+      if (fd >= 0) fs.closeSync(fd);
     }
     const out: DayRaw[] = [];
     const mean = (h: Float64Array, k: number): number => {

@@ -1,0 +1,25 @@
+#!/bin/bash
+# Build GCASv2's Ensrf.exe with gfortran -O2 from a GCASv2 checkout or bare git dir (into a temp
+# dir, deleted afterwards: nothing of GCASv2 is kept) and run it on a case of make_case.py.
+# usage: gcasv2.sh GCASV2_DIR CASE_ROOT   (prints "GCASV2 wall S s rss KB KB")
+set -euo pipefail
+SRC=$1
+CASE=$2
+if ! command -v gfortran >/dev/null || [ ! -e /usr/include/netcdf.inc ]; then
+  apt-get install -y --no-install-recommends gfortran libnetcdff-dev >&2
+fi
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+if [ -d "$SRC/src" ]; then cp "$SRC"/src/*.f90 "$W"/; else
+  for f in $(git --git-dir="$SRC" ls-tree --name-only HEAD src/ | grep '\.f90$'); do git --git-dir="$SRC" show "HEAD:$f" > "$W/$(basename "$f")"; done
+fi
+cd "$W"
+gfortran -O2 -ffree-line-length-none -fallow-argument-mismatch -std=legacy -w -o Ensrf.exe Module_global.f90 module_qsort.f90 ensrf.f90 ensrf_init.f90 \
+  ensrf_noGuassian.f90 Get_background.f90 Get_obs.f90 ensrf2emission.f90 ensrf_io.f90 spatial_interpolat.f90 \
+  Calc_correl.f90 -I/usr/include -lnetcdff -lnetcdf >&2
+cd "$CASE/src"
+ulimit -s unlimited
+/usr/bin/time -f 'GCASV2 wall %e s rss %M KB' "$W/Ensrf.exe" > "$CASE/gcasv2.log" 2> "$CASE/gcasv2.time" || true
+grep -q Sucessful "$CASE/gcasv2.log" || { cat "$CASE/gcasv2.log" "$CASE/gcasv2.time" >&2; exit 1; }
+tail -n 4 "$CASE/gcasv2.log" >&2
+tail -n 1 "$CASE/gcasv2.time"
