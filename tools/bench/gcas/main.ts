@@ -2,7 +2,7 @@
 // make_case.py (GCAS's layout, synthetic values). Production size: --days 7 --members 50
 // --resb 3 --grid 144x96x56 --soundings 5000 (8.85 GB of h0 files, 35 000 soundings + 392
 // surface obs); default: the same grid, N and state, 2 days (2.5 GB). Prints the stage times,
-// wall and peak RSS of tanhui (in this process, `tanhui gcas ensrf` as the CLI runs it), and of
+// wall and peak RSS (/usr/bin/time) of `tanhui gcas ensrf` (the CLI, bin/tanhui.mjs), and of
 // GCASv2 with --gcasv2 GITDIR (a GCASv2 checkout, e.g. the fetched mirror: its src/ is compiled
 // with gfortran -O2 into a temp dir by gcasv2.sh, which installs gfortran and libnetcdff-dev
 // with apt-get; nothing of it is kept). The case is deleted afterwards (--keep keeps it).
@@ -11,7 +11,6 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runGcasEnsrf } from '../../../apps/tanhui/src/gcas/outputs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -35,12 +34,14 @@ try {
 
   // Both programs read the files just written (from the page cache when they fit), as a cycle
   // reads MOZART's fresh output.
-  t = performance.now();
-  const r = await runGcasEnsrf(join(root, 'asmlt/ensrf.nml'), { log: (l) => console.log(`  tanhui ${l}`) });
-  const wall = (performance.now() - t) / 1000;
-  const rssGiB = process.resourceUsage().maxRSS / 1024 ** 2;
-  console.log(`tanhui gcas ensrf: ${r.superObs.n} super-obs, wall ${wall.toFixed(2)} s, peak RSS ${rssGiB.toFixed(2)} GiB (this process)`);
-  for (const [k, v] of Object.entries(r.timings)) console.log(`  ${k.padEnd(36)} ${v.toFixed(2)} s`);
+  const bin = join(here, '../../../apps/tanhui/bin/tanhui.mjs');
+  const run = spawnSync('/usr/bin/time', ['-f', 'TANHUI wall %e s rss %M KB', process.execPath, bin, 'gcas', 'ensrf', join(root, 'asmlt/ensrf.nml')], { encoding: 'utf8' });
+  process.stdout.write(run.stdout);
+  for (const line of run.stderr.trim().split('\n')) console.log(`  tanhui ${line}`);
+  const tm = /TANHUI wall ([\d.]+) s rss ([\d.]+) KB/.exec(run.stderr);
+  if (run.status !== 0 || !tm) throw new Error(`tanhui gcas ensrf failed (exit ${run.status})`);
+  const wall = Number(tm[1]);
+  console.log(`tanhui gcas ensrf: wall ${wall.toFixed(2)} s, peak RSS ${(Number(tm[2]) / 1024 ** 2).toFixed(2)} GiB`);
 
   if (gcasv2) {
     const g = spawnSync('bash', [join(here, 'gcasv2.sh'), gcasv2, root], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
