@@ -14,6 +14,10 @@ if [ -d "$SRC/src" ]; then cp "$SRC"/src/*.f90 "$W"/; else
   for f in $(git --git-dir="$SRC" ls-tree --name-only HEAD src/ | grep '\.f90$'); do git --git-dir="$SRC" show "HEAD:$f" > "$W/$(basename "$f")"; done
 fi
 cd "$W"
+# The reference case's [ref] fix of the obs-list overflow (ALGORITHM.md §5 [bug]: the count is
+# stored as 21 and the unwritten slot 21 is read in the update; with many obs it crashes).
+sed -i 's/^\( *\)snum(i,j,iv)=k *$/\1snum(i,j,iv)=min(k,20)/' Calc_correl.f90
+grep -q 'snum(i,j,iv)=min(k,20)' Calc_correl.f90
 gfortran -O2 -ffree-line-length-none -fallow-argument-mismatch -std=legacy -w -o Ensrf.exe Module_global.f90 module_qsort.f90 ensrf.f90 ensrf_init.f90 \
   ensrf_noGuassian.f90 Get_background.f90 Get_obs.f90 ensrf2emission.f90 ensrf_io.f90 spatial_interpolat.f90 \
   Calc_correl.f90 -I/usr/include -lnetcdff -lnetcdf >&2
