@@ -40,7 +40,7 @@ describe('run configuration', () => {
     expect(e.line).toContain('key solver.members');
     expect(e.line).toContain('expected an integer ≥ 2, got 1');
     expect(e.line).toContain('file run.yaml');
-    expect(errorOf('solver: {method: kalman}').line).toMatch(/unknown solver 'kalman' \(known: ensrf-serial, ensrf-bulk, ensemble-space, batch, 4dvar\).*key solver.method/);
+    expect(errorOf('solver: {method: kalman}').line).toMatch(/unknown solver 'kalman' \(known: ensrf-serial, ensrf-bulk, ensemble-space, batch, 4dvar, gcas-local\).*key solver.method/);
     expect(errorOf('time: {start: yesterday}').line).toMatch(/ISO 8601.*key time.start/);
     expect(errorOf("met: {source: files}").line).toMatch(/expected 'path' when source is 'files'.*key met.path/);
   });
