@@ -18,6 +18,9 @@ cd "$W"
 # stored as 21 and the unwritten slot 21 is read in the update; with many obs it crashes).
 sed -i 's/^\( *\)snum(i,j,iv)=k *$/\1snum(i,j,iv)=min(k,20)/' Calc_correl.f90
 grep -q 'snum(i,j,iv)=min(k,20)' Calc_correl.f90
+# and [ref]'s zeroing of snum: cells never visited (all-zero prior spread) leave it undefined.
+sed -i 's/^\( *\)call calc_correl(/\1snum=0\n\1call calc_correl(/' ensrf_noGuassian.f90
+grep -q '^ *snum=0' ensrf_noGuassian.f90
 gfortran -O2 -ffree-line-length-none -fallow-argument-mismatch -std=legacy -w -o Ensrf.exe Module_global.f90 module_qsort.f90 ensrf.f90 ensrf_init.f90 \
   ensrf_noGuassian.f90 Get_background.f90 Get_obs.f90 ensrf2emission.f90 ensrf_io.f90 spatial_interpolat.f90 \
   Calc_correl.f90 -I/usr/include -lnetcdff -lnetcdf >&2

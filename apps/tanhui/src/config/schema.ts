@@ -189,7 +189,7 @@ export const StateVectorSection = z
 
 export const SolverSection = z
   .strictObject({
-    /** A registered solver (`tanhui plugins`): ensrf-serial, ensrf-bulk, ensemble-space (run),
+    /** A registered solver (`tanhui plugins`): ensrf-serial, ensrf-bulk, ensemble-space, gcas-local (run),
      * batch, 4dvar (invert); 'ensrf' selects ensrf-<algorithm>. */
     method: z.string({ error: 'expected a solver name' }).min(1, { error: 'expected a solver name' }).default('ensrf'),
     /** Ensemble size N (EnSRF). */

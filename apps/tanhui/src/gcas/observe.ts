@@ -120,23 +120,53 @@ export async function readSatFile(file: string, product: SatProduct, isOcean1deg
 /**
  * GCAS interplot: linear in pressure between model mid-levels, constant beyond the ends;
  * single precision as GCAS computes it (x = (x_j + f·x_{j−1})/(1 + f), f = (pp_j − p)/(p − pp_{j−1})).
+ * The plan (which levels, which weight) depends on pressures only: made once per sounding,
+ * applied to every member.
  */
-export function interpolateProfile(pRet: ArrayLike<number>, pp: ArrayLike<number>, x: ArrayLike<number>, out: Float64Array): void {
+export interface ProfilePlan {
+  /** Per retrieval level: the model level j above which it lies (x_{j−1}…x_j), or −1: x[0], −2: x[m−1], −3: none (0). */
+  upper: Int32Array;
+  f: Float64Array;
+  /** The model levels the plan reads. */
+  levels: Int32Array;
+}
+
+export function profilePlan(pRet: ArrayLike<number>, pp: ArrayLike<number>): ProfilePlan {
   const m = pp.length;
+  const upper = new Int32Array(pRet.length);
+  const f = new Float64Array(pRet.length);
+  const used = new Set<number>();
   for (let i = 0; i < pRet.length; i++) {
     const p = pRet[i];
-    if (p < pp[0]) out[i] = x[0];
-    else if (p > pp[m - 1]) out[i] = x[m - 1];
+    if (p < pp[0]) (upper[i] = -1), used.add(0);
+    else if (p > pp[m - 1]) (upper[i] = -2), used.add(m - 1);
     else {
-      out[i] = 0;
-      for (let j = 1; j < m; j++) {
-        if (p > pp[j - 1] && p <= pp[j]) {
-          const f = fr(fr(pp[j] - p) / fr(p - pp[j - 1]));
-          out[i] = fr(fr(x[j] + fr(f * x[j - 1])) / fr(1 + f));
-        }
+      upper[i] = -3;
+      // GCAS scans every j and keeps the last match.
+      for (let j = 1; j < m; j++) if (p > pp[j - 1] && p <= pp[j]) upper[i] = j;
+      const j = upper[i];
+      if (j > 0) {
+        f[i] = fr(fr(pp[j] - p) / fr(p - pp[j - 1]));
+        used.add(j).add(j - 1);
       }
     }
   }
+  return { upper, f, levels: Int32Array.from([...used].sort((a, b) => a - b)) };
+}
+
+export function applyProfilePlan(plan: ProfilePlan, x: ArrayLike<number>, out: Float64Array): void {
+  const m = x.length;
+  for (let i = 0; i < plan.upper.length; i++) {
+    const j = plan.upper[i];
+    if (j === -1) out[i] = x[0];
+    else if (j === -2) out[i] = x[m - 1];
+    else if (j === -3) out[i] = 0;
+    else out[i] = fr(fr(x[j] + fr(plan.f[i] * x[j - 1])) / fr(1 + plan.f[i]));
+  }
+}
+
+export function interpolateProfile(pRet: ArrayLike<number>, pp: ArrayLike<number>, x: ArrayLike<number>, out: Float64Array): void {
+  applyProfilePlan(profilePlan(pRet, pp), x, out);
 }
 
 export async function readTransportGrid(file: string): Promise<TransportGrid> {
@@ -213,6 +243,7 @@ export async function observeDay(
       const p = Float64Array.from({ length: nlev + 1 }, (_, k) => fr(fr(hyai[k] * P0_PA) + fr(hybi[k] * ps[(tx * nlat + jx) * nlon + ix])));
       return Float64Array.from({ length: nlev }, (_, k) => fr(fr(fr(p[k] + p[k + 1]) / 2) / 100));
     });
+    const plans = soundings.map((s, k) => profilePlan(s.pressureHpa, pp[k]));
     const hSrf = new Float64Array(surface.length * members);
     const hSat = new Float64Array(soundings.length * members);
     const col = new Float64Array(nlev);
@@ -243,9 +274,10 @@ export async function observeDay(
       for (const [k, l] of srfLoc.entries()) hSrf[k * members + n] = toPpm(value(l.tx, l.kx, l.jx, l.ix));
       for (const [k, l] of satLoc.entries()) {
         const s = soundings[k];
-        for (let lev = 0; lev < nlev; lev++) col[lev] = toPpm(value(l.tx, lev, l.jx, l.ix));
+        const plan = plans[k];
+        for (const lev of plan.levels) col[lev] = toPpm(value(l.tx, lev, l.jx, l.ix));
         const a = ax.length >= s.pressureHpa.length ? ax : new Float64Array(s.pressureHpa.length);
-        interpolateProfile(s.pressureHpa, pp[k], col, a);
+        applyProfilePlan(plan, col, a);
         let h = s.axco2;
         for (let q = 0; q < s.pressureHpa.length; q++) h = fr(h + fr(fr(s.wf[q] * s.ak[q]) * fr(a[q] - s.prior[q])));
         hSat[k * members + n] = h;
