@@ -13,7 +13,9 @@ Reads the namelist (&time_control, &assimilation, &transport_model, &background_
   ../input/region_gcas.nc (next to the namelist's folder; --region-map)  ocean for OCO-2 σ
   OPT_DIR/CASE/emissions.opt.lambda.nc                          previous λ when da_step > 1
 Writes into OPT_DIR/CASE/: emissions.opt.lambda.nc (records 1…da_step), emissions.opt.compare.YYYYMMDD.nc,
-Obs_sim_YYYYMMDD.txt, emissions.opt.YYYYMMDD.nc per window day; with --debug also
+Obs_sim_YYYYMMDD.txt, emissions.opt.YYYYMMDD.nc per window day, uncertainties.posterior.YYYYMMDD.nc
+(when uncertainties.prior.YYYYMMDD.nc is there); into MOZARTDIR/data/emis/ emissions.EN001/EN002.surface.T42LR.nc
+(optimised / prior total flux for the forward run); with --debug also
 debug/ensrf_dump_{obs,sel,state,xnew}.YYYYMMDD.txt.gz. The transport grid is taken from the h0 files
 (GCAS hard-codes it by resm); paths longer than 100 characters are fine.
 

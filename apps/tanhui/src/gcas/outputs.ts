@@ -250,6 +250,26 @@ export function mozartFluxNc(firstDay: string, rundays: number, total1deg: Float
   };
 }
 
+/**
+ * GCAS's posterior 1° ensemble: each member's 1° prior value × XNEW/bgens of its coarse cell
+ * (0 where bgens = 0). prior1deg and the result are [N][var][180·360]; xnew [cell][N] and
+ * bgens [N][cell] with cell = var·plane + coarse index; cellOf maps a 1° cell to its coarse index.
+ */
+export function posteriorEnsemble1deg(prior1deg: ArrayLike<number>, xnew: ArrayLike<number>, bgens: ArrayLike<number>, cellOf: Int32Array, N: number, nvar: number, coarsePlane: number): Float32Array {
+  const plane1 = cellOf.length;
+  const out = new Float32Array(N * nvar * plane1);
+  for (let n = 0; n < N; n++) {
+    for (let v = 0; v < nvar; v++) {
+      for (let p = 0; p < plane1; p++) {
+        const c = v * coarsePlane + cellOf[p];
+        const b = bgens[n * nvar * coarsePlane + c];
+        out[(n * nvar + v) * plane1 + p] = b === 0 ? 0 : prior1deg[(n * nvar + v) * plane1 + p] * (xnew[c * N + n] / b);
+      }
+    }
+  }
+  return out;
+}
+
 export interface GcasEnsrfRun extends GcasEnsrfResult {
   written: string[];
 }
@@ -287,6 +307,33 @@ export async function runGcasEnsrf(namelist: string, options: GcasEnsrfRunOption
   const emis = `${r.nml.mozartdir}/data/emis`;
   nc.push([`${emis}/emissions.EN001.surface.T42LR.nc`, mozartFluxNc(D, r.nml.rundays, optTotal, r.grid.lat, r.grid.lon)]);
   nc.push([`${emis}/emissions.EN002.surface.T42LR.nc`, mozartFluxNc(D, r.nml.rundays, priorTotal, r.grid.lat, r.grid.lon)]);
+  // The posterior 1° ensemble needs Gen_ensembles' uncertainties.prior file (skipped without it).
+  const priorEns = `${dir}/uncertainties.prior.${D}.nc`;
+  if (fs.existsSync(priorEns)) {
+    const { bnx, bny, bnvar, blat, blon } = r.state;
+    const cellOf = new Int32Array(180 * 360);
+    for (let j = 0; j < 180; j++) for (let i = 0; i < 360; i++) cellOf[j * 360 + i] = nearestIndex(LAT1[j], blat) * bnx + nearestIndex(LON1[i], blon);
+    const prior1 = await readAll(priorEns, 'bgens');
+    if (prior1.length !== r.members * bnvar * 180 * 360) {
+      throw new TanhuiError('BadShape', `'bgens' has ${prior1.length} values, expected ${r.members} × ${bnvar} × 180 × 360`, { context: { file: priorEns, variable: 'bgens' } });
+    }
+    const bgensState = await readAll(`${r.nml.mozartdir}/data/emis/emissions.intermediate.${D}.nc`, 'bgens');
+    if (bgensState.length !== r.members * bnvar * bny * bnx) {
+      throw new TanhuiError('BadShape', `'bgens' has more components than opt_scheme = ${bnvar}: cannot pair it with the 1° ensemble`, { context: { variable: 'bgens' } });
+    }
+    const post = posteriorEnsemble1deg(prior1, r.analysis.xnew, bgensState, cellOf, r.members, bnvar, bny * bnx);
+    nc.push([
+      `${dir}/uncertainties.posterior.${D}.nc`,
+      {
+        dims: [['en_size', r.members], ['var', bnvar], ['lat', 180], ['lon', 360]],
+        vars: [
+          { name: 'bgens', type: 'float', dims: ['en_size', 'var', 'lat', 'lon'], data: post, attrs: { units: 'gC/grid/rundays' } },
+          { name: 'lat', type: 'float', dims: ['lat'], data: f32(LAT1) },
+          { name: 'lon', type: 'float', dims: ['lon'], data: f32(LON1) },
+        ],
+      },
+    ]);
+  } else log(`no ${priorEns}: the posterior 1° ensemble is not written`);
   const text: [string, string | Uint8Array][] = [[`${dir}/Obs_sim_${D}.txt`, obsSimText(r)]];
   if (options.debug) {
     for (const [k, t] of Object.entries(debugTables(r))) text.push([`${dir}/debug/ensrf_dump_${k}.${D}.txt.gz`, zlib.gzipSync(t)]);
