@@ -1,8 +1,9 @@
 // The gcas-local solver in `tanhui run` on the synthetic world (an OSSE: truth = prior with the
 // demo's regional anomalies): the posterior global land flux is closer to the truth than the
 // prior, and the run store opens in the report (the same reader `tanhui report` uses).
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { composeWorld } from '../compose';
 import { loadConfig } from '../config/load';
 import { runCycling } from '../pipeline/run';
@@ -11,8 +12,11 @@ import { SilentProgress } from '../progress';
 import { tempDir, TRUTH_YAML, writeConfig } from '../__tests__/helpers';
 
 describe('gcas-local solver in tanhui run', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
   it('moves the global land flux toward the truth and writes a store the report reads', async () => {
     const dir = tempDir('gcas-local');
+    dirs.push(dir);
     const cfg = writeConfig(
       dir,
       `time: {windows: 2, windowDays: 2}
@@ -34,6 +38,7 @@ ${TRUTH_YAML}`,
 
   it('refuses a config without gaspari-cohn localization (positions) when it is loaded', async () => {
     const dir = tempDir('gcas-local-bad');
+    dirs.push(dir);
     const cfg = writeConfig(dir, `time: {windows: 1, windowDays: 2}\nsolver: {method: gcas-local, members: 8}\noutput: {store: bad.zarr}\n${TRUTH_YAML}`);
     await expect(loadConfig(cfg)).rejects.toThrow(/gcas-local.*gaspari-cohn/);
   });
