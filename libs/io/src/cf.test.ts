@@ -85,7 +85,9 @@ describe('@tanhui/io exports', () => {
   it('are exactly these', () => {
     expect(Object.keys(io).sort()).toEqual(
       [
+        'CLASSIC_TYPE_SIZE',
         'DEFAULT_LEVEL',
+        'NC_CLASSIC_TYPE',
         'GdalDataset',
         'KEY_ATTRIBUTES',
         'WRITABLE_COMPRESSORS',
@@ -109,6 +111,7 @@ describe('@tanhui/io exports', () => {
         'needsCfDecoding',
         'openDataset',
         'parseNcdumpStrings',
+        'readClassicHeader',
         'readRegionMap',
         'readStringVariable',
         'readVariable',

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTanhuiError, type TanhuiError } from '@tanhui/core';
 import { listVariables, openDataset, readVariable } from './gdal-reader';
 import { parseNcdumpStrings } from './netcdf-strings';
-import { classicFileSizes } from './netcdf3-size';
+import { classicFileSizes } from './netcdf3-header';
 import { hasNcgen, hasPythonNetcdf, makeTempDir, ncgen, removeTempDirs, runPython } from './__fixtures__/env';
 
 async function rejection(p: Promise<unknown>): Promise<TanhuiError> {

@@ -16,7 +16,7 @@ import type * as gdal from 'gdal-async';
 import { TanhuiError, isTanhuiError } from '@tanhui/core';
 import { cfDecode, type AttrValue, type Attrs, type NumericArray } from './cf';
 import { cfTimesToEpochSeconds, isCfTimeUnits } from './cf-time';
-import { classicFileSizes } from './netcdf3-size';
+import { classicFileSizes } from './netcdf3-header';
 import { ncdumpScalarNames, ncdumpStrings } from './netcdf-strings';
 
 export interface DimensionInfo {

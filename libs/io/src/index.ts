@@ -10,6 +10,7 @@ export { lz4Decode, lz4Encode } from './lz4';
 export { writeFileAtomic } from './atomic';
 // NetCDF classic (CDF-2) writing, for the files other systems read.
 export * from './netcdf3-writer';
+export { readClassicHeader, NC_CLASSIC_TYPE, CLASSIC_TYPE_SIZE, type ClassicHeader, type ClassicVariable } from './netcdf3-header';
 export * from './netcdf-strings';
 // Structure of any input (NetCDF/HDF5/GeoTIFF/Zarr), for `tanhui info`.
 export * from './describe';

@@ -2,6 +2,7 @@
 // GCAS's own files (docs/gcas.md). The analysis is @tanhui/solvers' gcas/ (pure); the files are
 // apps/tanhui/src/gcas/.
 import type { Command } from 'commander';
+import { TanhuiError } from '@tanhui/core';
 
 const ENSRF_HELP = `
 Reads the namelist (&time_control, &assimilation, &transport_model, &background_flux,
@@ -64,7 +65,6 @@ MOZARTDIR/data/emis/emissions.ENnnn.surface.T42LR.nc (CO2[8·rundays+1, lat, lon
       const { runGenEnsemble } = await import('../gcas/gen-ensemble');
       const seed = opts.seed === undefined ? undefined : Number(opts.seed);
       if (seed !== undefined && !Number.isInteger(seed)) {
-        const { TanhuiError } = await import('@tanhui/core');
         throw new TanhuiError('InvalidArgument', `--seed must be an integer, got '${opts.seed}'`, { context: { key: 'seed' } });
       }
       const r = await runGenEnsemble(namelist, { seed, gridFrom: opts.gridFrom });

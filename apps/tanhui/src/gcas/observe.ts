@@ -4,9 +4,8 @@
 // linearly in pressure. Tracers are read one at a time, so memory is one tracer field, not N.
 import * as fs from 'node:fs';
 import { TanhuiError } from '@tanhui/core';
-import { openDataset } from '@tanhui/io';
+import { NC_CLASSIC_TYPE, openDataset, readClassicHeader } from '@tanhui/io';
 import { nearestIndex, type RawObs } from '@tanhui/solvers';
-import { NC_FLOAT, classicHeader } from './nc3-header';
 
 const fr = Math.fround;
 /** GCAS treats the tracer as a mass mixing ratio: ppm = value·29/44·1e6 (single precision, left to right). */
@@ -250,18 +249,17 @@ export async function observeDay(
     const ax = new Float64Array(64);
     // Classic files: read only the 3-hour slabs the obs use, straight from the file (big-endian
     // float32), and decode only the sampled values; other formats through GDAL.
-    const header = classicHeader(h0);
+    const header = readClassicHeader(h0);
     const slabBytes = nlev * plane * 4;
     const usedT = new Set([...srfLoc, ...satLoc].map((l) => l.tx));
     const slabs = header ? Array.from({ length: 8 }, (_, t) => (usedT.has(t) ? Buffer.alloc(slabBytes) : null)) : [];
-    const recVars = header ? header.vars.filter((v) => v.record) : [];
-    const recsize = recVars.length === 1 ? slabBytes : recVars.reduce((a, v) => a + v.vsize, 0);
+    const recsize = header ? header.recordBytes : 0;
     const fd = header ? fs.openSync(h0, 'r') : -1;
     try {
     for (let n = 0; n < members; n++) {
       let value: (t: number, k: number, j: number, i: number) => number;
       const v = header?.vars.find((x) => x.name === tracerName(n + 1));
-      if (header && v && v.type === NC_FLOAT && v.dimLens.length === 4) {
+      if (header && v && v.type === NC_CLASSIC_TYPE.float && v.dimLens.length === 4) {
         for (let t = 0; t < 8; t++) {
           const b = slabs[t];
           if (b) fs.readSync(fd, b, 0, slabBytes, v.begin + t * (v.record ? recsize : slabBytes));
