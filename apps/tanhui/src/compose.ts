@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
   builtinRegions,
+  concatPlans,
   HybridLevels,
   LatLonGrid,
   parseInstant,
@@ -123,7 +124,7 @@ export interface World {
  * sha256 of an input file; for a directory (a Zarr prior store written by `tanhui prior --to`)
  * of every file under it, each as its relative path, a NUL and its bytes, in sorted order.
  */
-function sha256File(file: string): string {
+export function sha256File(file: string): string {
   const h = createHash('sha256');
   if (!statSync(file).isDirectory()) return h.update(readFileSync(file)).digest('hex');
   const walk = (d: string): void => {
@@ -180,31 +181,8 @@ function windowsOf(config: RunConfig, stepSeconds: number): TransportWindow[] {
   return Array.from({ length: config.time.windows }, (_, w) => ({ startSec: t0 + w * len, endSec: t0 + (w + 1) * len }));
 }
 
-/**
- * Concatenate sample plans row-wise (the SamplePlan CSR contract of @tanhui/core), shifting
- * plan i's steps by stepOffset[i] (default 0; a lag span's time axis).
- */
-export function concatPlans(plans: readonly SamplePlan[], stepOffset: readonly number[] = []): SamplePlan {
-  const nSamples = plans.reduce((s, p) => s + p.nSamples, 0);
-  const nnz = plans.reduce((s, p) => s + p.rowPtr[p.nSamples]!, 0);
-  const rowPtr = new Int32Array(nSamples + 1);
-  const step = new Int32Array(nnz);
-  const cell = new Int32Array(nnz);
-  const weight = new Float64Array(nnz);
-  let r = 0;
-  let e = 0;
-  plans.forEach((p, i) => {
-    const m = p.rowPtr[p.nSamples]!;
-    const off = stepOffset[i] ?? 0;
-    for (let q = 0; q < m; q++) step[e + q] = p.step[q]! + off;
-    cell.set(p.cell.subarray(0, m), e);
-    weight.set(p.weight.subarray(0, m), e);
-    for (let s = 0; s < p.nSamples; s++) rowPtr[r + s + 1] = e + p.rowPtr[s + 1]!;
-    r += p.nSamples;
-    e += m;
-  });
-  return { nSamples, rowPtr, step, cell, weight };
-}
+// Sample plans concatenated row-wise: libs/core sampling.ts (the stand-in model uses it too).
+export { concatPlans } from '@tanhui/core';
 
 async function buildObservations(loaded: LoadedConfig, grid: LatLonGrid, landMask: Uint8Array, windows: TransportWindow[], checksums: Record<string, string>): Promise<ObsSetup> {
   const cfg = loaded.config.observations;

@@ -18,6 +18,7 @@ export type TanhuiErrorCode =
   | 'StoreLocked'
   | 'StoreConflict'
   | 'WorkerFailed'
+  | 'ExternalModelFailed'
   | 'NotImplemented'
   | 'Internal';
 

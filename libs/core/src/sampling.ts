@@ -60,3 +60,29 @@ export function samplePlanFromRows(rows: ReadonlyArray<ReadonlyArray<{ step: num
   }
   return { nSamples: rows.length, rowPtr, step, cell, weight };
 }
+
+/**
+ * Concatenate sample plans row-wise (the SamplePlan CSR contract above), shifting
+ * plan i's steps by stepOffset[i] (default 0; a lag span's time axis).
+ */
+export function concatPlans(plans: readonly SamplePlan[], stepOffset: readonly number[] = []): SamplePlan {
+  const nSamples = plans.reduce((s, p) => s + p.nSamples, 0);
+  const nnz = plans.reduce((s, p) => s + p.rowPtr[p.nSamples]!, 0);
+  const rowPtr = new Int32Array(nSamples + 1);
+  const step = new Int32Array(nnz);
+  const cell = new Int32Array(nnz);
+  const weight = new Float64Array(nnz);
+  let r = 0;
+  let e = 0;
+  plans.forEach((p, i) => {
+    const m = p.rowPtr[p.nSamples]!;
+    const off = stepOffset[i] ?? 0;
+    for (let q = 0; q < m; q++) step[e + q] = p.step[q]! + off;
+    cell.set(p.cell.subarray(0, m), e);
+    weight.set(p.weight.subarray(0, m), e);
+    for (let s = 0; s < p.nSamples; s++) rowPtr[r + s + 1] = e + p.rowPtr[s + 1]!;
+    r += p.nSamples;
+    e += m;
+  });
+  return { nSamples, rowPtr, step, cell, weight };
+}

@@ -39,6 +39,12 @@ export interface ForwardInput {
    * array[q·stride + offset + t]. finalMoleFraction is then empty and finalTracers ignored.
    */
   readonly finalInto?: ReadonlyArray<FinalDestination>;
+  /**
+   * Called at step 0 and after every step n (1 … nSteps) with the tracer mass [cell][tracer] and
+   * the air mass [cell] (mole fraction = tracerMass / airMass), e.g. to write history output.
+   * The arrays are the model's own: read them, do not keep or change them.
+   */
+  readonly onStep?: (step: number, tracerMass: Float64Array, airMass: Float64Array) => void;
 }
 
 /** Where finalInto puts the final fields of tracers start … start+count−1. */

@@ -73,6 +73,7 @@ export async function advance(
       extras: truth,
       plan,
       sampleIds: Float64Array.from(rows, (k) => world.obs.table.id[k]!),
+      sampleRows: rows,
     });
     Kt = 1 + (truth ? 1 : 0);
     fwd = { samples: r.samples, final: Kt === 1 ? r.finals : Float64Array.from({ length: nCell }, (_, q) => r.finals[q * Kt]!) };

@@ -71,7 +71,7 @@ export async function runInversion(world: World, opts: { progress: Progress; pro
       sigmaB.fill(sig, t.offset, t.offset + t.nUnits * t.nBlocks);
     }
     const { budgetPrior, truthNat } = naturalBudgets(world, basis);
-    const session = world.transport.session({ executor, progress: opts.progress, timings: emptyTimings() });
+    const session = world.transport.session({ executor, progress: opts.progress, timings: emptyTimings(), observations: world.obs });
     const rf = await responseFunctions(world, basis, session, truthNat !== undefined, opts.progress);
     const nobs = rf.observed.length;
     const y = Float64Array.from(rf.observed, (v, s) => v - rf.backgroundPpm[s]!);
@@ -257,6 +257,7 @@ async function responseFunctions(world: World, b: Basis, session: TransportSessi
       extras,
       plan,
       sampleIds: Float64Array.from(rows, (k) => world.obs.table.id[k]!),
+      sampleRows: rows,
       memberFinals: nextFields,
       extraFinals: true,
     });

@@ -67,7 +67,7 @@ export async function runCycling(world: World, opts: RunOptions): Promise<RunSum
     const groups = Math.ceil(N / (config.executor.membersPerTask > 0 ? config.executor.membersPerTask : Math.max(1, Math.ceil(N / executor.concurrency))));
     opts.progress.runStart({ command: String(opts.provenance.tanhui_command ?? 'run'), store: world.storePath, windows: W, complete, tasksPerWindow: config.executor.sharedRun ? executor.concurrency : groups });
     const carried = carriedStateOf(world, complete > 0 ? await readRestart(store, world, complete) : undefined);
-    const session = world.transport.session({ executor, progress: opts.progress, timings });
+    const session = world.transport.session({ executor, progress: opts.progress, timings, observations: world.obs });
     const ctx = { world, store, session, solver, sqrtB: covarianceSqrtOf(world), carried, progress: opts.progress, timings };
     const last = opts.maxWindows !== undefined ? Math.min(W, complete + opts.maxWindows) : W;
     for (let w = complete; w < last; w++) {

@@ -50,6 +50,7 @@ export async function simulate(world: World, session: TransportSession, carried:
     extras: sim.truth ? [sim.truth] : undefined,
     plan: sim.plan,
     sampleIds: sim.sampleIds,
+    sampleRows: sim.rows,
     memberFinals: combine ? (carried.finalsTable ??= new Float64Array(new SharedArrayBuffer(nCell * N * 8))) : undefined,
     extraFinals: truthFinal,
   });

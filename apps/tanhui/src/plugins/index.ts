@@ -4,6 +4,8 @@ import { registerSolver } from './solver';
 import { registerTransport } from './transport';
 import { builtinTransport } from './transport-builtin';
 import { responseFunctionTransport } from './transport-response-functions';
+import { mozart4Transport } from './transport-mozart4';
+import { tm5Transport } from './transport-tm5';
 import { ensembleSpaceSolver, ensrfBulkSolver, ensrfSerialSolver } from './solver-ensrf';
 import { batchSolver } from './solver-batch';
 import { fourDVarSolver } from './solver-4dvar';
@@ -11,6 +13,8 @@ import { gcasLocalSolver } from './solver-gcas';
 
 registerTransport(builtinTransport);
 registerTransport(responseFunctionTransport);
+registerTransport(mozart4Transport);
+registerTransport(tm5Transport);
 
 registerSolver(ensrfSerialSolver);
 registerSolver(ensrfBulkSolver);

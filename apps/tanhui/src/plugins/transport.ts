@@ -5,6 +5,7 @@
 // array, an external program) is its own business: the cycle only awaits the result.
 import { z } from 'zod';
 import { Registry, type HybridLevels, type LatLonGrid, type RegistryEntry } from '@tanhui/core';
+import type { ObservationTable } from '@tanhui/observations';
 import type { StateMapping } from '@tanhui/priors';
 import type { SamplePlan, SamplingContext, TransportWindow } from '@tanhui/transport';
 import type { LoadedConfig } from '../config/load';
@@ -40,6 +41,8 @@ export interface EnsembleRequest {
   plan: SamplePlan;
   /** Observation-table id of each sample (kinds whose model samples by id: response functions, TM5). */
   sampleIds: Float64Array;
+  /** Row of each sample in the observation table of `SessionEnv.observations` (kinds that write the observations out: tm5). */
+  sampleRows?: Int32Array;
   /** Fill this [cell][N] table with every member's final field (twoStep 'combine'), or none. */
   memberFinals?: Float64Array;
   /** Return the extras' final fields. */
@@ -64,6 +67,8 @@ export interface SessionEnv {
   executor: Executor;
   progress: Progress;
   timings: RunTimings;
+  /** The observation table (kinds whose model samples the observations itself: tm5). */
+  observations?: { table: ObservationTable; isColumn: Uint8Array };
 }
 
 export interface TransportPlugin {

@@ -231,3 +231,31 @@ class MovedResult {
     return this.value;
   }
 }
+
+export interface ExternalCommandInput {
+  /** Run by /bin/sh -c in cwd; stdout and stderr appended to logFile. */
+  command: string;
+  cwd: string;
+  logFile: string;
+}
+
+export interface ExternalCommandOutput {
+  exitCode: number | null;
+  signal: string | null;
+}
+
+/** An external model's command line (transport kinds mozart4, tm5): resolves with its exit status. */
+export async function externalCommand(input: ExternalCommandInput): Promise<ExternalCommandOutput> {
+  const { spawn } = await import('node:child_process');
+  const { closeSync, openSync } = await import('node:fs');
+  const fd = openSync(input.logFile, 'a');
+  try {
+    return await new Promise<ExternalCommandOutput>((resolve, reject) => {
+      const child = spawn('/bin/sh', ['-c', input.command], { cwd: input.cwd, stdio: ['ignore', fd, fd] });
+      child.on('error', reject);
+      child.on('close', (exitCode, signal) => resolve({ exitCode, signal }));
+    });
+  } finally {
+    closeSync(fd);
+  }
+}

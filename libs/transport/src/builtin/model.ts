@@ -275,6 +275,7 @@ export class BuiltinTransportModel implements TransportModel {
       for (let t = 0; t < K; t++) s.rm[q * K + t] = c0[q * K + t]! * mq;
     }
     if (idx && input.plan) sampleForward(input.plan, idx, 0, K, s.rm, m0, samples);
+    input.onStep?.(0, s.rm, m0);
     let mEnd = m0;
     for (let n = 0; n < nSteps; n++) {
       const ops = this.builder.build(input.window.startSec + n * this.stepSeconds, psNow);
@@ -284,6 +285,7 @@ export class BuiltinTransportModel implements TransportModel {
       this.stepForward(ops, s, period, input.fluxes.data);
       mEnd = ops.mEnd;
       if (idx && input.plan) sampleForward(input.plan, idx, n + 1, K, s.rm, mEnd, samples);
+      input.onStep?.(n + 1, s.rm, mEnd);
     }
     const finalMoleFraction = new Float64Array(ncell * fin.count);
     const destinations = input.finalInto ?? [{ ...fin, array: finalMoleFraction, stride: fin.count, offset: 0 }];

@@ -1,0 +1,104 @@
+// One session of an external-model transport kind (mozart4, tm5): per model run (window × mode)
+// write the inputs into workdir/window-YYYYMMDD/<mode>/, run the command (or reuse complete
+// outputs of the same inputs), read the outputs back as samples [sample][K] and final fields.
+import { mkdirSync } from 'node:fs';
+import { TanhuiError, type HybridLevels, type LatLonGrid } from '@tanhui/core';
+import { ensembleFlux } from '@tanhui/priors';
+import { fluxPeriodCount, type SamplingContext, type TransportWindow } from '@tanhui/transport';
+import type { EnsembleRequest, EnsembleResult, SessionEnv, TransportSession } from '../plugins/transport';
+import { writeEmissions, writeInitial } from './inputs';
+import { expandCommand, runFolder, type ModelMode } from './layout';
+import { runModel } from './model-run';
+
+type Request = Omit<EnsembleRequest, 'memberFinals' | 'extraFinals'>;
+
+export interface ModelOutputs {
+  /** [sample][K] mol mol⁻¹, in the plan's sample order. */
+  samples: Float64Array;
+  /** [cell][K] at the window end, when asked for. */
+  final?: Float64Array;
+  /** Output files (names in the run folder) that make the run complete. */
+  outputs: string[];
+}
+
+export interface ExternalKind {
+  kind: string;
+  commandTemplate: string;
+  workdir: string;
+  grid: LatLonGrid;
+  levels: HybridLevels;
+  samplingContext(window: TransportWindow): SamplingContext;
+  /** Emission file unit: MOZART's molecules cm⁻² s⁻¹ or TM5's mol m⁻² s⁻¹. */
+  fluxUnit: 'molecules' | 'mol';
+  /** More input files (TM5: the observation input); names in dir. */
+  writeMoreInputs?(dir: string, r: Request, env: SessionEnv): Promise<string[]>;
+  /** Names in dir of an earlier attempt's outputs (deleted before the model runs). */
+  staleOutputs(dir: string): string[];
+  readOutputs(dir: string, r: Request, K: number, wantFinal: boolean): Promise<ModelOutputs>;
+}
+
+/** Tracer fluxes [period][cell][K] (members from their states, then the extras) and initial fields [cell][K]. */
+export function tracerInputs(r: Request): { flux: Float64Array; initial: Float64Array; K: number } {
+  const E = r.extras?.length ?? 0;
+  const K = r.N + E;
+  const nf = r.mapping.nPeriods * r.mapping.nCells;
+  const member = ensembleFlux(r.mapping, r.fixed, r.states, r.N);
+  const flux = new Float64Array(nf * K);
+  for (let pc = 0; pc < nf; pc++) {
+    for (let k = 0; k < r.N; k++) flux[pc * K + k] = member[pc * r.N + k]!;
+    for (let e = 0; e < E; e++) flux[pc * K + r.N + e] = r.extras![e]!.flux[pc]!;
+  }
+  const nCell = r.initialPerMember ? r.initial.length / r.N : r.initial.length;
+  const initial = new Float64Array(nCell * K);
+  for (let c = 0; c < nCell; c++) {
+    for (let k = 0; k < r.N; k++) initial[c * K + k] = r.initialPerMember ? r.initial[c * r.N + k]! : r.initial[c]!;
+    for (let e = 0; e < E; e++) initial[c * K + r.N + e] = r.extras![e]!.initial[c]!;
+  }
+  return { flux, initial, K };
+}
+
+async function modelRun(x: ExternalKind, env: SessionEnv, r: Request, mode: ModelMode, wantFinal: boolean): Promise<ModelOutputs & { K: number }> {
+  const dir = runFolder(x.workdir, r.window, mode);
+  mkdirSync(dir, { recursive: true });
+  const { flux, initial, K } = tracerInputs(r);
+  const nPeriods = fluxPeriodCount(r.window, r.periodSeconds);
+  if (nPeriods !== r.mapping.nPeriods) throw new TanhuiError('Internal', `flux periods ${r.mapping.nPeriods} ≠ ${nPeriods} of the window`);
+  const ctx = x.samplingContext(r.window);
+  const inputs = [
+    ...(await writeEmissions(dir, { grid: x.grid, windowStartSec: r.window.startSec, periodSeconds: r.periodSeconds, nPeriods, flux, K, unit: x.fluxUnit })),
+    await writeInitial(dir, { grid: x.grid, levels: x.levels, timeSec: r.window.startSec, psPa: ctx.surfacePressurePa(0), moleFraction: initial, K }),
+    ...((await x.writeMoreInputs?.(dir, r, env)) ?? []),
+  ];
+  const iso = (s: number): string => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
+  const command = expandCommand(x.commandTemplate, { workdir: dir, start: iso(r.window.startSec), end: iso(r.window.endSec), ntracers: K, mode });
+  const label = mode === 'ensemble' ? r.label : `${r.label}`;
+  const run = await runModel(env, { dir, command, inputs, label, index: r.index }, () => x.staleOutputs(dir));
+  const out = await x.readOutputs(dir, r, K, wantFinal);
+  run.complete(out.outputs);
+  return { ...out, K };
+}
+
+export function externalSession(x: ExternalKind, env: SessionEnv): TransportSession {
+  return {
+    async ensemble(r): Promise<EnsembleResult> {
+      const E = r.extras?.length ?? 0;
+      const wantFinal = r.memberFinals !== undefined || (r.extraFinals && E > 0);
+      const out = await modelRun(x, env, r, 'ensemble', wantFinal);
+      const K = out.K;
+      let extraFinals: Float64Array | undefined;
+      if (out.final) {
+        const nCell = out.final.length / K;
+        if (r.memberFinals) for (let c = 0; c < nCell; c++) for (let k = 0; k < r.N; k++) r.memberFinals[c * r.N + k] = out.final[c * K + k]!;
+        if (r.extraFinals && E > 0) {
+          extraFinals = new Float64Array(nCell * E);
+          for (let c = 0; c < nCell; c++) for (let e = 0; e < E; e++) extraFinals[c * E + e] = out.final[c * K + r.N + e]!;
+        }
+      }
+      return { samples: out.samples, extraFinals };
+    },
+    async forward(r) {
+      const out = await modelRun(x, env, r, 'forward', true);
+      return { samples: out.samples, finals: out.final! };
+    },
+  };
+}

@@ -1,0 +1,72 @@
+// transport.kind: mozart4 — contract (a) of docs/external-models.md: per model run tanhui writes
+// MOZART-4 emission files (one per tracer EN001…) and an initial file into
+// workdir/window-YYYYMMDD/<ensemble|forward>/, runs the user's command through the executor and
+// samples the h0 history it writes (ENnnn_VMR_avrg) with tanhui's point and column operators.
+// Grid, levels, time step and surface pressure of the sampling come from the `met` section,
+// which describes the model's meteorology (the model's grid must be tanhui's grid).
+import { readdirSync } from 'node:fs';
+import { z } from 'zod';
+import { resolvePath } from '../config/load';
+import { sampleHistory } from '../external/history';
+import { H0_PATTERN } from '../external/layout';
+import { externalSession } from '../external/session';
+import { builtinTransport, type BuiltinPlugin } from './transport-builtin';
+import type { TransportKind, TransportPlugin } from './transport';
+
+export const commandSchema = z
+  .string({ error: 'expected the model command (a shell command line)' })
+  .min(1, { error: 'expected the model command (a shell command line)' })
+  .describe('shell command run in the run folder; placeholders {workdir} {start} {end} {ntracers} {mode}');
+export const workdirSchema = z.string().min(1).optional().describe('folder of the model runs (default: <output.store>.model)');
+
+const schema = z
+  .strictObject({
+    kind: z.literal('mozart4'),
+    command: commandSchema,
+    workdir: workdirSchema,
+    mixingRatio: z.enum(['volume', 'mass']).default('volume').describe("the h0 tracers' unit: volume (mol/mol) or mass (kg/kg, × 29/44 as GCAS)"),
+  })
+  .describe('an external model writing MOZART-4 h0 history (ENnnn_VMR_avrg) that tanhui samples');
+
+export const mozart4Transport: TransportKind<typeof schema> = {
+  name: 'mozart4',
+  description: 'external model (MOZART-4 style): tanhui writes emissions + initial file, runs the command, samples its h0 history',
+  schema,
+  async create(section, context) {
+    const { loaded, config, grid, levels } = context;
+    const inner = (await builtinTransport.create({ kind: 'builtin' }, context)) as BuiltinPlugin;
+    const workdir = resolvePath(loaded, section.workdir ?? `${config.output.store}.model`);
+    const plugin: TransportPlugin = {
+      kind: 'mozart4',
+      hasAdjoint: false,
+      get stepSeconds() {
+        return inner.stepSeconds;
+      },
+      nSteps: (w) => inner.nSteps(w),
+      samplingContext: (w) => inner.samplingContext(w),
+      checkCoverage: inner.checkCoverage,
+      session: (env) =>
+        externalSession(
+          {
+            kind: 'mozart4',
+            commandTemplate: section.command,
+            workdir,
+            grid,
+            levels,
+            samplingContext: (w) => inner.samplingContext(w),
+            fluxUnit: 'molecules',
+            staleOutputs: (dir) => readdirSync(dir).filter((f) => H0_PATTERN.test(f)),
+            async readOutputs(dir, r, K, wantFinal) {
+              const out = await sampleHistory({
+                dir, window: r.window, stepSeconds: inner.stepSeconds, nSteps: inner.nSteps(r.window), K, plan: r.plan,
+                grid, levels, mixingRatio: section.mixingRatio, wantFinal, sampleIds: r.sampleIds,
+              });
+              return { samples: out.samples, final: out.final, outputs: out.files.map((f) => f.slice(dir.length + 1)) };
+            },
+          },
+          env,
+        ),
+    };
+    return plugin;
+  },
+};

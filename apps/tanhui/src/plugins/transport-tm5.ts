@@ -1,0 +1,77 @@
+// transport.kind: tm5 — contract (b) of docs/external-models.md: the model samples the
+// observations itself (TM5 as CTDAS runs it). Per model run tanhui writes per-tracer flux files
+// (mol m⁻² s⁻¹, double), the initial file and obs_input.nc (id, time, position, altitude,
+// sampling strategy, column operator inputs), runs the command, and reads flask_output.nc
+// (flask(obs, member), obs_num) and the final state restart.nc.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { TanhuiError } from '@tanhui/core';
+import { resolvePath } from '../config/load';
+import { writeObsInput } from '../external/inputs';
+import { RESTART_FILE, TM5_OUTPUT_FILE } from '../external/layout';
+import { externalSession } from '../external/session';
+import { readFlaskSamples, readTracerFields } from '../external/tm5-output';
+import { commandSchema, workdirSchema } from './transport-mozart4';
+import { builtinTransport, type BuiltinPlugin } from './transport-builtin';
+import type { TransportKind, TransportPlugin } from './transport';
+
+const schema = z
+  .strictObject({ kind: z.literal('tm5'), command: commandSchema, workdir: workdirSchema })
+  .describe('an external model that samples the observations itself and writes one value per observation and tracer (TM5/CTDAS)');
+
+export const tm5Transport: TransportKind<typeof schema> = {
+  name: 'tm5',
+  description: 'external model (TM5 style): tanhui writes fluxes, initial file, observation input; the model writes flask_output.nc',
+  schema,
+  async create(section, context) {
+    const { loaded, config, grid, levels } = context;
+    const inner = (await builtinTransport.create({ kind: 'builtin' }, context)) as BuiltinPlugin;
+    const workdir = resolvePath(loaded, section.workdir ?? `${config.output.store}.model`);
+    const plugin: TransportPlugin = {
+      kind: 'tm5',
+      hasAdjoint: false,
+      get stepSeconds() {
+        return inner.stepSeconds;
+      },
+      nSteps: (w) => inner.nSteps(w),
+      samplingContext: (w) => inner.samplingContext(w),
+      checkCoverage: inner.checkCoverage,
+      session: (env) => {
+        const obs = env.observations;
+        // obs_num: tanhui's observation number (table row + 1; ids of different sources may repeat).
+        const obsNumbers = (r: { sampleRows?: Int32Array }): Float64Array => {
+          if (!obs || !r.sampleRows) throw new TanhuiError('Internal', 'transport.kind tm5 needs the observation table and the sample rows in its session');
+          return Float64Array.from(r.sampleRows, (k) => k + 1);
+        };
+        return externalSession(
+          {
+            kind: 'tm5',
+            commandTemplate: section.command,
+            workdir,
+            grid,
+            levels,
+            samplingContext: (w) => inner.samplingContext(w),
+            fluxUnit: 'mol',
+            async writeMoreInputs(dir, r) {
+              obsNumbers(r);
+              return [await writeObsInput(dir, obs!.table, r.sampleRows!, obs!.isColumn)];
+            },
+            staleOutputs: (dir) => readdirSync(dir).filter((f) => f === TM5_OUTPUT_FILE || f === RESTART_FILE),
+            async readOutputs(dir, r, K, wantFinal) {
+              const flask = join(dir, TM5_OUTPUT_FILE);
+              if (!existsSync(flask)) throw new TanhuiError('MissingFile', 'the model did not write its per-observation output', { context: { file: flask } });
+              const samples = await readFlaskSamples(flask, obsNumbers(r), K);
+              const restart = join(dir, RESTART_FILE);
+              if (wantFinal && !existsSync(restart)) throw new TanhuiError('MissingFile', 'the model did not write its final state', { context: { file: restart } });
+              const final = wantFinal ? await readTracerFields(restart, K, grid, levels) : undefined;
+              return { samples, final, outputs: wantFinal ? [TM5_OUTPUT_FILE, RESTART_FILE] : [TM5_OUTPUT_FILE] };
+            },
+          },
+          env,
+        );
+      },
+    };
+    return plugin;
+  },
+};
