@@ -9,9 +9,16 @@
 // Usage: node --conditions=@tanhui/source --import tsx tools/standin-model/main.ts <mozart4|tm5>
 //          --workdir DIR --start ISO --end ISO --ntracers K --mode ensemble|forward
 //          --grid 6x4 --levels generic25 [--step S] [--mixing-ratio volume|mass]
-//          [--count FILE] [--sleep-ms N] [--sleep-mode forward] [--fault F] [--fault-from ISO]
-// Faults (tests of tanhui's checks): exit, missing-file, missing-record, tracers, grid, nan, ids.
-import { appendFileSync, existsSync } from 'node:fs';
+//          [--count FILE] [--sleep-ms N] [--sleep-mode forward] [--sleep-once MARKER] [--sleep-from ISO]
+//          [--fault F] [--fault-from ISO]
+// The test knobs also come from STANDIN_COUNT, STANDIN_SLEEP_MS, STANDIN_SLEEP_MODE,
+// STANDIN_SLEEP_ONCE, STANDIN_SLEEP_FROM, STANDIN_FAULT, STANDIN_FAULT_FROM. --count appends one line per run;
+// --sleep-ms sleeps after the transport, before writing the outputs (a kill test's window).
+// Faults (tests of tanhui's checks; from the run starting at --fault-from on): exit (25 log
+// lines, exit 3), missing-file (no h0 file of day 2), missing-record (record 2 of day 1 left out),
+// tracers (one tracer too few), grid (latitudes shifted 0.5°), nan (tracer 1 NaN), ids (TM5: a
+// wrong obs_num).
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AVOGADRO, concatPlans, LatLonGrid, parseInstant, type GridPreset, type SamplePlan } from '@tanhui/core';
 import { openDataset, writeNetcdf3, type GdalDataset, type Nc3Variable } from '@tanhui/io';
@@ -31,6 +38,10 @@ interface Args {
   count?: string;
   sleepMs: number;
   sleepMode?: string;
+  /** Sleep only when this marker file does not exist (it is created): the first run only. */
+  sleepOnce?: string;
+  /** Sleep only in runs starting at or after this instant [s]. */
+  sleepFrom: number;
   fault?: string;
 }
 
@@ -49,12 +60,17 @@ function parseArgs(argv: string[]): Args {
   }
   for (const k of ['workdir', 'start', 'end', 'ntracers', 'mode', 'grid']) if (!o[k]) fail(`--${k} is required`);
   const window = { startSec: parseInstant(o.start!), endSec: parseInstant(o.end!) };
-  const faultFrom = o['fault-from'] ? parseInstant(o['fault-from']) : -Infinity;
+  // Test knobs also from the environment, so that a test's config (and store) stays the same.
+  const env = process.env;
+  const fault = o.fault ?? env.STANDIN_FAULT;
+  const faultFrom = o['fault-from'] ?? env.STANDIN_FAULT_FROM;
   return {
     contract, workdir: o.workdir!, window, K: Number(o.ntracers), mode: o.mode!, grid: o.grid!, levels: o.levels ?? 'generic25',
     step: o.step ? Number(o.step) : undefined, mixingRatio: o['mixing-ratio'] === 'mass' ? 'mass' : 'volume',
-    count: o.count, sleepMs: Number(o['sleep-ms'] ?? 0), sleepMode: o['sleep-mode'],
-    fault: o.fault && window.startSec >= faultFrom ? o.fault : undefined,
+    count: o.count ?? env.STANDIN_COUNT, sleepMs: Number(o['sleep-ms'] ?? env.STANDIN_SLEEP_MS ?? 0), sleepMode: o['sleep-mode'] ?? env.STANDIN_SLEEP_MODE,
+    sleepOnce: o['sleep-once'] ?? env.STANDIN_SLEEP_ONCE,
+    sleepFrom: parseInstant(o['sleep-from'] ?? env.STANDIN_SLEEP_FROM ?? '1970-01-01T00:00:00Z'),
+    fault: fault && (!faultFrom || window.startSec >= parseInstant(faultFrom)) ? fault : undefined,
   };
 }
 
@@ -298,7 +314,8 @@ async function main(): Promise<void> {
   const { flux, periodSeconds } = await readEmissions(a, model);
   const initial = await readInitial(a, model);
   const afterRun = async (): Promise<void> => {
-    if (a.sleepMs > 0 && (!a.sleepMode || a.sleepMode === a.mode)) {
+    if (a.sleepMs > 0 && (!a.sleepMode || a.sleepMode === a.mode) && a.window.startSec >= a.sleepFrom && !(a.sleepOnce && existsSync(a.sleepOnce))) {
+      if (a.sleepOnce) writeFileSync(a.sleepOnce, 'slept\n');
       console.log(`standin-model: sleeping ${a.sleepMs} ms`);
       await new Promise((r) => setTimeout(r, a.sleepMs));
     }

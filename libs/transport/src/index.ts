@@ -13,6 +13,7 @@ export { ArrayMeteorology, pressureFixer, balanceColumns, type ArrayMetData, typ
 export { createMeteorology, createBuiltinModel, gridFromSpec, levelsFromSpec, type MetSpec, type BuiltinModelSpec, type GridSpec, type LevelsSpec } from './met/met-spec';
 // Ingestion of external model output (readers load @tanhui/io lazily: main thread only).
 export { readMozartHistory, fieldAtTime, camDateToSeconds, type ModelFields, type MozartReadOptions } from './ingest/mozart';
+export { sampleMozartHistory, MASS_TO_VOLUME, H0_PATTERN, tracerName, type HistoryRequest, type HistoryResult } from './ingest/mozart-samples';
 export { readTm5MixingRatio, readTm5FlaskOutput, type Tm5FlaskOutput } from './ingest/tm5';
 export { ResponseFunctionTransport, readResponseFunctions, type ResponseFunctionData } from './ingest/response-functions';
 export { readMeteorologyFile, type MetFileNames } from './ingest/met-reader';

@@ -3,7 +3,7 @@
 // Pure: no I/O here.
 import { join } from 'node:path';
 import { TanhuiError } from '@tanhui/core';
-import type { TransportWindow } from '@tanhui/transport';
+import { tracerName, type TransportWindow } from '@tanhui/transport';
 
 export type ModelMode = 'ensemble' | 'forward';
 
@@ -23,10 +23,7 @@ export function runFolder(workdir: string, window: TransportWindow, mode: ModelM
   return join(workdir, `window-${ymd(window.startSec)}`, mode);
 }
 
-/** Tracer t (0-based) → EN001, EN002, … */
-export function tracerName(t: number): string {
-  return `EN${String(t + 1).padStart(3, '0')}`;
-}
+export { H0_PATTERN, tracerName } from '@tanhui/transport';
 
 export const emissionFile = (t: number): string => `emissions.${tracerName(t)}.surface.nc`;
 export const INITIAL_FILE = 'initial.nc';
@@ -36,13 +33,6 @@ export const RESTART_FILE = 'restart.nc';
 export const MODEL_LOG = 'model.log';
 export const MANIFEST = 'manifest.json';
 
-/** The h0 history file of a day, as MOZART names it (`<case>.mz4.h0.YYYY-MM-DD-SSSSS.nc`): its pattern. */
-export const H0_PATTERN = /\.h0\.(\d{4})-(\d{2})-(\d{2})-(\d{5})\.nc$/;
-
-/** The h0 name tag of a day: YYYY-MM-DD-00000. */
-export function h0Tag(daySec: number): string {
-  return `${new Date(daySec * 1000).toISOString().slice(0, 10)}-00000`;
-}
 
 export interface CommandValues {
   workdir: string;

@@ -92,9 +92,8 @@ export async function runModel(env: SessionEnv, run: ModelRun, staleOutputs: () 
   if (out.exitCode !== 0) {
     const tail = lastLines(logFile, 20);
     const how = out.signal ? `was killed by ${out.signal}` : `exited with code ${out.exitCode}`;
-    throw new TanhuiError('ExternalModelFailed', `the model command of ${run.label} ${how}; last ${tail.length} log lines:\n${tail.map((l) => `  | ${l}`).join('\n')}`, {
-      context: { file: logFile, key: 'transport.command' },
-    });
+    // First line: what failed and where its log is; then the log's tail (the model's own words).
+    throw new TanhuiError('ExternalModelFailed', `the model command of ${run.label} ${how} (log ${logFile}); its last ${tail.length} log lines:\n${tail.map((l) => `  | ${l}`).join('\n')}`);
   }
   env.progress.step(run.index, 'external-model-done', { dir: run.dir, seconds: (performance.now() - t0) / 1000 });
   return { reused: false, complete };

@@ -7,8 +7,7 @@
 import { readdirSync } from 'node:fs';
 import { z } from 'zod';
 import { resolvePath } from '../config/load';
-import { sampleHistory } from '../external/history';
-import { H0_PATTERN } from '../external/layout';
+import { H0_PATTERN, sampleMozartHistory } from '@tanhui/transport';
 import { externalSession } from '../external/session';
 import { builtinTransport, type BuiltinPlugin } from './transport-builtin';
 import type { TransportKind, TransportPlugin } from './transport';
@@ -57,7 +56,7 @@ export const mozart4Transport: TransportKind<typeof schema> = {
             fluxUnit: 'molecules',
             staleOutputs: (dir) => readdirSync(dir).filter((f) => H0_PATTERN.test(f)),
             async readOutputs(dir, r, K, wantFinal) {
-              const out = await sampleHistory({
+              const out = await sampleMozartHistory({
                 dir, window: r.window, stepSeconds: inner.stepSeconds, nSteps: inner.nSteps(r.window), K, plan: r.plan,
                 grid, levels, mixingRatio: section.mixingRatio, wantFinal, sampleIds: r.sampleIds,
               });

@@ -1,12 +1,20 @@
 // Contract (a): the model writes gridded history (MOZART-4 h0: ENnnn_VMR_avrg(time, lev, lat, lon),
 // levels top first, CAM date/datesec) and tanhui samples it with its own point and column
 // operators (the plan). Streamed: one record of one tracer in memory at a time.
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+// Main thread only (gdal-async, node:fs loaded lazily): the pure index can still load anywhere.
 import { LatLonGrid, TanhuiError, type HybridLevels, type SamplePlan } from '@tanhui/core';
-import { listVariables, openDataset, type GdalDataset } from '@tanhui/io';
-import { camDateToSeconds, type TransportWindow } from '@tanhui/transport';
-import { H0_PATTERN, tracerName } from './layout';
+import type { GdalDataset } from '@tanhui/io';
+import type { TransportWindow } from '../transport-model';
+import { loadIo } from './common';
+import { camDateToSeconds } from './mozart';
+
+/** A MOZART-4 h0 history file's name (`<case>.mz4.h0.YYYY-MM-DD-SSSSS.nc`). */
+export const H0_PATTERN = /\.h0\.(\d{4})-(\d{2})-(\d{2})-(\d{5})\.nc$/;
+
+/** Tracer t (0-based) → EN001, EN002, … (GCAS's ensemble tracer names). */
+export function tracerName(t: number): string {
+  return `EN${String(t + 1).padStart(3, '0')}`;
+}
 
 /** GCAS's conversion of MOZART's mass mixing ratio to a volume (mole) fraction: M_air / M_CO2. */
 export const MASS_TO_VOLUME = 29 / 44;
@@ -61,7 +69,7 @@ function fileIndexOf(nlev: number, nlat: number, nlon: number, flipLev: boolean,
 }
 
 async function openH0(file: string, r: HistoryRequest): Promise<OpenH0> {
-  const ds = await openDataset(file);
+  const ds = await (await loadIo()).openDataset(file);
   try {
     for (const v of ['lat', 'lon', 'date', 'datesec']) {
       if (!ds.hasVariable(v)) throw new TanhuiError('MissingVariable', `MOZART-4 history file lacks ${v}`, { context: { file, variable: v } });
@@ -91,11 +99,14 @@ async function openH0(file: string, r: HistoryRequest): Promise<OpenH0> {
 }
 
 /** Sample the h0 history of one model run: samples [sample][K] and, on request, the final fields. */
-export async function sampleHistory(r: HistoryRequest): Promise<HistoryResult> {
+export async function sampleMozartHistory(r: HistoryRequest): Promise<HistoryResult> {
   const { K, plan, nSteps } = r;
   const ncell = r.levels.nlev * r.grid.size;
+  const { readdirSync } = await import('node:fs');
+  const io = await loadIo();
+  const join = (f: string): string => `${r.dir.replace(/\/+$/, '')}/${f}`;
   const names = readdirSync(r.dir).filter((f) => H0_PATTERN.test(f)).sort();
-  const files = names.map((f) => join(r.dir, f));
+  const files = names.map(join);
   // Which file and record holds each step.
   const where: Array<{ h: number; q: number } | undefined> = new Array(nSteps + 1);
   const opened: OpenH0[] = [];
@@ -108,12 +119,12 @@ export async function sampleHistory(r: HistoryRequest): Promise<HistoryResult> {
       const day = new Date(t * 1000).toISOString().slice(0, 10);
       const dayFile = names.find((f) => f.includes(`.h0.${day}-`));
       throw new TanhuiError('MissingFile', dayFile ? `the h0 record of ${iso(t)} is missing` : `expected h0 file *.h0.${day}-*.nc (records of ${day}) is missing`, {
-        context: { file: dayFile ? join(r.dir, dayFile) : r.dir },
+        context: { file: dayFile ? join(dayFile) : r.dir },
         hint: `the model must write ENnnn_VMR_avrg every ${r.stepSeconds} s from ${iso(r.window.startSec)} to ${iso(r.window.endSec)}`,
       });
     }
     // Tracer count: the first file decides, every file must have them all.
-    const tracers = (await listVariables(files[0]!)).map((v) => v.name).filter((n) => /^EN\d+_VMR_avrg$/.test(n));
+    const tracers = (await io.listVariables(files[0]!)).map((v) => v.name).filter((n) => /^EN\d+_VMR_avrg$/.test(n));
     if (tracers.length !== K) {
       throw new TanhuiError('BadShape', `the model wrote ${tracers.length} tracers ENnnn_VMR_avrg, expected ${K} (one per ensemble member and extra tracer)`, { context: { file: files[0]!, variable: 'ENnnn_VMR_avrg' } });
     }

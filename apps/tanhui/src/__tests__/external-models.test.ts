@@ -1,0 +1,217 @@
+// The external-model transport kinds through the stand-in model (tools/standin-model, a real
+// subprocess running the built-in transport on the files tanhui writes):
+// - on the demo config (2 of its windows) tm5 gives the built-in kind's store exactly (every file
+//   carries float64), mozart4 within 1e-5 (its h0 history is float32, as MOZART writes it);
+// - a run SIGKILLed while the model runs resumes and reuses the complete model outputs of unchanged
+//   inputs (the model is not run again for them), ending with the uninterrupted run's bytes;
+// - bad model output: one clear line naming the file, exit ≠ 0, the store keeps its last window.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { listVariables, ZarrStore } from '@tanhui/io';
+import { DEMO_YAML } from '../demo/demo-config';
+import { EXIT } from '../main';
+import { runCli, snapshotTree, tempDir, writeConfig } from './helpers';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+const STANDIN = join(repo, 'tools/standin-model/standin-model.mjs');
+const bin = join(repo, 'apps/tanhui/bin/tanhui.mjs');
+
+function transportYaml(kind: 'mozart4' | 'tm5', more = ''): string {
+  const cmd = `${process.execPath} ${STANDIN} ${kind} --workdir {workdir} --start {start} --end {end} --ntracers {ntracers} --mode {mode} --grid 6x4 --levels generic25`;
+  return `transport:\n  kind: ${kind}\n  command: "${cmd}"\n${more}`;
+}
+
+/** The demo config, 2 windows, with a transport section. */
+function demoWith(store: string, transport = ''): string {
+  return DEMO_YAML.replace('windows: 4', 'windows: 2').replace('store: demo.zarr', `store: ${store}`).replace('met:\n  source: synthetic\n', `met:\n  source: synthetic\n${transport}`);
+}
+
+async function arrays(store: string): Promise<Map<string, ArrayLike<unknown>>> {
+  const z = await ZarrStore.open(store);
+  const out = new Map<string, ArrayLike<unknown>>();
+  for (const name of z.listArrays().sort()) out.set(name, (await z.readArray(name)).data as ArrayLike<unknown>);
+  return out;
+}
+
+const isFloat = (a: ArrayLike<unknown>): boolean => a instanceof Float64Array || a instanceof Float32Array;
+const same = (x: unknown, y: unknown): boolean => x === y || (Number.isNaN(x) && Number.isNaN(y));
+
+const envKeys = ['STANDIN_COUNT', 'STANDIN_FAULT', 'STANDIN_FAULT_FROM', 'STANDIN_SLEEP_MS', 'STANDIN_SLEEP_MODE', 'STANDIN_SLEEP_ONCE'];
+afterEach(() => {
+  for (const k of envKeys) delete process.env[k];
+});
+
+describe('external models through the stand-in on the demo config', () => {
+  it('tm5 gives the built-in posterior exactly, mozart4 within 1e-5 (float32 h0)', async () => {
+    const dir = tempDir('ext-demo');
+    process.env.STANDIN_COUNT = join(dir, 'count.log');
+    for (const [name, t] of [['builtin', ''], ['tm5', transportYaml('tm5')], ['mozart4', transportYaml('mozart4')]] as const) {
+      const r = await runCli(['run', writeConfig(dir, demoWith(`${name}.zarr`, t), `${name}.yaml`)]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    // Each external kind ran the model once per window (twoStep combine: no forward runs).
+    expect(readFileSync(join(dir, 'count.log'), 'utf8').trim().split('\n')).toEqual([
+      'tm5 ensemble 2020-06-01T00:00:00.000Z', 'tm5 ensemble 2020-06-08T00:00:00.000Z',
+      'mozart4 ensemble 2020-06-01T00:00:00.000Z', 'mozart4 ensemble 2020-06-08T00:00:00.000Z',
+    ]);
+    // The history really is float32 (as MOZART writes it), one tracer per member + the OSSE truth.
+    const h0Dir = join(dir, 'mozart4.zarr.model/window-20200601/ensemble');
+    const h0 = readdirSync(h0Dir).filter((f) => /\.h0\.2020-06-0\d-00000\.nc$/.test(f));
+    expect(h0).toHaveLength(8);
+    const vars = await listVariables(join(h0Dir, h0[0]!));
+    const tracers = vars.filter((v) => /^EN\d{3}_VMR_avrg$/.test(v.name));
+    expect(tracers).toHaveLength(33);
+    expect(new Set(tracers.map((v) => v.dtype))).toEqual(new Set(['float32']));
+
+    const builtin = await arrays(join(dir, 'builtin.zarr'));
+    const tm5 = await arrays(join(dir, 'tm5.zarr'));
+    const mz = await arrays(join(dir, 'mozart4.zarr'));
+    expect([...tm5.keys()]).toEqual([...builtin.keys()]);
+    expect([...mz.keys()]).toEqual([...builtin.keys()]);
+    const tm5Differ = [...builtin].filter(([k, a]) => Array.from(a).some((v, i) => !same(v, tm5.get(k)![i]))).map(([k]) => k);
+    expect(tm5Differ).toEqual([]);
+    // mozart4: float32 rounding of ~400 ppm fields is ~2e-5 ppm per value; relative to each
+    // array's largest magnitude every difference stays below 1e-5. Non-float arrays are equal.
+    let anyDiff = false;
+    for (const [k, a] of builtin) {
+      const b = mz.get(k)!;
+      if (!isFloat(a)) {
+        expect(Array.from(b), k).toEqual(Array.from(a));
+        continue;
+      }
+      const x = a as Float64Array, y = b as Float64Array;
+      let maxAbs = 0, maxDiff = 0;
+      for (let i = 0; i < x.length; i++) {
+        if (Number.isNaN(x[i]!)) {
+          expect(Number.isNaN(y[i]!), `${k}[${i}]`).toBe(true);
+          continue;
+        }
+        maxAbs = Math.max(maxAbs, Math.abs(x[i]!));
+        maxDiff = Math.max(maxDiff, Math.abs(x[i]! - y[i]!));
+      }
+      if (maxDiff > 0) anyDiff = true;
+      expect(maxDiff, k).toBeLessThanOrEqual(1e-5 * maxAbs);
+    }
+    expect(anyDiff).toBe(true); // the float32 history was really used
+  }, 900_000);
+});
+
+/** A small config: 2 one-day windows, 6 members, the posterior mean rerun (forward mode runs). */
+function smallConfig(kind: 'mozart4' | 'tm5', engine = 'piscina'): string {
+  return `time: {windows: 2, windowDays: 1}
+solver: {members: 6}
+executor: {engine: ${engine}, workers: 2}
+observations: {stations: {sites: [mlo, brw, spo, wlg, lfs, sdz, lan, cgo, smo, alt], intervalHours: 6}, satellite: {soundingsPerDay: 30}}
+truth: {anomalies: [{name: china, component: bio, latMin: 20, latMax: 50, lonMin: 75, lonMax: 135, delta: 0.5}]}
+${transportYaml(kind)}output: {store: run.zarr}
+`;
+}
+
+interface Child {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+}
+
+/**
+ * `tanhui run cfg` in its own process group; with `killWhenFile`, SIGKILL to the whole group
+ * (tanhui and the model it runs) as soon as that file contains `text`.
+ */
+function runGroup(cfg: string, env: NodeJS.ProcessEnv, killWhen?: { file: string; text: string }): Promise<Child> {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [bin, 'run', cfg], { stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: { ...process.env, ...env } });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const poll = killWhen
+      ? setInterval(() => {
+          if (existsSync(killWhen.file) && readFileSync(killWhen.file, 'utf8').includes(killWhen.text)) {
+            clearInterval(poll);
+            process.kill(-child.pid!, 'SIGKILL');
+          }
+        }, 100)
+      : undefined;
+    child.on('error', rej);
+    child.on('close', (code, signal) => {
+      if (poll) clearInterval(poll);
+      res({ code, signal, stderr });
+    });
+  });
+}
+
+describe('a run killed while the external model runs', () => {
+  it('resumes after its last complete window, reuses the complete model outputs of unchanged inputs, ends with the uninterrupted bytes', async () => {
+    const a = tempDir('ext-kill-a');
+    const b = tempDir('ext-kill-b');
+    const cfgA = writeConfig(a, smallConfig('mozart4'));
+    const cfgB = writeConfig(b, smallConfig('mozart4'));
+    const countB = join(b, 'count.log');
+    // B: killed while the model of window 2's posterior-mean run sleeps (its transport done,
+    // no output written); the sleep happens once (marker file), so the resumed run does not sleep.
+    const envB = { STANDIN_COUNT: countB, STANDIN_SLEEP_MS: '300000', STANDIN_SLEEP_MODE: 'forward', STANDIN_SLEEP_FROM: '2020-06-02T00:00:00Z', STANDIN_SLEEP_ONCE: join(b, 'slept') };
+    const forwardLog = join(b, 'run.zarr.model/window-20200602/forward/model.log');
+    const [full, killed] = await Promise.all([runGroup(cfgA, {}), runGroup(cfgB, envB, { file: forwardLog, text: 'sleeping' })]);
+    expect(full.code, full.stderr).toBe(0);
+    expect(killed.signal).toBe('SIGKILL');
+    const storeB = join(b, 'run.zarr');
+    expect((await ZarrStore.open(storeB)).getAttrs('').windows_complete).toBe(1);
+    const before = readFileSync(countB, 'utf8').trim().split('\n');
+    expect(before).toEqual(['mozart4 ensemble 2020-06-01T00:00:00.000Z', 'mozart4 forward 2020-06-01T00:00:00.000Z', 'mozart4 ensemble 2020-06-02T00:00:00.000Z', 'mozart4 forward 2020-06-02T00:00:00.000Z']);
+
+    const resumed = await runGroup(cfgB, envB);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain('resuming after window 1');
+    // Window 2's ensemble outputs were complete with the same inputs: reused, not rerun; its
+    // killed forward run is run again.
+    expect(resumed.stderr).toMatch(/"event":"external-model-reused","window":1,[^\n]*window-20200602\/ensemble/);
+    expect(readFileSync(countB, 'utf8').trim().split('\n').slice(before.length)).toEqual(['mozart4 forward 2020-06-02T00:00:00.000Z']);
+    const sa = snapshotTree(join(a, 'run.zarr'));
+    const sb = snapshotTree(storeB);
+    expect([...sb.keys()]).toEqual([...sa.keys()]);
+    expect([...sa].filter(([name, bytes]) => Buffer.compare(bytes, sb.get(name)!) !== 0).map(([name]) => name)).toEqual([]);
+  }, 900_000);
+});
+
+/** tanhui's error line(s) of a failed run (the progress lines are JSON). */
+function errorText(stderr: string): string {
+  const i = stderr.indexOf('tanhui: ');
+  return i < 0 ? '' : stderr.slice(i);
+}
+
+describe('bad model output: one clear line, exit ≠ 0, the store keeps its last complete window', () => {
+  // Window 1 runs well; from window 2 on the stand-in misbehaves (STANDIN_FAULT_FROM). The same
+  // config (and store) for every case: each rerun resumes at window 2 and fails there again.
+  const cases: Array<[kind: 'mozart4' | 'tm5', fault: string, expected: RegExp]> = [
+    ['mozart4', 'exit', /^tanhui: ExternalModelFailed: the model command of window 2 exited with code 3 \(log \S+window-20200602\/ensemble\/model\.log\); its last 20 log lines:$/m],
+    ['mozart4', 'missing-file', /^tanhui: MissingFile: expected h0 file \*\.h0\.2020-06-03-\*\.nc \(records of 2020-06-03\) is missing \(file \S+window-20200602\/ensemble\)/],
+    ['mozart4', 'missing-record', /^tanhui: MissingFile: the h0 record of 2020-06-02T06:00:00Z is missing \(file \S+standin\.mz4\.h0\.2020-06-02-00000\.nc\)/],
+    ['mozart4', 'tracers', /^tanhui: BadShape: the model wrote 6 tracers ENnnn_VMR_avrg, expected 7 .*\(file \S+h0\.2020-06-02-00000\.nc, variable ENnnn_VMR_avrg\)/],
+    ['mozart4', 'grid', /^tanhui: GridMismatch: the model grid \(.*\) differs from the expected grid \(.*\) \(file \S+h0\.2020-06-02-00000\.nc/],
+    ['mozart4', 'nan', /^tanhui: BadValue: EN001_VMR_avrg is NaN \(NaN or fill value\) at 2020-06-02T\S+, sampled by observation \d+ \(file \S+h0\.2020-06-0\d-00000\.nc, variable EN001_VMR_avrg/],
+    ['tm5', 'ids', /^tanhui: BadValue: the model output lacks observation id \d+ of the observation input .*\(file \S+window-20200602\/ensemble\/flask_output\.nc, variable obs_num\)/],
+    ['tm5', 'tracers', /^tanhui: BadShape: the model wrote 6 tracers per observation, expected 7 .*\(file \S+flask_output\.nc, variable flask\)/],
+    ['tm5', 'nan', /^tanhui: BadValue: EN001 of observation \d+ is NaN .*\(file \S+flask_output\.nc, variable flask/],
+  ];
+  const dirs: Record<string, string> = {};
+  it.each(cases)('%s %s', async (kind, fault, expected) => {
+    const dir = (dirs[kind] ??= tempDir(`ext-bad-${kind}`));
+    const cfg = writeConfig(dir, smallConfig(kind, 'inline'));
+    process.env.STANDIN_FAULT = fault;
+    process.env.STANDIN_FAULT_FROM = '2020-06-02T00:00:00Z';
+    const r = await runCli(['run', cfg]);
+    expect(r.code).toBe(EXIT.badInput);
+    const text = errorText(r.stderr);
+    expect(text, r.stderr).toMatch(expected);
+    if (fault === 'exit') {
+      // The model's last 20 log lines follow: its diagnostic lines 6 … 25.
+      expect(text).toMatch(/\| standin-model: diagnostic line 25$/m);
+      expect(text).toMatch(/\| standin-model: diagnostic line 6$/m);
+      expect(text).not.toMatch(/diagnostic line 5$/m);
+    } else expect(text.trim().split('\n')).toHaveLength(1);
+    const store = join(dir, 'run.zarr');
+    expect((await ZarrStore.open(store)).getAttrs('').windows_complete).toBe(1);
+    expect(existsSync(`${store}.lock`)).toBe(false);
+  }, 300_000);
+});
