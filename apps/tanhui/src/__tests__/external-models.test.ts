@@ -4,13 +4,16 @@
 //   carries float64), mozart4 within 1e-5 (its h0 history is float32, as MOZART writes it);
 // - a run SIGKILLed while the model runs resumes and reuses the complete model outputs of unchanged
 //   inputs (the model is not run again for them), ending with the uninterrupted run's bytes;
+// - a model on a grid of its own (transport.gridFile) gets conservatively remapped emissions
+//   (area × flux per record equal to the 6°×4° run's) and is sampled on its grid;
 // - bad model output: one clear line naming the file, exit ≠ 0, the store keeps its last window.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listVariables, ZarrStore } from '@tanhui/io';
+import { LatLonGrid } from '@tanhui/core';
+import { listVariables, openDataset, writeNetcdf3, ZarrStore } from '@tanhui/io';
 import { DEMO_YAML } from '../demo/demo-config';
 import { EXIT } from '../main';
 import { runCli, snapshotTree, tempDir, writeConfig } from './helpers';
@@ -19,8 +22,8 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 const STANDIN = join(repo, 'tools/standin-model/standin-model.mjs');
 const bin = join(repo, 'apps/tanhui/bin/tanhui.mjs');
 
-function transportYaml(kind: 'mozart4' | 'tm5', more = ''): string {
-  const cmd = `${process.execPath} ${STANDIN} ${kind} --workdir {workdir} --start {start} --end {end} --ntracers {ntracers} --mode {mode} --grid 6x4 --levels generic25`;
+function transportYaml(kind: 'mozart4' | 'tm5', more = '', modelGrid = '6x4'): string {
+  const cmd = `${process.execPath} ${STANDIN} ${kind} --workdir {workdir} --start {start} --end {end} --ntracers {ntracers} --mode {mode} --grid ${modelGrid} --levels generic25`;
   return `transport:\n  kind: ${kind}\n  command: "${cmd}"\n${more}`;
 }
 
@@ -100,13 +103,13 @@ describe('external models through the stand-in on the demo config', () => {
 });
 
 /** A small config: 2 one-day windows, 6 members, the posterior mean rerun (forward mode runs). */
-function smallConfig(kind: 'mozart4' | 'tm5', engine = 'piscina'): string {
-  return `time: {windows: 2, windowDays: 1}
+function smallConfig(kind: 'mozart4' | 'tm5', engine = 'piscina', more = '', windows = 2): string {
+  return `time: {windows: ${windows}, windowDays: 1}
 solver: {members: 6}
 executor: {engine: ${engine}, workers: 2}
 observations: {stations: {sites: [mlo, brw, spo, wlg, lfs, sdz, lan, cgo, smo, alt], intervalHours: 6}, satellite: {soundingsPerDay: 30}}
 truth: {anomalies: [{name: china, component: bio, latMin: 20, latMax: 50, lonMin: 75, lonMax: 135, delta: 0.5}]}
-${transportYaml(kind)}output: {store: run.zarr}
+${transportYaml(kind, more)}output: {store: run.zarr}
 `;
 }
 
@@ -173,6 +176,60 @@ describe('a run killed while the external model runs', () => {
     expect([...sa].filter(([name, bytes]) => Buffer.compare(bytes, sb.get(name)!) !== 0).map(([name]) => name)).toEqual([]);
   }, 900_000);
 });
+
+describe('a model on a grid of its own (transport.gridFile)', () => {
+  it('gets conservatively remapped emissions (area × flux kept per record and tracer) and is sampled on its grid', async () => {
+    const dir = tempDir('ext-grid');
+    const runs: Record<string, string> = {};
+    for (const g of ['6x4', '3x2'] as const) {
+      const grid = LatLonGrid.preset(g);
+      await writeNetcdf3(join(dir, `grid-${g}.nc`), { dims: [['lat', grid.nlat], ['lon', grid.nlon]], vars: [
+        { name: 'lat', type: 'double', dims: ['lat'], data: grid.latCentersDeg }, { name: 'lon', type: 'double', dims: ['lon'], data: grid.lonCentersDeg }] });
+      const d = join(dir, g);
+      const cfg = `time: {windows: 1, windowDays: 1}
+solver: {members: 6}
+executor: {workers: 2}
+observations: {stations: {sites: [mlo, brw, spo, wlg, lfs, sdz, lan, cgo, smo, alt], intervalHours: 6}, satellite: {soundingsPerDay: 30}}
+truth: {anomalies: [{name: china, component: bio, latMin: 20, latMax: 50, lonMin: 75, lonMax: 135, delta: 0.5}]}
+${transportYaml('mozart4', `  gridFile: ../grid-${g}.nc\n`, g)}output: {store: run.zarr}
+`;
+      const r = await runCli(['run', writeConfig(tempDirIn(d), cfg)]);
+      expect(r.code, r.stderr).toBe(0);
+      runs[g] = join(d, 'run.zarr.model/window-20200601');
+    }
+    // Σ CO2 · area per record of every tracer's emission file: the 3°×2° files (remapped from
+    // tanhui's 6°×4° fluxes) hold what the 6°×4° files (tanhui's own grid, no remapping) hold.
+    const integrals = async (file: string): Promise<number[]> => {
+      const ds = await openDataset(file);
+      const { grid } = LatLonGrid.fromCenters((await ds.read('lon')).data, (await ds.read('lat')).data);
+      const co2 = (await ds.read('CO2')).data;
+      ds.close();
+      const n = grid.size;
+      return Array.from({ length: co2.length / n }, (_, q) => {
+        let s = 0;
+        for (let c = 0; c < n; c++) s += co2[q * n + c]! * grid.cellAreaM2[c]!;
+        return s;
+      });
+    };
+    for (let t = 1; t <= 7; t++) {
+      const name = `ensemble/emissions.EN00${t}.surface.nc`;
+      const fine = await integrals(join(runs['3x2']!, name));
+      const coarse = await integrals(join(runs['6x4']!, name));
+      expect(fine).toHaveLength(coarse.length);
+      fine.forEach((v, q) => expect(Math.abs(v - coarse[q]!), `${name} record ${q}`).toBeLessThanOrEqual(1e-12 * Math.abs(coarse[q]!)));
+    }
+    // The model ran on its own grid; its history was sampled there (the h0 grid check passed).
+    const ds = await openDataset(join(runs['3x2']!, 'forward/standin.mz4.h0.2020-06-01-00000.nc'));
+    expect([(await ds.read('lat')).data.length, (await ds.read('lon')).data.length]).toEqual([90, 120]);
+    ds.close();
+  }, 600_000);
+});
+
+/** A folder (created) for one run. */
+function tempDirIn(d: string): string {
+  mkdirSync(d, { recursive: true });
+  return d;
+}
 
 /** tanhui's error line(s) of a failed run (the progress lines are JSON). */
 function errorText(stderr: string): string {

@@ -2,7 +2,7 @@
 // write the inputs into workdir/window-YYYYMMDD/<mode>/, run the command (or reuse complete
 // outputs of the same inputs), read the outputs back as samples [sample][K] and final fields.
 import { mkdirSync } from 'node:fs';
-import { TanhuiError, type HybridLevels, type LatLonGrid } from '@tanhui/core';
+import { TanhuiError, type ConservativeRegrid, type HybridLevels, type LatLonGrid } from '@tanhui/core';
 import { ensembleFlux } from '@tanhui/priors';
 import { fluxPeriodCount, type SamplingContext, type TransportWindow } from '@tanhui/transport';
 import type { EnsembleRequest, EnsembleResult, SessionEnv, TransportSession } from '../plugins/transport';
@@ -25,8 +25,12 @@ export interface ExternalKind {
   kind: string;
   commandTemplate: string;
   workdir: string;
+  /** The model's grid (files written and read are on it). */
   grid: LatLonGrid;
   levels: HybridLevels;
+  /** Conservative remapping tanhui grid → model grid and back, when they differ. */
+  toModel?: ConservativeRegrid;
+  fromModel?: ConservativeRegrid;
   samplingContext(window: TransportWindow): SamplingContext;
   /** Emission file unit: MOZART's molecules cm⁻² s⁻¹ or TM5's mol m⁻² s⁻¹. */
   fluxUnit: 'molecules' | 'mol';
@@ -60,7 +64,11 @@ export function tracerInputs(r: Request): { flux: Float64Array; initial: Float64
 async function modelRun(x: ExternalKind, env: SessionEnv, r: Request, mode: ModelMode, wantFinal: boolean): Promise<ModelOutputs & { K: number }> {
   const dir = runFolder(x.workdir, r.window, mode);
   mkdirSync(dir, { recursive: true });
-  const { flux, initial, K } = tracerInputs(r);
+  const inputs0 = tracerInputs(r);
+  const K = inputs0.K;
+  // On the model's grid: fluxes per period and initial fields per level, conservatively.
+  const flux = x.toModel ? x.toModel.apply(inputs0.flux, undefined, K) : inputs0.flux;
+  const initial = x.toModel ? x.toModel.apply(inputs0.initial, undefined, K) : inputs0.initial;
   const nPeriods = fluxPeriodCount(r.window, r.periodSeconds);
   if (nPeriods !== r.mapping.nPeriods) throw new TanhuiError('Internal', `flux periods ${r.mapping.nPeriods} ≠ ${nPeriods} of the window`);
   const ctx = x.samplingContext(r.window);
@@ -75,7 +83,8 @@ async function modelRun(x: ExternalKind, env: SessionEnv, r: Request, mode: Mode
   const run = await runModel(env, { dir, command, inputs, label, index: r.index }, () => x.staleOutputs(dir));
   const out = await x.readOutputs(dir, r, K, wantFinal);
   run.complete(out.outputs);
-  return { ...out, K };
+  const final = out.final && x.fromModel ? x.fromModel.apply(out.final, undefined, K) : out.final;
+  return { ...out, final, K };
 }
 
 export function externalSession(x: ExternalKind, env: SessionEnv): TransportSession {

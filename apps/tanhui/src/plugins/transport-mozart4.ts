@@ -3,11 +3,13 @@
 // workdir/window-YYYYMMDD/<ensemble|forward>/, runs the user's command through the executor and
 // samples the h0 history it writes (ENnnn_VMR_avrg) with tanhui's point and column operators.
 // Grid, levels, time step and surface pressure of the sampling come from the `met` section,
-// which describes the model's meteorology (the model's grid must be tanhui's grid).
+// which describes the model's meteorology; a model grid of its own (gridFile) gets emissions and
+// initial fields remapped conservatively and is sampled directly (external/model-grid.ts).
 import { readdirSync } from 'node:fs';
 import { z } from 'zod';
 import { resolvePath } from '../config/load';
 import { H0_PATTERN, sampleMozartHistory } from '@tanhui/transport';
+import { modelGridOf } from '../external/model-grid';
 import { externalSession } from '../external/session';
 import { builtinTransport, type BuiltinPlugin } from './transport-builtin';
 import type { TransportKind, TransportPlugin } from './transport';
@@ -17,12 +19,14 @@ export const commandSchema = z
   .min(1, { error: 'expected the model command (a shell command line)' })
   .describe('shell command run in the run folder; placeholders {workdir} {start} {end} {ntracers} {mode}');
 export const workdirSchema = z.string().min(1).optional().describe('folder of the model runs (default: <output.store>.model)');
+export const gridFileSchema = z.string().min(1).optional().describe("a NetCDF file with the model's lat/lon (a grid file or an h0 file); default: tanhui's grid");
 
 const schema = z
   .strictObject({
     kind: z.literal('mozart4'),
     command: commandSchema,
     workdir: workdirSchema,
+    gridFile: gridFileSchema,
     mixingRatio: z.enum(['volume', 'mass']).default('volume').describe("the h0 tracers' unit: volume (mol/mol) or mass (kg/kg, × 29/44 as GCAS)"),
   })
   .describe('an external model writing MOZART-4 h0 history (ENnnn_VMR_avrg) that tanhui samples');
@@ -35,6 +39,7 @@ export const mozart4Transport: TransportKind<typeof schema> = {
     const { loaded, config, grid, levels } = context;
     const inner = (await builtinTransport.create({ kind: 'builtin' }, context)) as BuiltinPlugin;
     const workdir = resolvePath(loaded, section.workdir ?? `${config.output.store}.model`);
+    const mg = await modelGridOf(section.gridFile && resolvePath(loaded, section.gridFile), 'transport.gridFile', grid, levels, (w) => inner.samplingContext(w));
     const plugin: TransportPlugin = {
       kind: 'mozart4',
       hasAdjoint: false,
@@ -42,7 +47,7 @@ export const mozart4Transport: TransportKind<typeof schema> = {
         return inner.stepSeconds;
       },
       nSteps: (w) => inner.nSteps(w),
-      samplingContext: (w) => inner.samplingContext(w),
+      samplingContext: (w) => mg.samplingContext(w),
       checkCoverage: inner.checkCoverage,
       session: (env) =>
         externalSession(
@@ -50,15 +55,17 @@ export const mozart4Transport: TransportKind<typeof schema> = {
             kind: 'mozart4',
             commandTemplate: section.command,
             workdir,
-            grid,
+            grid: mg.grid,
             levels,
-            samplingContext: (w) => inner.samplingContext(w),
+            toModel: mg.toModel,
+            fromModel: mg.fromModel,
+            samplingContext: (w) => mg.samplingContext(w),
             fluxUnit: 'molecules',
             staleOutputs: (dir) => readdirSync(dir).filter((f) => H0_PATTERN.test(f)),
             async readOutputs(dir, r, K, wantFinal) {
               const out = await sampleMozartHistory({
                 dir, window: r.window, stepSeconds: inner.stepSeconds, nSteps: inner.nSteps(r.window), K, plan: r.plan,
-                grid, levels, mixingRatio: section.mixingRatio, wantFinal, sampleIds: r.sampleIds,
+                grid: mg.grid, levels, mixingRatio: section.mixingRatio, wantFinal, sampleIds: r.sampleIds,
               });
               return { samples: out.samples, final: out.final, outputs: out.files.map((f) => f.slice(dir.length + 1)) };
             },

@@ -10,14 +10,15 @@ import { TanhuiError } from '@tanhui/core';
 import { resolvePath } from '../config/load';
 import { writeObsInput } from '../external/inputs';
 import { RESTART_FILE, TM5_OUTPUT_FILE } from '../external/layout';
+import { modelGridOf } from '../external/model-grid';
 import { externalSession } from '../external/session';
 import { readFlaskSamples, readTracerFields } from '../external/tm5-output';
-import { commandSchema, workdirSchema } from './transport-mozart4';
+import { commandSchema, gridFileSchema, workdirSchema } from './transport-mozart4';
 import { builtinTransport, type BuiltinPlugin } from './transport-builtin';
 import type { TransportKind, TransportPlugin } from './transport';
 
 const schema = z
-  .strictObject({ kind: z.literal('tm5'), command: commandSchema, workdir: workdirSchema })
+  .strictObject({ kind: z.literal('tm5'), command: commandSchema, workdir: workdirSchema, gridFile: gridFileSchema })
   .describe('an external model that samples the observations itself and writes one value per observation and tracer (TM5/CTDAS)');
 
 export const tm5Transport: TransportKind<typeof schema> = {
@@ -28,6 +29,7 @@ export const tm5Transport: TransportKind<typeof schema> = {
     const { loaded, config, grid, levels } = context;
     const inner = (await builtinTransport.create({ kind: 'builtin' }, context)) as BuiltinPlugin;
     const workdir = resolvePath(loaded, section.workdir ?? `${config.output.store}.model`);
+    const mg = await modelGridOf(section.gridFile && resolvePath(loaded, section.gridFile), 'transport.gridFile', grid, levels, (w) => inner.samplingContext(w));
     const plugin: TransportPlugin = {
       kind: 'tm5',
       hasAdjoint: false,
@@ -35,7 +37,7 @@ export const tm5Transport: TransportKind<typeof schema> = {
         return inner.stepSeconds;
       },
       nSteps: (w) => inner.nSteps(w),
-      samplingContext: (w) => inner.samplingContext(w),
+      samplingContext: (w) => mg.samplingContext(w),
       checkCoverage: inner.checkCoverage,
       session: (env) => {
         const obs = env.observations;
@@ -49,9 +51,11 @@ export const tm5Transport: TransportKind<typeof schema> = {
             kind: 'tm5',
             commandTemplate: section.command,
             workdir,
-            grid,
+            grid: mg.grid,
             levels,
-            samplingContext: (w) => inner.samplingContext(w),
+            toModel: mg.toModel,
+            fromModel: mg.fromModel,
+            samplingContext: (w) => mg.samplingContext(w),
             fluxUnit: 'mol',
             async writeMoreInputs(dir, r) {
               obsNumbers(r);
@@ -64,7 +68,7 @@ export const tm5Transport: TransportKind<typeof schema> = {
               const samples = await readFlaskSamples(flask, obsNumbers(r), K);
               const restart = join(dir, RESTART_FILE);
               if (wantFinal && !existsSync(restart)) throw new TanhuiError('MissingFile', 'the model did not write its final state', { context: { file: restart } });
-              const final = wantFinal ? await readTracerFields(restart, K, grid, levels) : undefined;
+              const final = wantFinal ? await readTracerFields(restart, K, mg.grid, levels) : undefined;
               return { samples, final, outputs: wantFinal ? [TM5_OUTPUT_FILE, RESTART_FILE] : [TM5_OUTPUT_FILE] };
             },
           },
