@@ -16,7 +16,11 @@ import { LatLonGrid } from '@tanhui/core';
 import { listVariables, openDataset, writeNetcdf3, ZarrStore } from '@tanhui/io';
 import { DEMO_YAML } from '../demo/demo-config';
 import { EXIT } from '../main';
-import { runCli, snapshotTree, tempDir, writeConfig } from './helpers';
+import { composeWorld } from '../compose';
+import { loadConfig } from '../config/load';
+import { runInversion } from '../pipeline/invert';
+import { SilentProgress } from '../progress';
+import { runCli, snapshotTree, tempDir, TRUTH_YAML, writeConfig } from './helpers';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 const STANDIN = join(repo, 'tools/standin-model/standin-model.mjs');
@@ -99,6 +103,31 @@ describe('external models through the stand-in on the demo config', () => {
       expect(maxDiff, k).toBeLessThanOrEqual(1e-5 * maxAbs);
     }
     expect(anyDiff).toBe(true); // the float32 history was really used
+  }, 900_000);
+});
+
+describe('tanhui invert through the external kinds', () => {
+  it('computes its response functions through the model: tm5 gives the built-in inversion exactly, mozart4 within 1e-5', async () => {
+    const dir = tempDir('ext-invert');
+    const cfg = (store: string, t: string): string => `time: {windows: 1, windowDays: 2}
+solver: {method: batch}
+executor: {workers: 2}
+observations: {stations: {intervalHours: 12}, satellite: {soundingsPerDay: 120}}
+${t}output: {store: ${store}}
+${TRUTH_YAML}`;
+    const run = async (name: string, t: string) => runInversion(await composeWorld(await loadConfig(writeConfig(dir, cfg(`${name}.zarr`, t), `${name}.yaml`))), { progress: new SilentProgress(), provenance: {} });
+    const b = await run('builtin', '');
+    const t = await run('tm5', transportYaml('tm5'));
+    const m = await run('mozart4', transportYaml('mozart4'));
+    expect(existsSync(join(dir, 'mozart4.zarr.model/window-20200601/ensemble/standin.mz4.h0.2020-06-01-00000.nc'))).toBe(true);
+    expect(Array.from(t.xa)).toEqual(Array.from(b.xa));
+    expect(Array.from(t.budgetPosterior)).toEqual(Array.from(b.budgetPosterior));
+    expect(Array.from(t.budgetPosteriorCov)).toEqual(Array.from(b.budgetPosteriorCov));
+    const maxAbs = (a: ArrayLike<number>): number => Math.max(...Array.from(a, Math.abs));
+    const maxDiff = (a: ArrayLike<number>, c: ArrayLike<number>): number => Math.max(...Array.from(a, (v, i) => Math.abs(v - c[i]!)));
+    for (const [name, x, y] of [['xa', b.xa, m.xa], ['budgetPosterior', b.budgetPosterior, m.budgetPosterior], ['budgetPosteriorCov', b.budgetPosteriorCov, m.budgetPosteriorCov]] as const) {
+      expect(maxDiff(x, y), name).toBeLessThanOrEqual(1e-5 * maxAbs(x));
+    }
   }, 900_000);
 });
 
