@@ -254,6 +254,42 @@ ${transportYaml('mozart4', `  gridFile: ../grid-${g}.nc\n`, g)}output: {store: r
   }, 600_000);
 });
 
+describe('transport.kind precomputed', () => {
+  it('samples an earlier run\'s history again (other observations too), and refuses outputs made from other inputs', async () => {
+    const dir = tempDir('ext-pre');
+    const cfg = (store: string, t: string, sites = 'mlo, brw, spo, wlg, lfs, sdz, lan, cgo, smo, alt', seed = 11): string => `time: {windows: 1, windowDays: 1}
+solver: {members: 6, twoStep: combine, seed: ${seed}}
+executor: {workers: 2}
+observations: {stations: {sites: [${sites}], intervalHours: 6}, satellite: {soundingsPerDay: 30}}
+truth: {anomalies: [{name: china, component: bio, latMin: 20, latMax: 50, lonMin: 75, lonMax: 135, delta: 0.5}]}
+${t}output: {store: ${store}}
+`;
+    const pre = 'transport:\n  kind: precomputed\n  format: mozart4\n  path: a.zarr.model\n';
+    const ok = async (name: string, text: string): Promise<void> => {
+      const r = await runCli(['run', writeConfig(dir, text, `${name}.yaml`)]);
+      expect(r.code, r.stderr).toBe(0);
+    };
+    process.env.STANDIN_COUNT = join(dir, 'count.log');
+    await ok('a', cfg('a.zarr', transportYaml('mozart4')));
+    // The same config on the precomputed history: the same store arrays, the model not run.
+    await ok('b', cfg('b.zarr', pre));
+    const [a, b] = [await arrays(join(dir, 'a.zarr')), await arrays(join(dir, 'b.zarr'))];
+    expect([...a].filter(([k, x]) => Array.from(x).some((v, i) => !same(v, b.get(k)![i]))).map(([k]) => k)).toEqual([]);
+    // Other observations: sampled from the same history; equal to running the model for them.
+    const other = 'mlo, spo, asc, mhd, kum, wlg';
+    await ok('c', cfg('c.zarr', pre, other));
+    await ok('d', cfg('d.zarr', transportYaml('mozart4'), other));
+    const [c, d] = [await arrays(join(dir, 'c.zarr')), await arrays(join(dir, 'd.zarr'))];
+    expect(c.get('obs_site')).not.toEqual(a.get('obs_site'));
+    expect([...d].filter(([k, x]) => Array.from(x).some((v, i) => !same(v, c.get(k)![i]))).map(([k]) => k)).toEqual([]);
+    expect(readFileSync(join(dir, 'count.log'), 'utf8').trim().split('\n')).toHaveLength(2); // runs a and d only
+    // Another ensemble (seed): the history was made from other emissions.
+    const r = await runCli(['run', writeConfig(dir, cfg('e.zarr', pre, undefined, 12), 'e.yaml')]);
+    expect(r.code).toBe(EXIT.badInput);
+    expect(errorText(r.stderr)).toMatch(/^tanhui: BadValue: the precomputed run of window 1 was made from other inputs: emissions\.EN\d{3}\.surface\.nc differs \(file \S+a\.zarr\.model\/window-20200601\/ensemble\/manifest\.json, key transport\.path\)/);
+  }, 600_000);
+});
+
 /** A folder (created) for one run. */
 function tempDirIn(d: string): string {
   mkdirSync(d, { recursive: true });

@@ -98,3 +98,32 @@ export async function runModel(env: SessionEnv, run: ModelRun, staleOutputs: () 
   env.progress.step(run.index, 'external-model-done', { dir: run.dir, seconds: (performance.now() - t0) / 1000 });
   return { reused: false, complete };
 }
+
+/**
+ * Kind precomputed: the outputs in outDir are usable only when its manifest lists exactly the
+ * inputs tanhui wrote now (in inputDir) and the outputs are still there, of the same size.
+ * Returns the output names.
+ */
+export function checkPrecomputed(outDir: string, inputDir: string, inputs: readonly string[], label: string): string[] {
+  const m = readManifest(outDir);
+  const manifestFile = join(outDir, MANIFEST);
+  if (!m) {
+    throw new TanhuiError('MissingFile', `no complete model run for ${label}: no manifest`, { context: { file: manifestFile, key: 'transport.path' }, hint: "precomputed outputs are an earlier mozart4/tm5 run's workdir" });
+  }
+  const names = new Set([...inputs, ...Object.keys(m.inputs)]);
+  for (const f of names) {
+    const now = inputs.includes(f) ? sha256File(join(inputDir, f)) : undefined;
+    if (now !== m.inputs[f]) {
+      throw new TanhuiError('BadValue', `the precomputed run of ${label} was made from other inputs: ${f} ${now === undefined ? 'is not an input now' : m.inputs[f] === undefined ? 'was not an input then' : 'differs'}`, {
+        context: { file: manifestFile, key: 'transport.path' },
+        hint: 'use the config of the run that made them (ensemble, priors, initial field; with another solver: twoStep combine and one window)',
+      });
+    }
+  }
+  for (const [f, o] of Object.entries(m.outputs)) {
+    const p = join(outDir, f);
+    if (!existsSync(p) || statSync(p).size !== o.size) throw new TanhuiError('MissingFile', `output ${f} of the precomputed run is missing or changed`, { context: { file: p } });
+  }
+  return Object.keys(m.outputs);
+}
+

@@ -8,7 +8,7 @@ import { fluxPeriodCount, type SamplingContext, type TransportWindow } from '@ta
 import type { EnsembleRequest, EnsembleResult, SessionEnv, TransportSession } from '../plugins/transport';
 import { writeEmissions, writeInitial } from './inputs';
 import { expandCommand, runFolder, type ModelMode } from './layout';
-import { runModel } from './model-run';
+import { checkPrecomputed, runModel } from './model-run';
 
 type Request = Omit<EnsembleRequest, 'memberFinals' | 'extraFinals'>;
 
@@ -23,8 +23,12 @@ export interface ModelOutputs {
 
 export interface ExternalKind {
   kind: string;
-  commandTemplate: string;
+  /** The model command (mozart4, tm5); absent with precomputedDir. */
+  commandTemplate?: string;
+  /** Folder in which tanhui writes the inputs (and, without precomputedDir, the model runs). */
   workdir: string;
+  /** Kind precomputed: the workdir of an earlier run whose outputs are read, never rerun. */
+  precomputedDir?: string;
   /** The model's grid (files written and read are on it). */
   grid: LatLonGrid;
   levels: HybridLevels;
@@ -77,10 +81,18 @@ async function modelRun(x: ExternalKind, env: SessionEnv, r: Request, mode: Mode
     await writeInitial(dir, { grid: x.grid, levels: x.levels, timeSec: r.window.startSec, psPa: ctx.surfacePressurePa(0), moleFraction: initial, K }),
     ...((await x.writeMoreInputs?.(dir, r, env)) ?? []),
   ];
+  if (x.precomputedDir) {
+    // Outputs of an earlier run: only if they were made from exactly these inputs.
+    const outDir = runFolder(x.precomputedDir, r.window, mode);
+    const outputs = checkPrecomputed(outDir, dir, inputs, r.label);
+    const out = await x.readOutputs(outDir, r, K, wantFinal);
+    for (const f of out.outputs) if (!outputs.includes(f)) throw new TanhuiError('BadValue', `${f} is not an output of the precomputed run`, { context: { file: outDir } });
+    const final = out.final && x.fromModel ? x.fromModel.apply(out.final, undefined, K) : out.final;
+    return { ...out, final, K };
+  }
   const iso = (s: number): string => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
-  const command = expandCommand(x.commandTemplate, { workdir: dir, start: iso(r.window.startSec), end: iso(r.window.endSec), ntracers: K, mode });
-  const label = mode === 'ensemble' ? r.label : `${r.label}`;
-  const run = await runModel(env, { dir, command, inputs, label, index: r.index }, () => x.staleOutputs(dir));
+  const command = expandCommand(x.commandTemplate!, { workdir: dir, start: iso(r.window.startSec), end: iso(r.window.endSec), ntracers: K, mode });
+  const run = await runModel(env, { dir, command, inputs, label: r.label, index: r.index }, () => x.staleOutputs(dir));
   const out = await x.readOutputs(dir, r, K, wantFinal);
   run.complete(out.outputs);
   const final = out.final && x.fromModel ? x.fromModel.apply(out.final, undefined, K) : out.final;

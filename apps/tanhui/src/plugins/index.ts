@@ -6,6 +6,7 @@ import { builtinTransport } from './transport-builtin';
 import { responseFunctionTransport } from './transport-response-functions';
 import { mozart4Transport } from './transport-mozart4';
 import { tm5Transport } from './transport-tm5';
+import { precomputedTransport } from './transport-precomputed';
 import { ensembleSpaceSolver, ensrfBulkSolver, ensrfSerialSolver } from './solver-ensrf';
 import { batchSolver } from './solver-batch';
 import { fourDVarSolver } from './solver-4dvar';
@@ -15,6 +16,7 @@ registerTransport(builtinTransport);
 registerTransport(responseFunctionTransport);
 registerTransport(mozart4Transport);
 registerTransport(tm5Transport);
+registerTransport(precomputedTransport);
 
 registerSolver(ensrfSerialSolver);
 registerSolver(ensrfBulkSolver);

@@ -12,7 +12,7 @@ import { H0_PATTERN, sampleMozartHistory } from '@tanhui/transport';
 import { modelGridOf } from '../external/model-grid';
 import { externalSession } from '../external/session';
 import { builtinTransport, type BuiltinPlugin } from './transport-builtin';
-import type { TransportKind, TransportPlugin } from './transport';
+import type { TransportContext, TransportKind, TransportPlugin } from './transport';
 
 export const commandSchema = z
   .string({ error: 'expected the model command (a shell command line)' })
@@ -35,44 +35,52 @@ export const mozart4Transport: TransportKind<typeof schema> = {
   name: 'mozart4',
   description: 'external model (MOZART-4 style): tanhui writes emissions + initial file, runs the command, samples its h0 history',
   schema,
-  async create(section, context) {
-    const { loaded, config, grid, levels } = context;
-    const inner = (await builtinTransport.create({ kind: 'builtin' }, context)) as BuiltinPlugin;
-    const workdir = resolvePath(loaded, section.workdir ?? `${config.output.store}.model`);
-    const mg = await modelGridOf(section.gridFile && resolvePath(loaded, section.gridFile), 'transport.gridFile', grid, levels, (w) => inner.samplingContext(w));
-    const plugin: TransportPlugin = {
-      kind: 'mozart4',
-      hasAdjoint: false,
-      get stepSeconds() {
-        return inner.stepSeconds;
-      },
-      nSteps: (w) => inner.nSteps(w),
-      samplingContext: (w) => mg.samplingContext(w),
-      checkCoverage: inner.checkCoverage,
-      session: (env) =>
-        externalSession(
-          {
-            kind: 'mozart4',
-            commandTemplate: section.command,
-            workdir,
-            grid: mg.grid,
-            levels,
-            toModel: mg.toModel,
-            fromModel: mg.fromModel,
-            samplingContext: (w) => mg.samplingContext(w),
-            fluxUnit: 'molecules',
-            staleOutputs: (dir) => readdirSync(dir).filter((f) => H0_PATTERN.test(f)),
-            async readOutputs(dir, r, K, wantFinal) {
-              const out = await sampleMozartHistory({
-                dir, window: r.window, stepSeconds: inner.stepSeconds, nSteps: inner.nSteps(r.window), K, plan: r.plan,
-                grid: mg.grid, levels, mixingRatio: section.mixingRatio, wantFinal, sampleIds: r.sampleIds,
-              });
-              return { samples: out.samples, final: out.final, outputs: out.files.map((f) => f.slice(dir.length + 1)) };
-            },
-          },
-          env,
-        ),
-    };
-    return plugin;
-  },
+  create: (section, context) => createMozart4(section, context),
 };
+
+/** The mozart4 kind, or (precomputedDir) the precomputed kind reading an earlier run's h0 files. */
+export async function createMozart4(
+  section: { command?: string; workdir?: string; gridFile?: string; mixingRatio: 'volume' | 'mass' },
+  context: TransportContext,
+  precomputedDir?: string,
+): Promise<TransportPlugin> {
+  const { loaded, config, grid, levels } = context;
+  const inner = (await builtinTransport.create({ kind: 'builtin' }, context)) as BuiltinPlugin;
+  const workdir = resolvePath(loaded, section.workdir ?? `${config.output.store}.model`);
+  const mg = await modelGridOf(section.gridFile && resolvePath(loaded, section.gridFile), 'transport.gridFile', grid, levels, (w) => inner.samplingContext(w));
+  const plugin: TransportPlugin = {
+    kind: precomputedDir ? 'precomputed' : 'mozart4',
+    hasAdjoint: false,
+    get stepSeconds() {
+      return inner.stepSeconds;
+    },
+    nSteps: (w) => inner.nSteps(w),
+    samplingContext: (w) => mg.samplingContext(w),
+    checkCoverage: inner.checkCoverage,
+    session: (env) =>
+      externalSession(
+        {
+          kind: 'mozart4',
+          commandTemplate: section.command,
+          precomputedDir,
+          workdir,
+          grid: mg.grid,
+          levels,
+          toModel: mg.toModel,
+          fromModel: mg.fromModel,
+          samplingContext: (w) => mg.samplingContext(w),
+          fluxUnit: 'molecules',
+          staleOutputs: (dir) => readdirSync(dir).filter((f) => H0_PATTERN.test(f)),
+          async readOutputs(dir, r, K, wantFinal) {
+            const out = await sampleMozartHistory({
+              dir, window: r.window, stepSeconds: inner.stepSeconds, nSteps: inner.nSteps(r.window), K, plan: r.plan,
+              grid: mg.grid, levels, mixingRatio: section.mixingRatio, wantFinal, sampleIds: r.sampleIds,
+            });
+            return { samples: out.samples, final: out.final, outputs: out.files.map((f) => f.slice(dir.length + 1)) };
+          },
+        },
+        env,
+      ),
+  };
+  return plugin;
+}
