@@ -153,7 +153,7 @@ describe('transport plug-ins', () => {
   it('an unknown kind, an option of the wrong type, an unknown solver: one line, exit 3, nothing written', async () => {
     const dir = tempDir('badplug');
     const store = join(dir, 'run.zarr');
-    await expectRunRejected(writeConfig(dir, `transport: {kind: mozart}\n${RUN}`, 'a.yaml'), store, /unknown transport kind 'mozart' \(known: builtin, response-functions, toy\).*transport\.kind/);
+    await expectRunRejected(writeConfig(dir, `transport: {kind: mozart}\n${RUN}`, 'a.yaml'), store, /unknown transport kind 'mozart' \(known: builtin, response-functions, mozart4, tm5, precomputed, toy\).*transport\.kind/);
     await expectRunRejected(writeConfig(dir, `transport: {kind: toy, gain: lots}\n${RUN}`, 'b.yaml'), store, /expected a number.*transport\.gain/);
     await expectRunRejected(writeConfig(dir, `transport: {kind: toy, gian: 3}\n${RUN}`, 'c.yaml'), store, /unknown key for transport kind 'toy'; expected one of kind, gain.*transport\.gian/);
     await expectRunRejected(writeConfig(dir, `transport: {kind: response-functions, path: 5}\n${RUN}`, 'd.yaml'), store, /expected a path.*transport\.path/);
