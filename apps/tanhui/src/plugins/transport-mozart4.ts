@@ -7,11 +7,8 @@
 // initial fields remapped conservatively and is sampled directly (external/model-grid.ts).
 import { readdirSync } from 'node:fs';
 import { z } from 'zod';
-import { resolvePath } from '../config/load';
 import { H0_PATTERN, sampleMozartHistory } from '@tanhui/transport';
-import { modelGridOf } from '../external/model-grid';
-import { externalSession } from '../external/session';
-import { builtinTransport, type BuiltinPlugin } from './transport-builtin';
+import { externalPlugin } from '../external/plugin';
 import type { TransportContext, TransportKind, TransportPlugin } from './transport';
 
 export const commandSchema = z
@@ -39,48 +36,20 @@ export const mozart4Transport: TransportKind<typeof schema> = {
 };
 
 /** The mozart4 kind, or (precomputedDir) the precomputed kind reading an earlier run's h0 files. */
-export async function createMozart4(
+export function createMozart4(
   section: { command?: string; workdir?: string; gridFile?: string; mixingRatio: 'volume' | 'mass' },
   context: TransportContext,
   precomputedDir?: string,
 ): Promise<TransportPlugin> {
-  const { loaded, config, grid, levels } = context;
-  const inner = (await builtinTransport.create({ kind: 'builtin' }, context)) as BuiltinPlugin;
-  const workdir = resolvePath(loaded, section.workdir ?? `${config.output.store}.model`);
-  const mg = await modelGridOf(section.gridFile && resolvePath(loaded, section.gridFile), 'transport.gridFile', grid, levels, (w) => inner.samplingContext(w));
-  const plugin: TransportPlugin = {
-    kind: precomputedDir ? 'precomputed' : 'mozart4',
-    hasAdjoint: false,
-    get stepSeconds() {
-      return inner.stepSeconds;
+  return externalPlugin('mozart4', section, context, precomputedDir, (model) => ({
+    fluxUnit: 'molecules',
+    staleOutputs: (dir) => readdirSync(dir).filter((f) => H0_PATTERN.test(f)),
+    async readOutputs(dir, r, K, wantFinal) {
+      const out = await sampleMozartHistory({
+        dir, window: r.window, stepSeconds: model.stepSeconds, nSteps: model.nSteps(r.window), K, plan: r.plan,
+        grid: model.grid, levels: model.levels, mixingRatio: section.mixingRatio, wantFinal, sampleIds: r.sampleIds,
+      });
+      return { samples: out.samples, final: out.final, outputs: out.files.map((f) => f.slice(dir.length + 1)) };
     },
-    nSteps: (w) => inner.nSteps(w),
-    samplingContext: (w) => mg.samplingContext(w),
-    checkCoverage: inner.checkCoverage,
-    session: (env) =>
-      externalSession(
-        {
-          kind: 'mozart4',
-          commandTemplate: section.command,
-          precomputedDir,
-          workdir,
-          grid: mg.grid,
-          levels,
-          toModel: mg.toModel,
-          fromModel: mg.fromModel,
-          samplingContext: (w) => mg.samplingContext(w),
-          fluxUnit: 'molecules',
-          staleOutputs: (dir) => readdirSync(dir).filter((f) => H0_PATTERN.test(f)),
-          async readOutputs(dir, r, K, wantFinal) {
-            const out = await sampleMozartHistory({
-              dir, window: r.window, stepSeconds: inner.stepSeconds, nSteps: inner.nSteps(r.window), K, plan: r.plan,
-              grid: mg.grid, levels, mixingRatio: section.mixingRatio, wantFinal, sampleIds: r.sampleIds,
-            });
-            return { samples: out.samples, final: out.final, outputs: out.files.map((f) => f.slice(dir.length + 1)) };
-          },
-        },
-        env,
-      ),
-  };
-  return plugin;
+  }));
 }

@@ -7,14 +7,11 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { TanhuiError } from '@tanhui/core';
-import { resolvePath } from '../config/load';
 import { writeObsInput } from '../external/inputs';
+import { externalPlugin } from '../external/plugin';
 import { RESTART_FILE, TM5_OUTPUT_FILE } from '../external/layout';
-import { modelGridOf } from '../external/model-grid';
-import { externalSession } from '../external/session';
 import { readFlaskSamples, readTracerFields } from '../external/tm5-output';
 import { commandSchema, gridFileSchema, workdirSchema } from './transport-mozart4';
-import { builtinTransport, type BuiltinPlugin } from './transport-builtin';
 import type { TransportContext, TransportKind, TransportPlugin } from './transport';
 
 const schema = z
@@ -29,57 +26,30 @@ export const tm5Transport: TransportKind<typeof schema> = {
 };
 
 /** The tm5 kind, or (precomputedDir) the precomputed kind reading an earlier run's flask output. */
-export async function createTm5(section: { command?: string; workdir?: string; gridFile?: string }, context: TransportContext, precomputedDir?: string): Promise<TransportPlugin> {
-  const { loaded, config, grid, levels } = context;
-  const inner = (await builtinTransport.create({ kind: 'builtin' }, context)) as BuiltinPlugin;
-  const workdir = resolvePath(loaded, section.workdir ?? `${config.output.store}.model`);
-  const mg = await modelGridOf(section.gridFile && resolvePath(loaded, section.gridFile), 'transport.gridFile', grid, levels, (w) => inner.samplingContext(w));
-  const plugin: TransportPlugin = {
-    kind: precomputedDir ? 'precomputed' : 'tm5',
-    hasAdjoint: false,
-    get stepSeconds() {
-      return inner.stepSeconds;
-    },
-    nSteps: (w) => inner.nSteps(w),
-    samplingContext: (w) => mg.samplingContext(w),
-    checkCoverage: inner.checkCoverage,
-    session: (env) => {
-      const obs = env.observations;
-      // obs_num: tanhui's observation number (table row + 1; ids of different sources may repeat).
-      const obsNumbers = (r: { sampleRows?: Int32Array }): Float64Array => {
-        if (!obs || !r.sampleRows) throw new TanhuiError('Internal', 'transport.kind tm5 needs the observation table and the sample rows in its session');
-        return Float64Array.from(r.sampleRows, (k) => k + 1);
-      };
-      return externalSession(
-        {
-          kind: 'tm5',
-          commandTemplate: section.command,
-          precomputedDir,
-          workdir,
-          grid: mg.grid,
-          levels,
-          toModel: mg.toModel,
-          fromModel: mg.fromModel,
-          samplingContext: (w) => mg.samplingContext(w),
-          fluxUnit: 'mol',
-          async writeMoreInputs(dir, r) {
-            obsNumbers(r);
-            return [await writeObsInput(dir, obs!.table, r.sampleRows!, obs!.isColumn)];
-          },
-          staleOutputs: (dir) => readdirSync(dir).filter((f) => f === TM5_OUTPUT_FILE || f === RESTART_FILE),
-          async readOutputs(dir, r, K, wantFinal) {
-            const flask = join(dir, TM5_OUTPUT_FILE);
-            if (!existsSync(flask)) throw new TanhuiError('MissingFile', 'the model did not write its per-observation output', { context: { file: flask } });
-            const samples = await readFlaskSamples(flask, obsNumbers(r), K);
-            const restart = join(dir, RESTART_FILE);
-            if (wantFinal && !existsSync(restart)) throw new TanhuiError('MissingFile', 'the model did not write its final state', { context: { file: restart } });
-            const final = wantFinal ? await readTracerFields(restart, K, mg.grid, levels) : undefined;
-            return { samples, final, outputs: wantFinal ? [TM5_OUTPUT_FILE, RESTART_FILE] : [TM5_OUTPUT_FILE] };
-          },
-        },
-        env,
-      );
-    },
-  };
-  return plugin;
+export function createTm5(section: { command?: string; workdir?: string; gridFile?: string }, context: TransportContext, precomputedDir?: string): Promise<TransportPlugin> {
+  return externalPlugin('tm5', section, context, precomputedDir, (model, env) => {
+    const obs = env.observations;
+    // obs_num: tanhui's observation number (table row + 1; ids of different sources may repeat).
+    const obsNumbers = (r: { sampleRows?: Int32Array }): Float64Array => {
+      if (!obs || !r.sampleRows) throw new TanhuiError('Internal', 'transport.kind tm5 needs the observation table and the sample rows in its session');
+      return Float64Array.from(r.sampleRows, (k) => k + 1);
+    };
+    return {
+      fluxUnit: 'mol',
+      async writeMoreInputs(dir, r) {
+        obsNumbers(r);
+        return [await writeObsInput(dir, obs!.table, r.sampleRows!, obs!.isColumn)];
+      },
+      staleOutputs: (dir) => readdirSync(dir).filter((f) => f === TM5_OUTPUT_FILE || f === RESTART_FILE),
+      async readOutputs(dir, r, K, wantFinal) {
+        const flask = join(dir, TM5_OUTPUT_FILE);
+        if (!existsSync(flask)) throw new TanhuiError('MissingFile', 'the model did not write its per-observation output', { context: { file: flask } });
+        const samples = await readFlaskSamples(flask, obsNumbers(r), K);
+        const restart = join(dir, RESTART_FILE);
+        if (wantFinal && !existsSync(restart)) throw new TanhuiError('MissingFile', 'the model did not write its final state', { context: { file: restart } });
+        const final = wantFinal ? await readTracerFields(restart, K, model.grid, model.levels) : undefined;
+        return { samples, final, outputs: wantFinal ? [TM5_OUTPUT_FILE, RESTART_FILE] : [TM5_OUTPUT_FILE] };
+      },
+    };
+  });
 }
