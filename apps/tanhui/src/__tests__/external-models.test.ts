@@ -20,7 +20,7 @@ import { composeWorld } from '../compose';
 import { loadConfig } from '../config/load';
 import { runInversion } from '../pipeline/invert';
 import { SilentProgress } from '../progress';
-import { runCli, snapshotTree, tempDir, TRUTH_YAML, writeConfig } from './helpers';
+import { expectRunRejected, runCli, snapshotTree, tempDir, TRUTH_YAML, writeConfig } from './helpers';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 const STANDIN = join(repo, 'tools/standin-model/standin-model.mjs');
@@ -316,6 +316,12 @@ describe('bad model output: one clear line, exit ≠ 0, the store keeps its last
     ['tm5', 'tracers', /^tanhui: BadShape: the model wrote 6 tracers per observation, expected 7 .*\(file \S+flask_output\.nc, variable flask\)/],
     ['tm5', 'nan', /^tanhui: BadValue: EN001 of observation \d+ is NaN .*\(file \S+flask_output\.nc, variable flask/],
   ];
+  it('refuses an unknown placeholder and a missing precomputed folder before anything is written', async () => {
+    const dir = tempDir('ext-cfg');
+    const store = join(dir, 'run.zarr');
+    await expectRunRejected(writeConfig(dir, smallConfig('mozart4').replace('--mode {mode}', '--mode {mode} {member}'), 'a.yaml'), store, /unknown placeholder \{member\} in the model command \(known: \{workdir\} \{start\} \{end\} \{ntracers\} \{mode\}\).*key transport\.command/);
+    await expectRunRejected(writeConfig(dir, `time: {windows: 1, windowDays: 1}\ntransport: {kind: precomputed, format: tm5, path: nowhere}\noutput: {store: run.zarr}\n`, 'b.yaml'), store, /MissingFile: the folder of the precomputed model runs is not there \(file \S+nowhere, key transport\.path\)/);
+  });
   const dirs: Record<string, string> = {};
   it.each(cases)('%s %s', async (kind, fault, expected) => {
     const dir = (dirs[kind] ??= tempDir(`ext-bad-${kind}`));

@@ -1,11 +1,13 @@
 // The transport plug-in of an external-model kind (mozart4, tm5, precomputed): the sampling
 // context of the `met` model (on the model grid when transport.gridFile names another), the run
 // folders under workdir, and the session of ./session.ts; the kind adds how it reads outputs.
-import type { HybridLevels, LatLonGrid } from '@tanhui/core';
+import { existsSync } from 'node:fs';
+import { TanhuiError, type HybridLevels, type LatLonGrid } from '@tanhui/core';
 import type { TransportWindow } from '@tanhui/transport';
 import { resolvePath } from '../config/load';
 import { builtinTransport, type BuiltinPlugin } from '../plugins/transport-builtin';
 import type { SessionEnv, TransportContext, TransportPlugin } from '../plugins/transport';
+import { expandCommand } from './layout';
 import { modelGridOf } from './model-grid';
 import { externalSession, type ExternalKind } from './session';
 
@@ -28,6 +30,9 @@ export async function externalPlugin(
   parts: (model: ModelDescription, env: SessionEnv) => KindParts,
 ): Promise<TransportPlugin> {
   const { loaded, config, grid, levels } = context;
+  // Unknown placeholders fail now, before any store or model run exists.
+  if (section.command !== undefined) expandCommand(section.command, { workdir: '', start: '', end: '', ntracers: 0, mode: 'ensemble' });
+  if (precomputedDir !== undefined && !existsSync(precomputedDir)) throw new TanhuiError('MissingFile', 'the folder of the precomputed model runs is not there', { context: { file: precomputedDir, key: 'transport.path' } });
   const inner = (await builtinTransport.create({ kind: 'builtin' }, context)) as BuiltinPlugin;
   const workdir = resolvePath(loaded, section.workdir ?? `${config.output.store}.model`);
   const mg = await modelGridOf(section.gridFile && resolvePath(loaded, section.gridFile), 'transport.gridFile', grid, levels, (w) => inner.samplingContext(w));

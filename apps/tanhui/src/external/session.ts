@@ -3,9 +3,9 @@
 // outputs of the same inputs), read the outputs back as samples [sample][K] and final fields.
 import { mkdirSync } from 'node:fs';
 import { TanhuiError, type ConservativeRegrid, type HybridLevels, type LatLonGrid } from '@tanhui/core';
-import { ensembleFlux } from '@tanhui/priors';
 import { fluxPeriodCount, type SamplingContext, type TransportWindow } from '@tanhui/transport';
 import type { EnsembleRequest, EnsembleResult, SessionEnv, TransportSession } from '../plugins/transport';
+import { tracerInputs } from '../plugins/tracer-inputs';
 import { writeEmissions, writeInitial } from './inputs';
 import { expandCommand, runFolder, type ModelMode } from './layout';
 import { checkPrecomputed, runModel } from './model-run';
@@ -43,26 +43,6 @@ export interface ExternalKind {
   /** Names in dir of an earlier attempt's outputs (deleted before the model runs). */
   staleOutputs(dir: string): string[];
   readOutputs(dir: string, r: Request, K: number, wantFinal: boolean): Promise<ModelOutputs>;
-}
-
-/** Tracer fluxes [period][cell][K] (members from their states, then the extras) and initial fields [cell][K]. */
-export function tracerInputs(r: Request): { flux: Float64Array; initial: Float64Array; K: number } {
-  const E = r.extras?.length ?? 0;
-  const K = r.N + E;
-  const nf = r.mapping.nPeriods * r.mapping.nCells;
-  const member = ensembleFlux(r.mapping, r.fixed, r.states, r.N);
-  const flux = new Float64Array(nf * K);
-  for (let pc = 0; pc < nf; pc++) {
-    for (let k = 0; k < r.N; k++) flux[pc * K + k] = member[pc * r.N + k]!;
-    for (let e = 0; e < E; e++) flux[pc * K + r.N + e] = r.extras![e]!.flux[pc]!;
-  }
-  const nCell = r.initialPerMember ? r.initial.length / r.N : r.initial.length;
-  const initial = new Float64Array(nCell * K);
-  for (let c = 0; c < nCell; c++) {
-    for (let k = 0; k < r.N; k++) initial[c * K + k] = r.initialPerMember ? r.initial[c * r.N + k]! : r.initial[c]!;
-    for (let e = 0; e < E; e++) initial[c * K + r.N + e] = r.extras![e]!.initial[c]!;
-  }
-  return { flux, initial, K };
 }
 
 async function modelRun(x: ExternalKind, env: SessionEnv, r: Request, mode: ModelMode, wantFinal: boolean): Promise<ModelOutputs & { K: number }> {

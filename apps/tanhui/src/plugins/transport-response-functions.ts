@@ -6,9 +6,9 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { TanhuiError } from '@tanhui/core';
-import { ensembleFlux } from '@tanhui/priors';
 import { readResponseFunctions, ResponseFunctionTransport, type TransportWindow } from '@tanhui/transport';
 import { resolvePath } from '../config/load';
+import { tracerInputs } from './tracer-inputs';
 import type { EnsembleRequest, EnsembleResult, TransportKind } from './transport';
 
 const schema = z
@@ -37,15 +37,8 @@ export const responseFunctionTransport: TransportKind<typeof schema> = {
     const allObs = { nSamples: data.nObs, rowPtr: new Int32Array(data.nObs + 1), step: new Int32Array(0), cell: new Int32Array(0), weight: new Float64Array(0) };
 
     const simulate = (r: Omit<EnsembleRequest, 'memberFinals' | 'extraFinals'>): EnsembleResult & { finals: Float64Array } => {
-      const E = r.extras?.length ?? 0;
-      const Kt = r.N + E;
-      const nf = r.mapping.nPeriods * r.mapping.nCells;
-      const member = ensembleFlux(r.mapping, r.fixed, r.states, r.N);
-      const flux = new Float64Array(nf * Kt);
-      for (let pc = 0; pc < nf; pc++) {
-        for (let k = 0; k < r.N; k++) flux[pc * Kt + k] = member[pc * r.N + k]!;
-        for (let e = 0; e < E; e++) flux[pc * Kt + r.N + e] = r.extras![e]!.flux[pc]!;
-      }
+      // No 3-D transport: every tracer's final field is its initial field.
+      const { flux, initial: finals, K: Kt } = tracerInputs(r);
       const all = rf.forward({ window: r.window, nTracers: Kt, initialMoleFraction: new Float64Array(0), fluxes: { periodSeconds: r.periodSeconds, data: flux }, plan: allObs });
       const nS = r.sampleIds.length;
       const samples = new Float64Array(nS * Kt);
@@ -53,13 +46,6 @@ export const responseFunctionTransport: TransportKind<typeof schema> = {
         const o = rowOfId.get(r.sampleIds[s]!);
         if (o === undefined) throw new TanhuiError('MissingVariable', `observation ${r.sampleIds[s]} has no response function`, { context: { file: section.path, variable: 'obs_num' }, hint: 'the Jacobian must list every observation the run assimilates' });
         samples.set(all.samples.subarray(o * Kt, (o + 1) * Kt), s * Kt);
-      }
-      // No 3-D transport: every tracer's final field is its initial field.
-      const nCell = r.initialPerMember ? r.initial.length / r.N : r.initial.length;
-      const finals = new Float64Array(nCell * Kt);
-      for (let c = 0; c < nCell; c++) {
-        for (let k = 0; k < r.N; k++) finals[c * Kt + k] = r.initialPerMember ? r.initial[c * r.N + k]! : r.initial[c]!;
-        for (let e = 0; e < E; e++) finals[c * Kt + r.N + e] = r.extras![e]!.initial[c]!;
       }
       return { samples, finals };
     };
