@@ -8,7 +8,7 @@
 //   (area × flux per record equal to the 6°×4° run's) and is sampled on its grid;
 // - bad model output: one clear line naming the file, exit ≠ 0, the store keeps its last window.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -118,8 +118,14 @@ ${TRUTH_YAML}`;
     const run = async (name: string, t: string) => runInversion(await composeWorld(await loadConfig(writeConfig(dir, cfg(`${name}.zarr`, t), `${name}.yaml`))), { progress: new SilentProgress(), provenance: {} });
     const b = await run('builtin', '');
     const t = await run('tm5', transportYaml('tm5'));
+    process.env.STANDIN_COUNT = join(dir, 'count.log');
     const m = await run('mozart4', transportYaml('mozart4'));
     expect(existsSync(join(dir, 'mozart4.zarr.model/window-20200601/ensemble/standin.mz4.h0.2020-06-01-00000.nc'))).toBe(true);
+    // Run again (an interrupted invert rerun): the window's basis-function run is reused, not rerun.
+    rmSync(join(dir, 'mozart4.zarr'), { recursive: true });
+    const m2 = await run('mozart4', transportYaml('mozart4'));
+    expect(readFileSync(join(dir, 'count.log'), 'utf8').trim().split('\n')).toEqual(['mozart4 ensemble 2020-06-01T00:00:00.000Z']);
+    expect(Array.from(m2.xa)).toEqual(Array.from(m.xa));
     expect(Array.from(t.xa)).toEqual(Array.from(b.xa));
     expect(Array.from(t.budgetPosterior)).toEqual(Array.from(b.budgetPosterior));
     expect(Array.from(t.budgetPosteriorCov)).toEqual(Array.from(b.budgetPosteriorCov));
