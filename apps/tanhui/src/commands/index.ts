@@ -28,6 +28,7 @@ const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Regist
   ['export', async () => (await import('./export')).registerExport],
   ['met', async () => (await import('./met')).registerMet],
   ['gcas', async () => (await import('./gcas')).registerGcas],
+  ['worker', async () => (await import('./worker')).registerWorker],
 ];
 
 /**

@@ -6,6 +6,7 @@ import type { World } from '../compose';
 import type { Executor } from '../executor/executor';
 import { InlineExecutor } from '../executor/inline-executor';
 import { PiscinaExecutor } from '../executor/piscina-executor';
+import { slurmExecutorFor } from '../executor/slurm-config';
 import { solverOf } from '../plugins/index';
 import type { Progress } from '../progress';
 import { acquireStoreLock } from '../store/lock';
@@ -44,6 +45,7 @@ const TASKS_MODULE = new URL('../workers/tasks.ts', import.meta.url);
 export function executorFor(world: World): Executor {
   const e = world.config.executor;
   if (e.engine === 'inline') return new InlineExecutor(() => import('../workers/tasks'), e.retries);
+  if (e.engine === 'slurm') return slurmExecutorFor(world);
   return new PiscinaExecutor({ filename: TASKS_MODULE, workers: e.workers > 0 ? e.workers : availableParallelism(), retries: e.retries });
 }
 
