@@ -21,6 +21,9 @@ if [ -n "$missing" ]; then
 fi
 
 mkdir -p "$DIR"/{state,spool,log,munge}
+# One start at a time (test files may call this concurrently).
+exec 9>"$DIR/.up.lock"
+flock 9
 HOST="$(hostname -s)"
 CPUS="$(nproc)"
 MEM_MB=$(( $(awk '/MemTotal/ {print int($2/1024)}' /proc/meminfo) - 2048 ))
@@ -40,7 +43,7 @@ TaskPlugin=task/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
 SchedulerType=sched/backfill
-SchedulerParameters=batch_sched_delay=0,sched_min_interval=100000,default_queue_depth=1000,sched_interval=2
+SchedulerParameters=batch_sched_delay=0,default_queue_depth=1000,sched_interval=2
 MessageTimeout=10
 MinJobAge=300
 DefMemPerCPU=$(( MEM_MB / CPUS ))

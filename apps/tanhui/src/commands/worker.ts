@@ -31,13 +31,15 @@ export async function runWorkerTask(taskPath: string): Promise<void> {
     const fn = mod[spec.task];
     if (typeof fn !== 'function') throw new TanhuiError('Internal', `no task named '${spec.task}' in the task module`);
     const readyMs = Date.now();
+    const seam = testSeams((input as { window?: { startSec?: number } })?.window?.startSec);
+    if (seam.sleepSeconds > 0) await new Promise((r) => setTimeout(r, seam.sleepSeconds * 1000));
     const taskStartMs = Date.now();
     let value = await fn(input);
     const taskEndMs = Date.now();
     // Piscina.move() wrappers (for threads) carry the value itself here.
     if (value !== null && typeof value === 'object' && valueSymbol in (value as object)) value = (value as Record<symbol, unknown>)[valueSymbol];
-    if (process.env.TANHUI_SLURM_NO_RESULT === '1') return; // test seam: a task that exits 0 and writes nothing
-    writeResult(spec.result, value, columns, { processStartMs, readyMs, taskStartMs, taskEndMs });
+    if (seam.noResult) return; // a task that exits 0 and writes nothing
+    writeResult(spec.result, value, columns, { processStartMs, readyMs, taskStartMs, taskEndMs }, seam.truncate);
   } catch (err) {
     const line = isTanhuiError(err) ? err.toLine() : err instanceof Error ? err.message.split('\n')[0]! : String(err);
     try {
@@ -47,6 +49,17 @@ export async function runWorkerTask(taskPath: string): Promise<void> {
     }
     throw err;
   }
+}
+
+/**
+ * Test seams, each `all` or the epoch second of the window whose tasks it hits (the bad-input
+ * tests fail window 2 and check that window 1 stays): TANHUI_SLURM_NO_RESULT (exit 0, no result),
+ * TANHUI_SLURM_TRUNCATE_RESULT (half a result file), TANHUI_SLURM_SLEEP=<window>:<seconds>.
+ */
+function testSeams(windowStartSec: number | undefined): { noResult: boolean; truncate: boolean; sleepSeconds: number } {
+  const hits = (v: string | undefined): boolean => v !== undefined && (v === 'all' || Number(v) === windowStartSec);
+  const [sleepAt, sleepS] = (process.env.TANHUI_SLURM_SLEEP ?? '').split(':');
+  return { noResult: hits(process.env.TANHUI_SLURM_NO_RESULT), truncate: hits(process.env.TANHUI_SLURM_TRUNCATE_RESULT), sleepSeconds: hits(sleepAt) ? Number(sleepS) : 0 };
 }
 
 export function registerWorker(program: Command): void {

@@ -35,6 +35,8 @@ export interface TaskState {
   reason: string;
   exitCode: string;
   stdout?: string;
+  /** The batch script (scontrol only): tells our job from another that got a reused id. */
+  command?: string;
 }
 
 /** States in which a job will not run again by itself. */
@@ -62,7 +64,7 @@ export function parseScontrol(text: string): Map<number, TaskState> {
     const field = (k: string): string | undefined => new RegExp(`(?:^| )${k}=(\\S*)`).exec(line)?.[1];
     const ids = field('ArrayTaskId');
     if (ids === undefined) continue;
-    const st: TaskState = { state: field('JobState') ?? 'UNKNOWN', reason: field('Reason') ?? 'None', exitCode: field('ExitCode') ?? '?', stdout: field('StdOut') };
+    const st: TaskState = { state: field('JobState') ?? 'UNKNOWN', reason: field('Reason') ?? 'None', exitCode: field('ExitCode') ?? '?', stdout: field('StdOut'), command: field('Command') };
     for (const i of expandTaskIds(ids)) out.set(i, st);
   }
   return out;

@@ -8,8 +8,9 @@
 // `pollSeconds`. A task that ends without a valid result is retried (default 2 times) in a new
 // array; the final error names the Slurm state, reason, exit code and the task's log. SIGINT or
 // SIGTERM cancels the arrays (scancel). A batch folder is named by a hash of its contents, so a
-// rerun after the orchestrator was killed finds the results of tasks that finished, cancels the
-// earlier arrays of that batch (orphans) and submits only what is missing.
+// rerun after the orchestrator was killed finds the results of tasks that finished, adopts the
+// tasks of that batch still queued or running (orphans: their results will come; earlier arrays
+// with nothing left for us are cancelled) and submits only what is missing.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -163,10 +164,9 @@ export class SlurmExecutor implements Executor {
     const label = batch[0]!.options.label?.replace(/ members .*/, '') ?? batch[0]!.task;
     const files = batch.map((p, i): TaskFile => ({ task: p.task, label: p.options.label ?? `${p.task} ${i}`, inputs: join(dir, 'inputs.bin'), input: trees[i], result: join(dir, `result-${i}.bin`), error: join(dir, `error-${i}.json`) }));
     mkdirSync(join(dir, 'log'), { recursive: true });
-    // A batch folder of an earlier orchestrator (killed): keep its finished results, cancel its arrays.
+    // A batch folder of an earlier orchestrator (killed): its finished results are reused below.
     const jobsFile = join(dir, 'jobs.json');
     const earlier = existsSync(jobsFile) ? (JSON.parse(readFileSync(jobsFile, 'utf8')) as string[]) : [];
-    if (earlier.length > 0) scancelSync(earlier);
     if (!existsSync(files[0]!.inputs)) writeFileAtomic(files[0]!.inputs, sink.bytes());
     files.forEach((f, i) => {
       const path = join(dir, `task-${i}.json`);
@@ -199,6 +199,11 @@ export class SlurmExecutor implements Executor {
       waiting.add(i);
     }
     if (timing.reused > 0) this.log(`slurm: ${label}: ${timing.reused} of ${batch.length} task results reused from ${dir}`);
+    // Orphans: tasks of this batch that an earlier (killed) orchestrator submitted and that still
+    // run or wait are adopted (their results will come); earlier arrays with nothing left to do
+    // for us are cancelled.
+    const adopted = await this.adoptOrphans(earlier, join(dir, 'job.sh'), waiting, jobOf, attempts);
+    if (adopted > 0) this.log(`slurm: ${label}: ${adopted} task(s) of an earlier orchestrator still queued or running, adopted`);
     const submit = async (indices: number[]): Promise<void> => {
       for (const i of indices) {
         rmSync(files[i]!.error, { force: true });
@@ -210,7 +215,8 @@ export class SlurmExecutor implements Executor {
       writeFileAtomic(jobsFile, JSON.stringify(earlier));
     };
     try {
-      if (waiting.size > 0) await submit([...waiting]);
+      const fresh = [...waiting].filter((i) => !jobOf.has(i));
+      if (fresh.length > 0) await submit(fresh);
       timing.submittedMs = Date.now();
       let delay = 50;
       let lastPoll = Date.now();
@@ -260,6 +266,30 @@ export class SlurmExecutor implements Executor {
     timing.doneMs = Date.now();
     this.timings.push(timing);
     if (!this.options.keepFiles) rmSync(dir, { recursive: true, force: true });
+  }
+
+  /** Adopt the still-live tasks of earlier arrays of this batch (same batch script); cancel the rest. */
+  private async adoptOrphans(earlier: readonly string[], script: string, waiting: ReadonlySet<number>, jobOf: Map<number, string>, attempts: number[]): Promise<number> {
+    let adopted = 0;
+    const cancel: string[] = [];
+    for (const jobId of earlier) {
+      const states = await arrayStates(jobId);
+      if (!states) continue;
+      let keep = false;
+      for (const [i, st] of states) {
+        if (st.command !== undefined && st.command !== script) break; // a reused job id: not ours
+        if (TERMINAL.has(st.state) || !waiting.has(i) || jobOf.has(i)) continue;
+        jobOf.set(i, jobId);
+        attempts[i] = 1;
+        this.live.add(jobId);
+        keep = true;
+        adopted++;
+      }
+      const ours = [...states.values()].every((st) => st.command === undefined || st.command === script);
+      if (!keep && ours && [...states.values()].some((st) => !TERMINAL.has(st.state))) cancel.push(jobId);
+    }
+    scancelSync(cancel);
+    return adopted;
   }
 
   /** Tasks whose job is over (scontrol/sacct) and that left no result, with why. */
@@ -328,7 +358,8 @@ export class SlurmExecutor implements Executor {
     const r = await slurmCommand('sbatch', args);
     const jobId = r.stdout.trim().split(';')[0]!;
     if (r.code !== 0 || !/^\d+$/.test(jobId)) {
-      const msg = (r.stderr.trim().split('\n').pop() ?? '').replace(/^sbatch: error: /, '');
+      // sbatch's first error line is the specific one ("invalid partition specified: x").
+      const msg = (r.stderr.split('\n').find((l) => l.startsWith('sbatch: error: ')) ?? r.stderr.trim().split('\n').pop() ?? '').replace(/^sbatch: error: /, '');
       throw new TanhuiError('InvalidConfig', `sbatch refused the job array: ${msg || `exit code ${r.code}`}`, { context: { key: o.partition && /partition/i.test(msg) ? 'executor.slurm.partition' : 'executor.slurm' } });
     }
     this.live.add(jobId);

@@ -179,7 +179,7 @@ export interface WorkerTimes {
 }
 
 /** Write a task's result (value and output columns) atomically. */
-export function writeResult(file: string, value: unknown, columns: ReadonlyMap<string, ColumnsRef>, times: Omit<WorkerTimes, 'writtenMs'>): void {
+export function writeResult(file: string, value: unknown, columns: ReadonlyMap<string, ColumnsRef>, times: Omit<WorkerTimes, 'writtenMs'>, truncate = false): void {
   const sink = new ArraySink();
   const cols: Record<string, unknown> = {};
   for (const [k, c] of columns) cols[k] = encodeTree(c.array, sink);
@@ -199,8 +199,8 @@ export function writeResult(file: string, value: unknown, columns: ReadonlyMap<s
   prefix.write(MAGIC, 0, 'latin1');
   prefix.writeUInt32LE(header.byteLength, 8);
   const out = Buffer.concat([prefix, header, Buffer.alloc(headerPad), arrays]);
-  if (process.env.TANHUI_SLURM_TRUNCATE_RESULT === '1') {
-    // Test seam: a result cut short (a full disk, a copy interrupted), written in place.
+  if (truncate) {
+    // Test seam: a result cut short (a full disk, a copy interrupted).
     writeFileAtomic(file, out.subarray(0, Math.max(16, out.byteLength >> 1)));
     return;
   }

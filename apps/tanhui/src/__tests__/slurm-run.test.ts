@@ -1,0 +1,134 @@
+// executor.engine slurm against the real local cluster (tools/ci/slurm-up.sh): the demo's
+// arrays equal the Piscina run's; a task cancelled with scancel is retried with its reason in
+// the log; bad input (a partition that does not exist, sbatch not on PATH, a task that writes no
+// result, a truncated result) gives one line, exit ≠ 0, and the store keeps its last complete
+// window. Skipped, saying why, where the cluster cannot be started.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ZarrStore } from '@tanhui/io';
+import { composeWorld } from '../compose';
+import { loadConfig } from '../config/load';
+import { SlurmExecutor } from '../executor/slurm-executor';
+import { demoYaml, localSlurm } from '../executor/slurm-testing';
+import { EXIT } from '../main';
+import { runCycling } from '../pipeline/run';
+import { SilentProgress } from '../progress';
+import { runCli, tempDir, writeConfig } from './helpers';
+
+const cluster = localSlurm();
+if (!cluster.ok) console.log(`Slurm tests skipped: ${cluster.why}`);
+const HASH = fileURLToPath(new URL('../../../../tools/ci/hash-store.mjs', import.meta.url));
+const hashes = (store: string): string => execFileSync(process.execPath, [HASH, store], { encoding: 'utf8' });
+
+const SMALL = (executor: string, windows = 2): string => `time: {windows: ${windows}, windowDays: 1}
+solver: {members: 4}
+executor: ${executor}
+observations: {stations: {sites: [mlo, brw, spo, wlg], intervalHours: 6}, satellite: {enabled: false}}
+truth: {anomalies: []}
+output: {store: run.zarr}
+`;
+const SLURM_SMALL = '{engine: slurm, workers: 2, slurm: {pollSeconds: 0.5}}';
+const windowsComplete = async (store: string): Promise<number> => Number((await ZarrStore.open(store)).getAttrs('').windows_complete);
+
+describe.skipIf(!cluster.ok)('executor.engine slurm on the local cluster', () => {
+  it('the demo config (2 windows) gives the same arrays on Slurm as on Piscina (shared run)', async () => {
+    const dir = tempDir('slurm-demo');
+    writeConfig(dir, await demoYaml([['windows: 4', 'windows: 2'], ['store: demo.zarr', 'store: piscina.zarr']]), 'piscina.yaml');
+    writeConfig(dir, await demoYaml([['windows: 4', 'windows: 2'], ['engine: piscina', 'engine: slurm'], ['store: demo.zarr', 'store: slurm.zarr']]), 'slurm.yaml');
+    const s = await runCli(['run', join(dir, 'slurm.yaml')]);
+    expect(s.code, s.stderr).toBe(0);
+    const p = await runCli(['run', join(dir, 'piscina.yaml')]);
+    expect(p.code, p.stderr).toBe(0);
+    const hs = hashes(join(dir, 'slurm.zarr'));
+    expect(hs.split('\n').filter(Boolean).length).toBeGreaterThan(40);
+    expect(hs).toBe(hashes(join(dir, 'piscina.zarr')));
+    // Batch folders are removed once their results are read.
+    expect(readdirSync(join(dir, 'slurm.zarr.slurm'))).toEqual([]);
+  }, 600_000);
+
+  it('retries an array task cancelled with scancel, with the Slurm state in the log, and ends with the Piscina run’s arrays', async () => {
+    const dir = tempDir('slurm-scancel');
+    const cfg = writeConfig(dir, SMALL('{engine: slurm, workers: 2, slurm: {pollSeconds: 0.3}}', 1));
+    const log: string[] = [];
+    const world = await composeWorld(await loadConfig(cfg));
+    const work = join(dir, 'work');
+    const ex = new SlurmExecutor({ workDir: work, tasks: 2, retries: 2, pollSeconds: 0.3, log: (l) => log.push(l) });
+    // Hold task 1 of the first array for 30 s so it is still there to cancel.
+    process.env.TANHUI_SLURM_SLEEP = `${Date.UTC(2020, 5, 1) / 1000}:30`;
+    let cancelled = '';
+    const killer = (async () => {
+      for (let t = 0; t < 600 && !cancelled; t++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const batch = existsSync(work) ? readdirSync(work).find((d) => existsSync(join(work, d, 'jobs.json'))) : undefined;
+        if (!batch) continue;
+        const [job] = JSON.parse(readFileSync(join(work, batch, 'jobs.json'), 'utf8')) as string[];
+        const st = spawnSync('squeue', ['-h', '-j', `${job}_1`, '-o', '%T'], { encoding: 'utf8' }).stdout.trim();
+        if (st !== 'RUNNING') continue;
+        delete process.env.TANHUI_SLURM_SLEEP; // the retry runs at once
+        spawnSync('scancel', [`${job}_1`]);
+        cancelled = `${job}_1`;
+      }
+    })();
+    try {
+      await runCycling(world, { progress: new SilentProgress(), provenance: { tanhui_command: 'test' }, executor: ex });
+    } finally {
+      delete process.env.TANHUI_SLURM_SLEEP;
+      await killer;
+      await ex.close();
+    }
+    expect(cancelled).not.toBe('');
+    const line = log.find((l) => l.includes(`(job ${cancelled})`));
+    expect(line).toMatch(/Slurm state CANCELLED, reason \S+, exit code \S+; log .*task-1\.\d+\.log; retrying \(attempt 2 of 3\)/);
+    expect(ex.stats().retries).toBe(1);
+    writeConfig(dir, SMALL('{engine: piscina, workers: 2, sharedRun: false}', 1).replace('run.zarr', 'ref.zarr'), 'ref.yaml');
+    expect((await runCli(['run', join(dir, 'ref.yaml')])).code).toBe(0);
+    expect(hashes(join(dir, 'run.zarr'))).toBe(hashes(join(dir, 'ref.zarr')));
+  }, 600_000);
+
+  it('a partition that does not exist: one line naming it, exit 3, nothing written', async () => {
+    const dir = tempDir('slurm-partition');
+    const cfg = writeConfig(dir, SMALL('{engine: slurm, workers: 2, slurm: {partition: nosuch}}'));
+    const r = await runCli(['run', cfg]);
+    expect(r.code).toBe(EXIT.badInput);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('tanhui: '));
+    expect(lines).toEqual([expect.stringMatching(/^tanhui: InvalidConfig: sbatch refused the job array: invalid partition specified: nosuch \(key executor\.slurm\.partition\)/)]);
+    expect(await windowsComplete(join(dir, 'run.zarr'))).toBe(0);
+  }, 120_000);
+
+  it('sbatch not on PATH: one line, exit 3', () => {
+    const dir = tempDir('slurm-path');
+    const cfg = writeConfig(dir, SMALL(SLURM_SMALL));
+    const bin = fileURLToPath(new URL('../../bin/tanhui.mjs', import.meta.url));
+    const r = spawnSync(process.execPath, [bin, 'run', cfg], { encoding: 'utf8', env: { ...process.env, PATH: '/nonexistent' } });
+    expect(r.status).toBe(EXIT.badInput);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('tanhui: '));
+    expect(lines).toEqual([expect.stringMatching(/^tanhui: InvalidConfig: sbatch not found on PATH \(executor\.engine slurm needs the Slurm client commands; PATH=\/nonexistent\)/)]);
+  }, 120_000);
+
+  for (const [seam, pattern] of [
+    ['TANHUI_SLURM_NO_RESULT', /Slurm state COMPLETED, reason None, exit code 0:0: the task wrote no result; log \S+task-\d\.\d+\.log$/],
+    ['TANHUI_SLURM_TRUNCATE_RESULT', /the task result \S+result-\d\.bin is truncated \(\d+ of \d+ bytes\); log \S+task-\d\.\d+\.log$/],
+  ] as const) {
+    it(`${seam === 'TANHUI_SLURM_NO_RESULT' ? 'a task that writes no result' : 'a truncated result'} in window 2: retried, then one line, exit 5, window 1 kept`, async () => {
+      const dir = tempDir('slurm-result');
+      const cfg = writeConfig(dir, SMALL('{engine: slurm, workers: 2, retries: 1, slurm: {pollSeconds: 0.3}}'));
+      process.env[seam] = String(Date.UTC(2020, 5, 2) / 1000);
+      let r: Awaited<ReturnType<typeof runCli>>;
+      try {
+        r = await runCli(['run', cfg]);
+      } finally {
+        delete process.env[seam];
+      }
+      expect(r.code).toBe(EXIT.workerFailed);
+      const lines = r.stderr.split('\n').filter((l) => l.startsWith('tanhui: '));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]!.replace(/ — .*$/, '')).toMatch(/^tanhui: WorkerFailed: task window 2 members \d–\d failed after 2 attempt\(s\) on Slurm: /);
+      expect(lines[0]!.replace(/ — .*$/, '')).toMatch(pattern);
+      expect(r.stderr).toMatch(/retrying \(attempt 2 of 2\)/);
+      expect(await windowsComplete(join(dir, 'run.zarr'))).toBe(1);
+    }, 300_000);
+  }
+});

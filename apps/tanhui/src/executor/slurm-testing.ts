@@ -1,0 +1,46 @@
+// For tests: the local one-node Slurm cluster of tools/ci/slurm-up.sh. Uses the cluster that
+// SLURM_CONF names when it answers (tools/ci/run-tests.mjs starts one for `make test`), else
+// starts it (installing Debian's packages when missing). Where that is impossible the Slurm
+// tests skip, saying why.
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const UP = fileURLToPath(new URL('../../../../tools/ci/slurm-up.sh', import.meta.url));
+
+function answers(): boolean {
+  try {
+    const state = execFileSync('sinfo', ['-h', '-o', '%T'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return /^(idle|mixed|allocated)/m.test(state);
+  } catch {
+    return false;
+  }
+}
+
+let cached: { ok: true } | { ok: false; why: string } | undefined;
+
+export function localSlurm(): { ok: true } | { ok: false; why: string } {
+  if (cached) return cached;
+  if (process.env.SLURM_CONF && answers()) return (cached = { ok: true });
+  try {
+    const out = execFileSync('bash', [UP], { encoding: 'utf8', timeout: 600_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    const conf = /export SLURM_CONF=(\S+)/.exec(out)?.[1];
+    if (!conf) return (cached = { ok: false, why: 'tools/ci/slurm-up.sh printed no SLURM_CONF' });
+    process.env.SLURM_CONF = conf;
+    return (cached = answers() ? { ok: true } : { ok: false, why: 'the local cluster does not answer sinfo' });
+  } catch (err) {
+    const stderr = String((err as { stderr?: unknown }).stderr ?? (err as Error).message).trim().split('\n').pop();
+    return (cached = { ok: false, why: `tools/ci/slurm-up.sh failed: ${stderr}` });
+  }
+}
+
+/** The demo configuration with edits (string replacements on its YAML). */
+export async function demoYaml(edits: ReadonlyArray<[string | RegExp, string]>): Promise<string> {
+  const { DEMO_YAML } = await import('../demo/demo-config');
+  let y = DEMO_YAML;
+  for (const [from, to] of edits) {
+    const next = y.replace(from, to);
+    if (next === y) throw new Error(`demoYaml: '${String(from)}' not found`);
+    y = next;
+  }
+  return y;
+}
