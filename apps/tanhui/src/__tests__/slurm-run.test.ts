@@ -88,6 +88,29 @@ describe.skipIf(!cluster.ok)('executor.engine slurm on the local cluster', () =>
     expect(hashes(join(dir, 'run.zarr'))).toBe(hashes(join(dir, 'ref.zarr')));
   }, 600_000);
 
+  it('run --submit --dry-run prints the orchestrator script; --submit runs the whole run as a batch job that submits the arrays', async () => {
+    const dir = tempDir('slurm-submit');
+    const cfg = writeConfig(dir, SMALL(SLURM_SMALL, 1));
+    const dry = await runCli(['run', cfg, '--submit', '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/^#!\/bin\/bash\n#SBATCH --job-name=tanhui-tanhui-run\n#SBATCH --output=\S+run\.zarr\.slurm\/orchestrator-%j\.log\n/);
+    expect(dry.stdout).toMatch(/\n\S+node \S+bin\/tanhui\.mjs run \S+run\.yaml &\n/);
+    expect(existsSync(join(dir, 'run.zarr.slurm'))).toBe(false); // a dry run writes nothing
+    const r = await runCli(['run', cfg, '--submit']);
+    expect(r.code, r.stderr).toBe(0);
+    const job = /submitted batch job (\d+)/.exec(r.stdout)![1]!;
+    for (let t = 0; t < 1200; t++) {
+      const st = spawnSync('scontrol', ['show', 'job', '-o', job], { encoding: 'utf8' }).stdout;
+      if (/JobState=(COMPLETED|FAILED|CANCELLED|TIMEOUT)/.test(st)) {
+        expect(st).toMatch(/JobState=COMPLETED/);
+        break;
+      }
+      await new Promise((res) => setTimeout(res, 250));
+    }
+    expect(await windowsComplete(join(dir, 'run.zarr'))).toBe(1);
+    expect(readFileSync(join(dir, 'run.zarr.slurm', `orchestrator-${job}.log`), 'utf8')).toMatch(/run store: \S+run\.zarr \(1\/1 windows\)/);
+  }, 600_000);
+
   it('a partition that does not exist: one line naming it, exit 3, nothing written', async () => {
     const dir = tempDir('slurm-partition');
     const cfg = writeConfig(dir, SMALL('{engine: slurm, workers: 2, slurm: {partition: nosuch}}'));

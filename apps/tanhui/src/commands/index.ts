@@ -29,6 +29,7 @@ const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Regist
   ['met', async () => (await import('./met')).registerMet],
   ['gcas', async () => (await import('./gcas')).registerGcas],
   ['worker', async () => (await import('./worker')).registerWorker],
+  ['bench-slurm', async () => (await import('./bench-slurm')).registerBenchSlurm],
 ];
 
 /**

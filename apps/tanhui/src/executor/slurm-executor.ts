@@ -345,6 +345,8 @@ export class SlurmExecutor implements Executor {
       '--parsable',
       `--array=${indices.sort((a, b) => a - b).join(',')}`,
       '--job-name=tanhui',
+      // A node failure ends the task (NODE_FAIL) instead of requeueing it: the retry is ours, counted and logged.
+      '--no-requeue',
       `--output=${join(dir, 'log', 'task-%a.%A.log')}`,
       `--cpus-per-task=${o.cpusPerTask ?? 1}`,
       ...(o.partition ? [`--partition=${o.partition}`] : []),

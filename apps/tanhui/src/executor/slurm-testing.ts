@@ -20,6 +20,8 @@ let cached: { ok: true } | { ok: false; why: string } | undefined;
 
 export function localSlurm(): { ok: true } | { ok: false; why: string } {
   if (cached) return cached;
+  // tools/ci/run-tests.mjs tried already and failed: don't try (and install) again per test file.
+  if (process.env.TANHUI_SLURM_UNAVAILABLE) return (cached = { ok: false, why: process.env.TANHUI_SLURM_UNAVAILABLE });
   if (process.env.SLURM_CONF && answers()) return (cached = { ok: true });
   try {
     const out = execFileSync('bash', [UP], { encoding: 'utf8', timeout: 600_000, stdio: ['ignore', 'pipe', 'pipe'] });
