@@ -3,15 +3,15 @@
 // one folder in the run's work folder on the shared filesystem with the inputs written once
 // (inputs.bin) and a task file per task, submitted as one job array (`sbatch --array
 // --parsable`) whose task i runs `tanhui worker --task <batch>/task-i.json`. The orchestrator
-// does not hold a terminal: it watches the result files (polled from every 50 ms, slowing to
-// 1 s) and asks scontrol (sacct where slurmctld forgot the job) for the state of tasks every
+// does not hold a terminal: it watches the result files (inotify, and polled from every 50 ms, slowing
+// to 250 ms) and asks scontrol (sacct where slurmctld forgot the job) for the state of tasks every
 // `pollSeconds`. A task that ends without a valid result is retried (default 2 times) in a new
 // array; the final error names the Slurm state, reason, exit code and the task's log. SIGINT or
 // SIGTERM cancels the arrays (scancel). A batch folder is named by a hash of its contents, so a
 // rerun after the orchestrator was killed finds the results of tasks that finished, adopts the
 // tasks of that batch still queued or running (orphans: their results will come; earlier arrays
 // with nothing left for us are cancelled) and submits only what is missing.
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
@@ -92,8 +92,6 @@ function scatter(col: ColumnsOut, local: Float64Array): void {
   const { array, stride, offset } = col.dest;
   for (let r = 0; r < col.rows; r++) for (let k = 0; k < col.count; k++) array[r * stride + offset + k] = local[r * col.count + k]!;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class SlurmExecutor implements Executor {
   readonly concurrency: number;
@@ -220,9 +218,27 @@ export class SlurmExecutor implements Executor {
       timing.submittedMs = Date.now();
       let delay = 50;
       let lastPoll = Date.now();
+      // Results are looked for every 50 ms, slowing to 250 ms, and at once when the folder changes
+      // (inotify on this host; a shared filesystem's remote writes are found by the polling).
+      let wake: (() => void) | undefined;
+      let watcher: FSWatcher | undefined;
+      try {
+        watcher = watch(dir, () => wake?.());
+        watcher.on('error', () => undefined);
+      } catch {
+        // no watching here: polling only
+      }
+      try {
       while (waiting.size > 0) {
-        await sleep(delay);
-        delay = Math.min(1000, delay * 1.5);
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, delay);
+          wake = () => {
+            clearTimeout(t);
+            r();
+          };
+        });
+        wake = undefined;
+        delay = Math.min(250, delay * 1.5);
         const failed: Array<[number, string]> = [];
         for (const i of waiting) {
           if (!resultPresent(files[i]!.result)) continue;
@@ -256,6 +272,9 @@ export class SlurmExecutor implements Executor {
           await submit(again);
           delay = 50;
         }
+      }
+      } finally {
+        watcher?.close();
       }
     } catch (err) {
       scancelSync([...new Set(jobOf.values())]);

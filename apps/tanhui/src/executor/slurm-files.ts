@@ -59,12 +59,11 @@ export class ArraySink {
     let at = this.byHash.get(h);
     if (at === undefined) {
       at = this.size;
-      const copy = new Uint8Array(bytes.byteLength); // the caller's array may change after flush
-      copy.set(bytes);
-      this.parts.push(copy);
-      const pad = (8 - (copy.byteLength % 8)) % 8;
+      // A view, not a copy: the batch's files are written before control returns to the caller.
+      this.parts.push(bytes);
+      const pad = (8 - (bytes.byteLength % 8)) % 8;
       if (pad > 0) this.parts.push(new Uint8Array(pad));
-      this.size += copy.byteLength + pad;
+      this.size += bytes.byteLength + pad;
       this.byHash.set(h, at);
       this.hash.update(h);
     }
@@ -74,6 +73,18 @@ export class ArraySink {
 
   bytes(): Uint8Array {
     return Buffer.concat(this.parts, this.size);
+  }
+
+  get byteLength(): number {
+    return this.size;
+  }
+
+  /** Copy the arrays into `out` from byte `at` (one copy, no intermediate buffer). */
+  copyInto(out: Uint8Array, at: number): void {
+    for (const p of this.parts) {
+      out.set(p, at);
+      at += p.byteLength;
+    }
   }
 
   /** Hash of the contents (with the task JSONs it names a batch). */
@@ -184,27 +195,28 @@ export function writeResult(file: string, value: unknown, columns: ReadonlyMap<s
   const cols: Record<string, unknown> = {};
   for (const [k, c] of columns) cols[k] = encodeTree(c.array, sink);
   const body = { value: encodeTree(value, sink), columns: cols, times: { ...times, writtenMs: Date.now() } };
-  const arrays = sink.bytes();
-  let header = Buffer.from(JSON.stringify({ ...body, total: 0 }));
+  const arraysBytes = sink.byteLength;
+  const headerPadOf = (h: Buffer): number => (8 - ((16 + h.byteLength) % 8)) % 8;
   // The header names the file's total length, which depends on the header's own length.
-  for (let i = 0; i < 3; i++) {
-    const headerPad = (8 - ((16 + header.byteLength) % 8)) % 8;
-    const total = 16 + header.byteLength + headerPad + arrays.byteLength;
-    header = Buffer.from(JSON.stringify({ ...body, total }));
-    const again = (8 - ((16 + header.byteLength) % 8)) % 8;
-    if (16 + header.byteLength + again + arrays.byteLength === total) break;
+  let header = Buffer.from(JSON.stringify({ ...body, total: 0 }));
+  for (let i = 0; i < 4; i++) {
+    const total = 16 + header.byteLength + headerPadOf(header) + arraysBytes;
+    const next = Buffer.from(JSON.stringify({ ...body, total }));
+    const same = next.byteLength + headerPadOf(next) === header.byteLength + headerPadOf(header);
+    header = next;
+    if (same) break;
   }
-  const headerPad = (8 - ((16 + header.byteLength) % 8)) % 8;
-  const prefix = Buffer.alloc(16);
-  prefix.write(MAGIC, 0, 'latin1');
-  prefix.writeUInt32LE(header.byteLength, 8);
-  const out = Buffer.concat([prefix, header, Buffer.alloc(headerPad), arrays]);
-  if (truncate) {
-    // Test seam: a result cut short (a full disk, a copy interrupted).
-    writeFileAtomic(file, out.subarray(0, Math.max(16, out.byteLength >> 1)));
-    return;
-  }
-  writeFileAtomic(file, out);
+  const start = 16 + header.byteLength + headerPadOf(header);
+  // One buffer, each array copied into it once (results are hundreds of MB with final fields).
+  const out = Buffer.allocUnsafe(start + arraysBytes);
+  out.write(MAGIC, 0, 'latin1');
+  out.writeUInt32LE(header.byteLength, 8);
+  out.writeUInt32LE(0, 12);
+  header.copy(out, 16);
+  out.fill(0, 16 + header.byteLength, start);
+  sink.copyInto(out, start);
+  // Test seam: a result cut short (a full disk, a copy interrupted).
+  writeFileAtomic(file, truncate ? out.subarray(0, Math.max(16, out.byteLength >> 1)) : out);
 }
 
 export interface TaskResult {
@@ -230,9 +242,12 @@ export function readResult(file: string): TaskResult {
   const start = 16 + hlen + ((8 - ((16 + hlen) % 8)) % 8);
   const arrays = (type: string, offset: number, length: number): Typed => {
     const C = TYPES[type]!;
-    const bytes = length * (C as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
-    const copy = new ArrayBuffer(bytes);
-    new Uint8Array(copy).set(buf.subarray(start + offset, start + offset + bytes));
+    const size = (C as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+    const at = buf.byteOffset + start + offset;
+    // A view into the file's buffer where aligned (a big file has a buffer of its own), else a copy.
+    if (at % size === 0) return new C(buf.buffer as ArrayBuffer, at, length);
+    const copy = new ArrayBuffer(length * size);
+    new Uint8Array(copy).set(buf.subarray(start + offset, start + offset + length * size));
     return new C(copy);
   };
   const columns = new Map<string, Float64Array>();
