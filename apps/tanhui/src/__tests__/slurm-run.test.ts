@@ -3,7 +3,7 @@
 // the log; bad input (a partition that does not exist, sbatch not on PATH, a task that writes no
 // result, a truncated result) gives one line, exit ≠ 0, and the store keeps its last complete
 // window. Skipped, saying why, where the cluster cannot be started.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,6 +110,37 @@ describe.skipIf(!cluster.ok)('executor.engine slurm on the local cluster', () =>
     expect(await windowsComplete(join(dir, 'run.zarr'))).toBe(1);
     expect(readFileSync(join(dir, 'run.zarr.slurm', `orchestrator-${job}.log`), 'utf8')).toMatch(/run store: \S+run\.zarr \(1\/1 windows\)/);
   }, 600_000);
+
+  it('SIGTERM of the orchestrator cancels its array (scancel) and the store keeps its last complete window', async () => {
+    const dir = tempDir('slurm-sigterm');
+    const cfg = writeConfig(dir, SMALL(SLURM_SMALL, 1));
+    const bin = fileURLToPath(new URL('../../bin/tanhui.mjs', import.meta.url));
+    const child = spawn(process.execPath, [bin, 'run', cfg], { stdio: 'ignore', env: { ...process.env, TANHUI_SLURM_SLEEP: 'all:300' } });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const work = join(dir, 'run.zarr.slurm');
+    let job = '';
+    for (let t = 0; t < 1200 && !job; t++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const batch = existsSync(work) ? readdirSync(work).find((d) => existsSync(join(work, d, 'jobs.json'))) : undefined;
+      if (!batch) continue;
+      const [id] = JSON.parse(readFileSync(join(work, batch, 'jobs.json'), 'utf8')) as string[];
+      if (spawnSync('squeue', ['-h', '-j', id!, '-o', '%T'], { encoding: 'utf8' }).stdout.includes('RUNNING')) job = id!;
+    }
+    expect(job).not.toBe('');
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    // scancel was sent before the exit: the tasks end as CANCELLED (scontrol keeps them MinJobAge s).
+    let states = '';
+    for (let t = 0; t < 100; t++) {
+      states = spawnSync('scontrol', ['show', 'job', '-o', job], { encoding: 'utf8' }).stdout;
+      if (!/JobState=(RUNNING|PENDING|COMPLETING)/.test(states)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(states).toMatch(/JobState=CANCELLED/);
+    expect(states).not.toMatch(/JobState=(RUNNING|PENDING)/);
+    expect(await windowsComplete(join(dir, 'run.zarr'))).toBe(0);
+    expect(existsSync(join(dir, 'run.zarr.lock'))).toBe(false);
+  }, 300_000);
 
   it('a partition that does not exist: one line naming it, exit 3, nothing written', async () => {
     const dir = tempDir('slurm-partition');

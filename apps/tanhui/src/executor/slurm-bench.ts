@@ -4,7 +4,7 @@
 // window, through a SlurmExecutor; per window the batch's wall time (submit → all results read),
 // the tasks' own compute (the longest task function), the dispatch overhead = the difference, and
 // its parts: files written, sbatch, queue wait until the first worker process starts, worker
-// start-up (node + CLI + task module + inputs read), result write, detection + result read. Then
+// start-up (node + CLI + task module + inputs read), result encoding, the last result's file write and its detection, its read (and scatter into the members' table), what follows until the batch ends. Then
 // `tanhui worker` start-up (median of 5 `worker --help` against `node -e 0`) and the same config on
 // Piscina with the same member groups (window time without Slurm; the stores must be identical).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -63,7 +63,7 @@ export async function slurmBench(o: SlurmBenchOptions, print: (line: string) => 
 
   const ms = (x: number): string => `${(x / 1000).toFixed(2)} s`;
   print(`Slurm dispatch overhead, demo config at ${grid}, N = ${members}, ${o.windowDays}-day windows, ${TASKS} array tasks per window (${new Date().toISOString()}, load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`);
-  const rows: string[][] = [['window', 'window time', 'batch', 'tasks own', 'overhead', '% window', 'write', 'sbatch', 'queue', 'start-up', 'result', 'detect+read']];
+  const rows: string[][] = [['window', 'window time', 'batch', 'tasks own', 'overhead', '% window', 'write', 'sbatch', 'queue', 'start-up', 'encode', 'write+seen', 'read', 'after']];
   s.timings.windowMs.forEach((winMs, w) => {
     const b: BatchTiming = slurm.timings[w]!;
     const own = Math.max(...b.workers.map((t) => t.taskEndMs - t.taskStartMs));
@@ -73,9 +73,10 @@ export async function slurmBench(o: SlurmBenchOptions, print: (line: string) => 
     const startup = Math.max(...b.workers.map((t) => t.taskStartMs - t.processStartMs));
     const write = Math.max(...b.workers.map((t) => t.writtenMs - t.taskEndMs));
     const lastWritten = Math.max(...b.workers.map((t) => t.writtenMs));
+    const seen = b.seen[b.workers.findIndex((t) => t.writtenMs === lastWritten)]!;
     rows.push([
       String(w), ms(winMs), ms(total), ms(own), ms(over), `${((100 * over) / winMs).toFixed(1)} %`,
-      ms(b.writtenMs - b.startMs), ms(b.submittedMs - b.writtenMs), ms(first - b.submittedMs), ms(startup), ms(write), ms(b.doneMs - lastWritten),
+      ms(b.writtenMs - b.startMs), ms(b.submittedMs - b.writtenMs), ms(first - b.submittedMs), ms(startup), ms(write), ms(seen.seenMs - lastWritten), ms(seen.readMs), ms(b.doneMs - seen.seenMs - seen.readMs),
     ]);
   });
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));

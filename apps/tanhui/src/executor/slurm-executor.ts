@@ -59,6 +59,8 @@ export interface BatchTiming {
   submittedMs: number;
   doneMs: number;
   workers: WorkerTimes[];
+  /** Per result (same order as workers): when the orchestrator saw it, and when it was read and scattered. */
+  seen: Array<{ seenMs: number; readMs: number }>;
 }
 
 interface Pending {
@@ -171,15 +173,17 @@ export class SlurmExecutor implements Executor {
       if (!existsSync(path)) writeFileAtomic(path, JSON.stringify(f));
     });
     writeFileAtomic(join(dir, 'job.sh'), this.script(dir));
-    const timing: BatchTiming = { label, tasks: batch.length, reused: 0, startMs, writtenMs: Date.now(), submittedMs: 0, doneMs: 0, workers: [] };
+    const timing: BatchTiming = { label, tasks: batch.length, reused: 0, startMs, writtenMs: Date.now(), submittedMs: 0, doneMs: 0, workers: [], seen: [] };
 
     const attempts = new Array<number>(batch.length).fill(0);
     const jobOf = new Map<number, string>();
     const waiting = new Set<number>();
     const finish = (i: number): boolean => {
+      const seenMs = Date.now();
       const r = readResult(files[i]!.result);
       for (const c of cols[i]!) scatter(c, r.columns.get(c.key)!);
       timing.workers.push(r.times);
+      timing.seen.push({ seenMs, readMs: Date.now() - seenMs });
       batch[i]!.resolve(r.value);
       waiting.delete(i);
       return true;
