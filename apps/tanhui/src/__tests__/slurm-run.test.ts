@@ -12,7 +12,7 @@ import { ZarrStore } from '@tanhui/io';
 import { composeWorld } from '../compose';
 import { loadConfig } from '../config/load';
 import { SlurmExecutor } from '../executor/slurm-executor';
-import { demoYaml, localSlurm } from '../executor/slurm-testing';
+import { demoYaml, localSlurm, runningBatchJob } from '../executor/slurm-testing';
 import { EXIT } from '../main';
 import { runCycling } from '../pipeline/run';
 import { SilentProgress } from '../progress';
@@ -60,17 +60,11 @@ describe.skipIf(!cluster.ok)('executor.engine slurm on the local cluster', () =>
     process.env.TANHUI_SLURM_SLEEP = `${Date.UTC(2020, 5, 1) / 1000}:30`;
     let cancelled = '';
     const killer = (async () => {
-      for (let t = 0; t < 600 && !cancelled; t++) {
-        await new Promise((r) => setTimeout(r, 100));
-        const batch = existsSync(work) ? readdirSync(work).find((d) => existsSync(join(work, d, 'jobs.json'))) : undefined;
-        if (!batch) continue;
-        const [job] = JSON.parse(readFileSync(join(work, batch, 'jobs.json'), 'utf8')) as string[];
-        const st = spawnSync('squeue', ['-h', '-j', `${job}_1`, '-o', '%T'], { encoding: 'utf8' }).stdout.trim();
-        if (st !== 'RUNNING') continue;
-        delete process.env.TANHUI_SLURM_SLEEP; // the retry runs at once
-        spawnSync('scancel', [`${job}_1`]);
-        cancelled = `${job}_1`;
-      }
+      const job = await runningBatchJob(work, 1);
+      if (!job) return;
+      delete process.env.TANHUI_SLURM_SLEEP; // the retry runs at once
+      spawnSync('scancel', [`${job}_1`]);
+      cancelled = `${job}_1`;
     })();
     try {
       await runCycling(world, { progress: new SilentProgress(), provenance: { tanhui_command: 'test' }, executor: ex });
@@ -117,15 +111,7 @@ describe.skipIf(!cluster.ok)('executor.engine slurm on the local cluster', () =>
     const bin = fileURLToPath(new URL('../../bin/tanhui.mjs', import.meta.url));
     const child = spawn(process.execPath, [bin, 'run', cfg], { stdio: 'ignore', env: { ...process.env, TANHUI_SLURM_SLEEP: 'all:300' } });
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    const work = join(dir, 'run.zarr.slurm');
-    let job = '';
-    for (let t = 0; t < 1200 && !job; t++) {
-      await new Promise((r) => setTimeout(r, 100));
-      const batch = existsSync(work) ? readdirSync(work).find((d) => existsSync(join(work, d, 'jobs.json'))) : undefined;
-      if (!batch) continue;
-      const [id] = JSON.parse(readFileSync(join(work, batch, 'jobs.json'), 'utf8')) as string[];
-      if (spawnSync('squeue', ['-h', '-j', id!, '-o', '%T'], { encoding: 'utf8' }).stdout.includes('RUNNING')) job = id!;
-    }
+    const job = (await runningBatchJob(join(dir, 'run.zarr.slurm'))) ?? '';
     expect(job).not.toBe('');
     child.kill('SIGTERM');
     expect(await exited).toBe(143);

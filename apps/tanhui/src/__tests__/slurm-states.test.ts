@@ -4,11 +4,11 @@
 // OUT_OF_MEMORY needs a cgroup-enforcing cluster (TaskPlugin=task/cgroup), which this one-node
 // test cluster is not: it is parsed (slurm-files.test.ts) but not produced here.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { localSlurm } from '../executor/slurm-testing';
+import { localSlurm, runningBatchJob } from '../executor/slurm-testing';
 import { EXIT } from '../main';
 import { runCli, tempDir, writeConfig } from './helpers';
 
@@ -52,18 +52,12 @@ describe.skipIf(!cluster.ok)('Slurm task states', () => {
     const node = hostname().split('.')[0]!;
     let downed = false;
     const downer = (async () => {
-      for (let t = 0; t < 1200 && !downed; t++) {
-        await new Promise((res) => setTimeout(res, 100));
-        const batch = existsSync(work) ? readdirSync(work).find((d) => existsSync(join(work, d, 'jobs.json'))) : undefined;
-        if (!batch) continue;
-        const [job] = JSON.parse(readFileSync(join(work, batch, 'jobs.json'), 'utf8')) as string[];
-        if (spawnSync('squeue', ['-h', '-j', job!, '-o', '%T'], { encoding: 'utf8' }).stdout.trim() !== 'RUNNING') continue;
-        delete process.env.TANHUI_SLURM_SLEEP;
-        spawnSync('scontrol', ['update', `nodename=${node}`, 'state=down', 'reason=tanhui-test']);
-        downed = true;
-        await new Promise((res) => setTimeout(res, 1500));
-        spawnSync('scontrol', ['update', `nodename=${node}`, 'state=resume']);
-      }
+      if (!(await runningBatchJob(work))) return;
+      delete process.env.TANHUI_SLURM_SLEEP;
+      spawnSync('scontrol', ['update', `nodename=${node}`, 'state=down', 'reason=tanhui-test']);
+      downed = true;
+      await new Promise((res) => setTimeout(res, 1500));
+      spawnSync('scontrol', ['update', `nodename=${node}`, 'state=resume']);
     })();
     let r: Awaited<ReturnType<typeof runCli>>;
     try {

@@ -2,7 +2,7 @@
 // SLURM_CONF names when it answers (tools/ci/run-tests.mjs starts one for `make test`), else
 // starts it (installing Debian's packages when missing). Where that is impossible the Slurm
 // tests skip, saying why.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const UP = fileURLToPath(new URL('../../../../tools/ci/slurm-up.sh', import.meta.url));
@@ -45,4 +45,22 @@ export async function demoYaml(edits: ReadonlyArray<[string | RegExp, string]>):
     y = next;
   }
   return y;
+}
+
+/**
+ * The array job of the first batch under a work folder once it (or its task `task`) runs; polls
+ * every 100 ms, undefined after `timeoutMs`.
+ */
+export async function runningBatchJob(work: string, task?: number, timeoutMs = 120_000): Promise<string | undefined> {
+  const { existsSync, readdirSync, readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  for (const end = Date.now() + timeoutMs; Date.now() < end; ) {
+    await new Promise((r) => setTimeout(r, 100));
+    const batch = existsSync(work) ? readdirSync(work).find((d) => existsSync(join(work, d, 'jobs.json'))) : undefined;
+    if (!batch) continue;
+    const [job] = JSON.parse(readFileSync(join(work, batch, 'jobs.json'), 'utf8')) as string[];
+    const id = task === undefined ? job! : `${job}_${task}`;
+    if ((spawnSync('squeue', ['-h', '-j', id, '-o', '%T'], { encoding: 'utf8' }).stdout ?? '').includes('RUNNING')) return job;
+  }
+  return undefined;
 }
