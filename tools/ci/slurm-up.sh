@@ -16,7 +16,7 @@ for p in slurmctld slurmd slurm-client munge; do
 done
 if [ -n "$missing" ]; then
   log "installing Debian packages:$missing"
-  $SUDO apt-get update -qq
+  $SUDO apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >&2
 fi
 
