@@ -233,50 +233,50 @@ export class SlurmExecutor implements Executor {
         // no watching here: polling only
       }
       try {
-      while (waiting.size > 0) {
-        await new Promise<void>((r) => {
-          const t = setTimeout(r, delay);
-          wake = () => {
-            clearTimeout(t);
-            r();
-          };
-        });
-        wake = undefined;
-        delay = Math.min(250, delay * 1.5);
-        const failed: Array<[number, string]> = [];
-        for (const i of waiting) {
-          if (!resultPresent(files[i]!.result)) continue;
-          try {
-            finish(i);
-          } catch (err) {
-            failed.push([i, (err as Error).message]);
-            rmSync(files[i]!.result, { force: true });
+        while (waiting.size > 0) {
+          await new Promise<void>((r) => {
+            const t = setTimeout(r, delay);
+            wake = () => {
+              clearTimeout(t);
+              r();
+            };
+          });
+          wake = undefined;
+          delay = Math.min(250, delay * 1.5);
+          const failed: Array<[number, string]> = [];
+          for (const i of waiting) {
+            if (!resultPresent(files[i]!.result)) continue;
+            try {
+              finish(i);
+            } catch (err) {
+              failed.push([i, (err as Error).message]);
+              rmSync(files[i]!.result, { force: true });
+            }
+          }
+          if (Date.now() - lastPoll >= this.pollMs && waiting.size > failed.length) {
+            lastPoll = Date.now();
+            failed.push(...(await this.endedWithoutResult(waiting, jobOf, files, new Set(failed.map(([i]) => i)))));
+          }
+          if (failed.length === 0) continue;
+          const again: number[] = [];
+          for (const [i, why] of failed) {
+            const log = this.logPath(dir, i, jobOf.get(i)!);
+            if (attempts[i]! <= this.retries) {
+              this.counters.retries++;
+              this.log(`slurm: task ${files[i]!.label} (job ${jobOf.get(i)}_${i}): ${why}; log ${log}; retrying (attempt ${attempts[i]! + 1} of ${this.retries + 1})`);
+              again.push(i);
+            } else {
+              this.counters.failures++;
+              throw new TanhuiError('WorkerFailed', `task ${files[i]!.label} failed after ${attempts[i]} attempt(s) on Slurm: ${why}; log ${log}`, {
+                hint: 'the store keeps its last complete window; rerun the same command to resume',
+              });
+            }
+          }
+          if (again.length > 0) {
+            await submit(again);
+            delay = 50;
           }
         }
-        if (Date.now() - lastPoll >= this.pollMs && waiting.size > failed.length) {
-          lastPoll = Date.now();
-          failed.push(...(await this.endedWithoutResult(waiting, jobOf, files, new Set(failed.map(([i]) => i)))));
-        }
-        if (failed.length === 0) continue;
-        const again: number[] = [];
-        for (const [i, why] of failed) {
-          const log = this.logPath(dir, i, jobOf.get(i)!);
-          if (attempts[i]! <= this.retries) {
-            this.counters.retries++;
-            this.log(`slurm: task ${files[i]!.label} (job ${jobOf.get(i)}_${i}): ${why}; log ${log}; retrying (attempt ${attempts[i]! + 1} of ${this.retries + 1})`);
-            again.push(i);
-          } else {
-            this.counters.failures++;
-            throw new TanhuiError('WorkerFailed', `task ${files[i]!.label} failed after ${attempts[i]} attempt(s) on Slurm: ${why}; log ${log}`, {
-              hint: 'the store keeps its last complete window; rerun the same command to resume',
-            });
-          }
-        }
-        if (again.length > 0) {
-          await submit(again);
-          delay = 50;
-        }
-      }
       } finally {
         watcher?.close();
       }
@@ -288,6 +288,9 @@ export class SlurmExecutor implements Executor {
     }
     timing.doneMs = Date.now();
     this.timings.push(timing);
+    // An earlier attempt still finishing (its result came from a retry) would write into the
+    // removed folder: end it first.
+    if (attempts.some((n) => n > 1) || adopted > 0) scancelSync([...new Set([...jobOf.values(), ...earlier])]);
     if (!this.options.keepFiles) rmSync(dir, { recursive: true, force: true });
   }
 
