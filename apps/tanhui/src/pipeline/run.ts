@@ -59,7 +59,7 @@ export function executorFor(world: World): Executor {
 async function createComplete(world: World, attrs: ZarrAttrs): Promise<ZarrStore> {
   const final = world.storePath.replace(/\/+$/, '');
   if (existsSync(final) && (!statSync(final).isDirectory() || readdirSync(final).length > 0)) {
-    throw new TanhuiError('StoreConflict', 'a file or non-empty directory already exists at the store path', { context: { file: final }, hint: 'choose a new path, or pass { overwrite: true } to replace it' });
+    throw new TanhuiError('StoreConflict', 'a file or non-empty directory already exists at the store path', { context: { file: final }, hint: 'choose another output.store, or remove what is there' });
   }
   // Ours to clean: we hold the store's lock, so any such folder is a killed run's.
   const dir = dirname(final);
