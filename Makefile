@@ -12,7 +12,7 @@ APT_PACKAGES := libgdal-dev python3-xarray python3-zarr python3-netcdf4 python3-
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NPM_INPUTS := package.json package-lock.json $(wildcard apps/*/package.json libs/*/package.json tools/package.json)
 
-.PHONY: all setup system-packages build test demo bench bench-year clean
+.PHONY: all setup system-packages build test demo bench bench-year clean slurm-up slurm-down
 
 all: test
 
@@ -58,6 +58,14 @@ bench: build
 # A year of GCAS-size cycling, projected from 3 weekly windows (tools/bench/year; ~10 min alone).
 bench-year: build
 	@nice -n 10 node --conditions=@tanhui/source --import tsx tools/bench/year/main.ts
+
+# A one-node Slurm cluster for executor.engine slurm (installs slurm-wlm and munge when missing;
+# `make test` starts it through tools/ci/run-tests.mjs and stops it after): docs/slurm.md.
+slurm-up:
+	@tools/ci/slurm-up.sh
+
+slurm-down:
+	@tools/ci/slurm-down.sh
 
 clean:
 	rm -rf tmp out .nx apps/tanhui/dist

@@ -28,6 +28,8 @@ const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Regist
   ['export', async () => (await import('./export')).registerExport],
   ['met', async () => (await import('./met')).registerMet],
   ['gcas', async () => (await import('./gcas')).registerGcas],
+  ['worker', async () => (await import('./worker')).registerWorker],
+  ['bench-slurm', async () => (await import('./bench-slurm')).registerBenchSlurm],
 ];
 
 /**

@@ -23,7 +23,16 @@ export function registerRun(program: Command): void {
     .argument('<config>', 'run configuration (YAML)')
     .addHelpText('after', '\nThe first window starts from initialField: uniform (default 400 ppm) or a NetCDF/Zarr variable on the model grid and levels\n(initialField: {source: file, file: PATH, variable: co2}); see `tanhui config --schema` and apps/tanhui/README.md.')
     .option('--allow-implausible', 'run with prior components whose global totals are physically implausible (idealised experiments; default: refused, as a likely unit mistake)')
-    .action(async (config: string, opts: { allowImplausible?: boolean }) => {
+    .option('--submit', 'submit the run to Slurm as a batch job (the orchestrator; with executor.engine slurm it submits the job arrays itself)')
+    .option('--dry-run', 'with --submit: print the sbatch script instead of submitting it')
+    .addHelpText('after', 'With --submit the script goes to <store>.slurm/orchestrator.sbatch and sbatch; see docs/slurm.md (also for PBS).')
+    .action(async (config: string, opts: { allowImplausible?: boolean; submit?: boolean; dryRun?: boolean }) => {
+      if (opts.submit) {
+        const { submitRun } = await import('../executor/slurm-submit');
+        process.stdout.write(`${await submitRun(await loadConfig(config), opts.dryRun === true, opts.allowImplausible ? ['--allow-implausible'] : [])}
+`);
+        return;
+      }
       await runCommand(config, 'run', { allowImplausible: opts.allowImplausible === true });
     });
 }

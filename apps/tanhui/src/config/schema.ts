@@ -263,11 +263,44 @@ export const TransportSection = z
   })
   .describe('transport model: a registered kind (builtin, response-functions, …) and its options');
 
-export const ExecutorSection = z
+/** executor.engine slurm: where and how the job arrays run (docs/slurm.md). */
+export const SlurmSection = z
   .strictObject({
-    /** piscina: worker threads on this machine; inline: in the main thread (debugging). */
-    engine: z.enum(['piscina', 'inline'], { error: "expected 'piscina' or 'inline'" }).default('piscina'),
-    /** Worker threads; 0 = one per core. */
+    partition: z.string({ error: 'expected a partition name' }).min(1, { error: 'expected a partition name' }).optional(),
+    account: z.string({ error: 'expected an account name' }).optional(),
+    qos: z.string({ error: 'expected a QOS name' }).optional(),
+    /** sbatch --time of each task: minutes, MM:SS, HH:MM:SS or D-HH:MM:SS. */
+    timeLimit: z
+      .string({ error: "expected a Slurm time such as '30' or '2:00:00'" })
+      .regex(/^(\d+-)?\d+(:\d{1,2}){0,2}$/, { error: "expected a Slurm time such as '30' or '2:00:00'" })
+      .optional(),
+    cpusPerTask: posInt('an integer ≥ 1').min(1, { error: 'expected an integer ≥ 1' }).default(1),
+    /** sbatch --mem of each task, e.g. '4G'. */
+    memory: z.string({ error: "expected a size such as '4G'" }).regex(/^\d+[KMGT]?$/, { error: "expected a size such as '4G'" }).optional(),
+    /** More sbatch arguments, e.g. ['--constraint=skylake']. */
+    extraArgs: z.array(z.string({ error: 'expected a string' }), { error: 'expected a list of strings' }).default([]),
+    /** Seconds between scontrol queries of a running array (results are watched every 50 ms–1 s). */
+    pollSeconds: posNum('a positive number of seconds').default(2),
+    /** Shared-filesystem folder of the batch folders; default `<store>.slurm` beside the store. */
+    workDir: z.string({ error: 'expected a folder path' }).optional(),
+    /** Shell lines each task runs first (e.g. 'module load nodejs/20'). */
+    setup: z.string({ error: 'expected shell lines' }).optional(),
+    /** The worker command before `--task FILE`; default this node binary and this tanhui (`… worker`). */
+    workerCommand: z.array(z.string({ error: 'expected a string' })).min(1, { error: 'expected a non-empty list' }).optional(),
+    /** Keep each batch folder (task files, inputs, results, logs) after its results were read. */
+    keepFiles: z.boolean({ error: 'expected true or false' }).default(false),
+  })
+  .describe('Slurm job arrays (executor.engine slurm)');
+
+const slurmDefaults = (v: unknown): unknown =>
+  // The shared run needs one machine's shared memory: with slurm, member groups by default.
+  v !== null && typeof v === 'object' && (v as { engine?: unknown }).engine === 'slurm' && (v as { sharedRun?: unknown }).sharedRun === undefined ? { ...v, sharedRun: false } : v;
+
+export const ExecutorSection = z.preprocess(slurmDefaults, z
+  .strictObject({
+    /** piscina: worker threads on this machine; inline: in the main thread (debugging); slurm: job arrays on a cluster. */
+    engine: z.enum(['piscina', 'inline', 'slurm'], { error: "expected 'piscina', 'inline' or 'slurm'" }).default('piscina'),
+    /** Worker threads; 0 = one per core. With slurm: array tasks per window (0 = cores of this host). */
     workers: posInt('an integer ≥ 0').min(0, { error: 'expected an integer ≥ 0' }).default(0),
     /**
      * One transport run per window shared by all workers (default): its tracers in blocks that
@@ -282,7 +315,11 @@ export const ExecutorSection = z
     membersPerTask: posInt('an integer ≥ 0').min(0, { error: 'expected an integer ≥ 0' }).default(0),
     /** Retries of a task whose worker threw or died. */
     retries: posInt('an integer ≥ 0').min(0, { error: 'expected an integer ≥ 0' }).max(10, { error: 'expected at most 10' }).default(2),
+    slurm: SlurmSection.optional(),
   })
+  .superRefine((e, ctx) => {
+    if (e.engine === 'slurm' && e.sharedRun) ctx.addIssue({ code: 'custom', path: ['sharedRun'], message: 'the shared run needs the shared memory of one machine: use sharedRun false with engine slurm', params: { plain: true } });
+  }))
   .describe('how the ensemble is fanned out');
 
 export const INITIAL_FIELD_UNITS = ['ppm', 'mol mol-1'] as const;

@@ -1,11 +1,15 @@
 // `tanhui run`: open (or create) the run store, then one cycle per window (./cycle.ts:
 // prepare → simulate → solve → advance → write), resuming after the last complete window.
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { availableParallelism } from 'node:os';
+import { TanhuiError } from '@tanhui/core';
 import { ZarrStore, type ZarrAttrs } from '@tanhui/io';
 import type { World } from '../compose';
 import type { Executor } from '../executor/executor';
 import { InlineExecutor } from '../executor/inline-executor';
 import { PiscinaExecutor } from '../executor/piscina-executor';
+import { slurmExecutorFor } from '../executor/slurm-config';
 import { solverOf } from '../plugins/index';
 import type { Progress } from '../progress';
 import { acquireStoreLock } from '../store/lock';
@@ -44,7 +48,28 @@ const TASKS_MODULE = new URL('../workers/tasks.ts', import.meta.url);
 export function executorFor(world: World): Executor {
   const e = world.config.executor;
   if (e.engine === 'inline') return new InlineExecutor(() => import('../workers/tasks'), e.retries);
+  if (e.engine === 'slurm') return slurmExecutorFor(world);
   return new PiscinaExecutor({ filename: TASKS_MODULE, workers: e.workers > 0 ? e.workers : availableParallelism(), retries: e.retries });
+}
+
+/**
+ * Create the run store beside its path and rename it into place, so a run killed while creating
+ * it leaves no half-made store that its rerun would refuse (the rerun creates it again).
+ */
+async function createComplete(world: World, attrs: ZarrAttrs): Promise<ZarrStore> {
+  const final = world.storePath.replace(/\/+$/, '');
+  if (existsSync(final) && (!statSync(final).isDirectory() || readdirSync(final).length > 0)) {
+    throw new TanhuiError('StoreConflict', 'a file or non-empty directory already exists at the store path', { context: { file: final }, hint: 'choose another output.store, or remove what is there' });
+  }
+  // Ours to clean: we hold the store's lock, so any such folder is a killed run's.
+  const dir = dirname(final);
+  mkdirSync(dir, { recursive: true });
+  for (const e of readdirSync(dir)) if (e.startsWith(`${basename(final)}.creating-`)) rmSync(join(dir, e), { recursive: true, force: true });
+  const tmp = `${final}.creating-${process.pid}`;
+  await createRunStore({ ...world, storePath: tmp }, attrs);
+  rmSync(final, { recursive: true, force: true }); // an empty folder
+  renameSync(tmp, final);
+  return ZarrStore.open(final);
 }
 
 /** Run (or resume) the cycling assimilation of a composed world into its run store. */
@@ -60,7 +85,7 @@ export async function runCycling(world: World, opts: RunOptions): Promise<RunSum
     if (ZarrStore.exists(world.storePath)) {
       ({ store, complete } = await openRunStore(world));
     } else {
-      store = await createRunStore(world, { ...opts.provenance, config: world.storedConfig as ZarrAttrs, config_sha256: world.configSha256, input_checksums: world.inputChecksums });
+      store = await createComplete(world, { ...opts.provenance, config: world.storedConfig as ZarrAttrs, config_sha256: world.configSha256, input_checksums: world.inputChecksums });
     }
     const W = world.windows.length;
     const N = config.solver.members;
