@@ -232,7 +232,7 @@ describe.skipIf(!cluster.ok)('Slurm task states', () => {
   }, 600_000);
 });
 
-const CONFIG = (executor: string, store: string): string => `time: {windows: 6, windowDays: 1}
+const CONFIG = (executor: string, store: string): string => `time: {windows: 12, windowDays: 1}
 solver: {members: 8}
 executor: ${executor}
 observations: {stations: {sites: [mlo, brw, spo, wlg, cgo, alt], intervalHours: 6}, satellite: {enabled: false}}
@@ -249,8 +249,10 @@ describe.skipIf(!cluster.ok)('kill -9 of the Slurm orchestrator', () => {
     let stderr = '';
     let duringArray = 0;
     let kills = 0;
+    // Every task sleeps 2 s (the worker's test seam), so the run outlasts ten kills on a quiet
+    // machine too (at most 6 s apart; finished tasks are reused, so each rerun makes progress).
     const start = (): { child: ChildProcess; exited: Promise<number | null> } => {
-      const child = spawn(process.execPath, [BIN, 'run', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, [BIN, 'run', cfg], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TANHUI_SLURM_SLEEP: 'all:2' } });
       child.stderr!.on('data', (d: Buffer) => (stderr += String(d)));
       return { child, exited: new Promise((r) => child.once('exit', (code) => r(code))) };
     };
