@@ -1,9 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { havePython, writeTransportFixtures } from '../__fixtures__/python-fixtures';
 import { isTanhuiError } from '@tanhui/core';
 import { readMozartHistory, fieldAtTime } from './mozart';
 import { readTm5FlaskOutput, readTm5MixingRatio } from './tm5';
@@ -12,22 +10,9 @@ import { dot, randomArray, relDiff, rng } from '../builtin/test-helpers';
 
 // The fixtures are written by tools/fixtures/transport/write_fixtures.py with Debian's Python
 // (netCDF4, xarray, zarr); the expected values below come from the formulas in its docstring.
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
-const writer = join(repo, 'tools/fixtures/transport/write_fixtures.py');
-const python = '/usr/bin/python3';
-let havePython = existsSync(python);
-if (havePython) {
-  try {
-    execFileSync(python, ['-c', 'import netCDF4, numpy'], { stdio: 'ignore' });
-  } catch {
-    havePython = false;
-  }
-}
 let dir = '';
 beforeAll(() => {
-  if (!havePython) return;
-  dir = mkdtempSync(join(tmpdir(), 'tanhui-transport-'));
-  execFileSync(python, [writer, dir], { stdio: 'ignore' });
+  if (havePython) dir = writeTransportFixtures('tanhui-transport-');
 });
 
 describe.skipIf(!havePython)('MOZART-4 history reader', () => {

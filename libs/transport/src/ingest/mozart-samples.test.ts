@@ -2,30 +2,14 @@
 // (tools/fixtures/transport/write_fixtures.py: float32 EN001…EN003, levels top first, lon 0…360,
 // an unlimited time dimension, records at 00 and 06 UTC). Expected values from its formula:
 // EN00n(t, k_top, j, i) = 1e-6·(390 + 0.5·t + 0.1·k_top + 0.01·lat[j] + 0.001·lon[i] + n).
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { havePython, writeTransportFixtures } from '../__fixtures__/python-fixtures';
 import { HybridLevels, isTanhuiError, LatLonGrid, samplePlanFromRows } from '@tanhui/core';
 import { MASS_TO_VOLUME, sampleMozartHistory, type HistoryRequest } from './mozart-samples';
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
-const python = '/usr/bin/python3';
-let havePython = existsSync(python);
-if (havePython) {
-  try {
-    execFileSync(python, ['-c', 'import netCDF4, numpy'], { stdio: 'ignore' });
-  } catch {
-    havePython = false;
-  }
-}
 let dir = '';
 beforeAll(() => {
-  if (!havePython) return;
-  dir = mkdtempSync(join(tmpdir(), 'tanhui-h0-samples-'));
-  execFileSync(python, [join(repo, 'tools/fixtures/transport/write_fixtures.py'), dir], { stdio: 'ignore' });
+  if (havePython) dir = writeTransportFixtures('tanhui-h0-samples-');
 });
 
 const nlon = 8, nlat = 6, nlev = 4;
