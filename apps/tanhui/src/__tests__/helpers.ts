@@ -112,6 +112,15 @@ export const TRUTH_YAML = `truth:
 
 const bin = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/tanhui.mjs');
 
+/** A small lag-2 run (3 half-day windows, 6 members, 3 per task) for kill-and-resume tests. */
+export const LAG2_KILL_CONFIG = `time: {windows: 3, windowDays: 0.5}
+solver: {members: 6, lag: 2}
+executor: {workers: 1, membersPerTask: 3}
+observations: {stations: {sites: [mlo, brw, spo, wlg, lfs, sdz, lan, cgo, smo, alt], intervalHours: 6}, satellite: {soundingsPerDay: 30}}
+truth: {anomalies: [{name: china, component: bio, latMin: 20, latMax: 50, lonMin: 75, lonMax: 135, delta: 0.5}]}
+output: {store: run.zarr}
+`;
+
 export interface ChildResult {
   code: number | null;
   signal: NodeJS.Signals | null;

@@ -11,7 +11,7 @@ import { loadConfig } from '../config/load';
 import { executorFor, runCycling } from '../pipeline/run';
 import { readRunReport } from '../pipeline/report';
 import { SilentProgress, type Progress } from '../progress';
-import { killMidWindowAndResume, tempDir, TRUTH_YAML, writeConfig } from './helpers';
+import { killMidWindowAndResume, LAG2_KILL_CONFIG, tempDir, TRUTH_YAML, writeConfig } from './helpers';
 
 
 interface ObsSnapshot {
@@ -110,13 +110,7 @@ ${TRUTH_YAML}`,
   }, 300_000);
 
   it('resumes a lag-2 run killed with SIGKILL mid-cycle to the bytes of an uninterrupted run', async () => {
-    const CONFIG = `time: {windows: 3, windowDays: 0.5}
-solver: {members: 6, lag: 2}
-executor: {workers: 1, membersPerTask: 3}
-observations: {stations: {sites: [mlo, brw, spo, wlg, lfs, sdz, lan, cgo, smo, alt], intervalHours: 6}, satellite: {soundingsPerDay: 30}}
-truth: {anomalies: [{name: china, component: bio, latMin: 20, latMax: 50, lonMin: 75, lonMax: 135, delta: 0.5}]}
-output: {store: run.zarr}
-`;
+    const CONFIG = LAG2_KILL_CONFIG;
     // Killed after a member group of cycle 1 (span windows 1–2, carried lag state in use).
     const { files } = await killMidWindowAndResume(CONFIG, 'lag-resume');
     expect(files.some((k) => k.startsWith('restart/lag_ensemble/'))).toBe(true);

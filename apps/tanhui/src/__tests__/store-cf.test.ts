@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SMALL_RUN_YAML } from '../export/test-run';
 import { readRunStore } from '../analysis/run-store-reader';
-import { debianPythonWithNetcdf, PY, runChild, runCli, snapshotTree, tempDir, writeConfig } from './helpers';
+import { debianPythonWithNetcdf, LAG2_KILL_CONFIG, PY, runChild, runCli, snapshotTree, tempDir, writeConfig } from './helpers';
 
 const CHECK_PY = String.raw`
 import sys, re, numpy as np, xarray as xr
@@ -86,13 +86,7 @@ describe.skipIf(!debianPythonWithNetcdf())('the run store in xarray: CF flags, p
 // restart array: the prior σ comes from restart/lag_prior_spread).
 describe('stores without the σ maps (written before them)', () => {
   it('a lag-2 store resumes without them, other arrays byte-identical to an uninterrupted run', async () => {
-    const CONFIG = `time: {windows: 3, windowDays: 0.5}
-solver: {members: 6, lag: 2}
-executor: {workers: 1, membersPerTask: 3}
-observations: {stations: {sites: [mlo, brw, spo, wlg, lfs, sdz, lan, cgo, smo, alt], intervalHours: 6}, satellite: {soundingsPerDay: 30}}
-truth: {anomalies: [{name: china, component: bio, latMin: 20, latMax: 50, lonMin: 75, lonMax: 135, delta: 0.5}]}
-output: {store: run.zarr}
-`;
+    const CONFIG = LAG2_KILL_CONFIG;
     const a = tempDir('old-a');
     const b = tempDir('old-b');
     const [full, killed] = await Promise.all([runChild(writeConfig(a, CONFIG)), runChild(writeConfig(b, CONFIG), (ev) => ev.event === 'window-complete' && ev.window === 0)]);
